@@ -1,0 +1,1 @@
+"""The studio's brain: pure torch + Pillow + numpy. Nothing here imports Qt."""

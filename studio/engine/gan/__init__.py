@@ -1,0 +1,1 @@
+"""GAN models, losses, trainer and checkpoints."""
