@@ -1,0 +1,229 @@
+"""Checkpoints and exported generators: safetensors for tensors, JSON for everything else.
+
+A checkpoint is two files: ``step_XXXXXXX.safetensors`` (weights, optimizer tensors, RNG states, fixed
+latents) and ``step_XXXXXXX.json`` (step, optimizer hyperparameters, data position, the tensor file's
+size). Both are written atomically and the JSON last, so the JSON is the commit marker: a crash in the
+middle of writing leaves the previous checkpoint as the newest complete one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import torch
+from safetensors.torch import load_file, save
+from torch import nn
+
+from studio.engine.runs import RunDir, atomic_write_bytes, atomic_write_json
+
+CKPT_RE = re.compile(r"^step_(\d{7,})\.json$")
+GENERATOR_FORMAT = "gan-art-studio/generator"
+CHECKPOINT_FORMAT = "gan-art-studio/checkpoint"
+
+
+class CheckpointError(Exception):
+    """A checkpoint or generator file that we refuse to load, with the reason in plain words."""
+
+
+def _flatten_optimizer(prefix: str, opt: torch.optim.Optimizer, tensors: dict[str, torch.Tensor]) -> dict:
+    sd = opt.state_dict()
+    scalars: dict[str, dict[str, Any]] = {}
+    for idx, st in sd["state"].items():
+        for key, val in st.items():
+            if torch.is_tensor(val):
+                tensors[f"{prefix}.state.{idx}.{key}"] = val.detach().cpu().contiguous()
+            else:
+                scalars.setdefault(str(idx), {})[key] = val
+    return {"param_groups": sd["param_groups"], "scalars": scalars}
+
+
+def _unflatten_optimizer(prefix: str, meta: dict, tensors: dict[str, torch.Tensor]) -> dict:
+    state: dict[int, dict[str, Any]] = {}
+    head = prefix + ".state."
+    for name, val in tensors.items():
+        if name.startswith(head):
+            idx, key = name[len(head):].split(".", 1)
+            state.setdefault(int(idx), {})[key] = val
+    for idx, vals in meta.get("scalars", {}).items():
+        state.setdefault(int(idx), {}).update(vals)
+    return {"state": state, "param_groups": meta["param_groups"]}
+
+
+def _module_tensors(prefix: str, module: nn.Module, tensors: dict[str, torch.Tensor]) -> None:
+    for k, v in module.state_dict().items():
+        tensors[f"{prefix}.{k}"] = v.detach().cpu().contiguous()
+
+
+def _module_state(prefix: str, tensors: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    head = prefix + "."
+    return {k[len(head):]: v for k, v in tensors.items() if k.startswith(head)}
+
+
+def save_checkpoint(ckpt_dir: str | Path, step: int, *, modules: dict[str, nn.Module],
+                    optimizers: dict[str, torch.optim.Optimizer], extra_tensors: dict[str, torch.Tensor],
+                    state: dict, keep: int = 3) -> Path:
+    """Write one checkpoint atomically and prune old ones, keeping the newest ``keep``."""
+    ckpt_dir = Path(ckpt_dir)
+    ckpt_dir.mkdir(parents=True, exist_ok=True)
+    tensors: dict[str, torch.Tensor] = {}
+    for name, mod in modules.items():
+        _module_tensors(f"model.{name}", mod, tensors)
+    opt_meta = {name: _flatten_optimizer(f"optim.{name}", opt, tensors) for name, opt in optimizers.items()}
+    for name, t in extra_tensors.items():
+        tensors[f"extra.{name}"] = t.detach().cpu().contiguous()
+    blob = save(tensors, metadata={"format": CHECKPOINT_FORMAT})
+    weights = ckpt_dir / f"step_{step:07d}.safetensors"
+    atomic_write_bytes(weights, blob)
+    meta = {
+        "format": CHECKPOINT_FORMAT, "version": 1, "step": step, "weights": weights.name,
+        "weights_bytes": len(blob), "weights_sha256": hashlib.sha256(blob).hexdigest(),
+        "optimizers": opt_meta, "state": state,
+    }
+    path = ckpt_dir / f"step_{step:07d}.json"
+    atomic_write_json(path, meta)
+    _prune(ckpt_dir, keep)
+    return path
+
+
+def _complete_checkpoints(ckpt_dir: Path) -> list[tuple[int, Path]]:
+    found = []
+    if not ckpt_dir.is_dir():
+        return found
+    for p in ckpt_dir.iterdir():
+        m = CKPT_RE.match(p.name)
+        if not m:
+            continue
+        try:
+            meta = json.loads(p.read_text(encoding="utf-8"))
+            weights = ckpt_dir / meta["weights"]
+            if weights.stat().st_size != meta["weights_bytes"]:
+                continue
+        except (OSError, ValueError, KeyError, TypeError):
+            continue
+        found.append((int(m.group(1)), p))
+    return sorted(found)
+
+
+def _prune(ckpt_dir: Path, keep: int) -> None:
+    for _, p in _complete_checkpoints(ckpt_dir)[:-keep]:
+        for f in (p.with_suffix(".safetensors"), p):
+            try:
+                f.unlink()
+            except OSError:
+                pass
+
+
+def latest_checkpoint(ckpt_dir: str | Path) -> Path | None:
+    """The newest checkpoint whose JSON parses and whose tensor file is complete."""
+    found = _complete_checkpoints(Path(ckpt_dir))
+    return found[-1][1] if found else None
+
+
+class LoadedCheckpoint:
+    def __init__(self, meta: dict, tensors: dict[str, torch.Tensor]) -> None:
+        self.meta = meta
+        self.tensors = tensors
+
+    @property
+    def step(self) -> int:
+        return int(self.meta["step"])
+
+    @property
+    def state(self) -> dict:
+        return self.meta.get("state", {})
+
+    def module_state(self, name: str) -> dict[str, torch.Tensor]:
+        return _module_state(f"model.{name}", self.tensors)
+
+    def optimizer_state(self, name: str) -> dict:
+        return _unflatten_optimizer(f"optim.{name}", self.meta["optimizers"][name], self.tensors)
+
+    def extra(self, name: str) -> torch.Tensor:
+        return self.tensors[f"extra.{name}"]
+
+
+def load_checkpoint(path: str | Path, verify: bool = True) -> LoadedCheckpoint:
+    path = Path(path)
+    try:
+        meta = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise CheckpointError(f"Cannot read checkpoint {path.name}: {exc}") from exc
+    if not isinstance(meta, dict) or meta.get("format") != CHECKPOINT_FORMAT:
+        raise CheckpointError(f"{path.name} is not a GAN Art Studio checkpoint")
+    weights = path.parent / meta["weights"]
+    try:
+        blob = weights.read_bytes()
+    except OSError as exc:
+        raise CheckpointError(f"Checkpoint weights missing: {weights.name}") from exc
+    if verify and hashlib.sha256(blob).hexdigest() != meta.get("weights_sha256"):
+        raise CheckpointError(f"Checkpoint {weights.name} is damaged (checksum mismatch)")
+    from safetensors.torch import load
+
+    return LoadedCheckpoint(meta, load(blob))
+
+
+# ---------------------------------------------------------------- exported generators
+
+def export_generator(source: str | Path, out_path: str | Path) -> Path:
+    """Write the generator of a run (its newest checkpoint) as ``out.safetensors`` + ``out.json``."""
+    source = Path(source)
+    if source.is_dir():
+        run = RunDir(source)
+        ckpt_path = run.latest_checkpoint()
+        if ckpt_path is None:
+            raise CheckpointError(f"The run {source.name} has no checkpoint yet; train a few steps first")
+        config = run.read_config()
+    else:
+        ckpt_path = source
+        config = RunDir(source.parent.parent).read_config()
+    ckpt = load_checkpoint(ckpt_path)
+    weights = ckpt.module_state("G")
+    out_path = Path(out_path)
+    if out_path.suffix != ".safetensors":
+        out_path = out_path.with_suffix(".safetensors")
+    blob = save(weights, metadata={"format": GENERATOR_FORMAT})
+    meta = {
+        "format": GENERATOR_FORMAT, "version": 1,
+        "preset": config["preset"], "latent_dim": config["latent_dim"], "channels": config["resolved_channels"],
+        "image_size": config["image_size"], "width": config["width"], "step": ckpt.step,
+        "run": str(Path(ckpt_path).parent.parent), "weights_sha256": hashlib.sha256(blob).hexdigest(),
+        "seed": config.get("seed"),
+    }
+    atomic_write_bytes(out_path, blob)
+    atomic_write_json(out_path.with_suffix(".json"), meta)
+    return out_path
+
+
+def load_generator(path: str | Path, device: str | torch.device = "cpu") -> tuple[nn.Module, dict]:
+    """Load an exported generator; refuses anything that is not our safetensors + JSON pair."""
+    from studio.engine.gan.models import PRESETS, build_gan
+
+    path = Path(path)
+    if path.suffix == ".json":
+        path = path.with_suffix(".safetensors")
+    meta_path = path.with_suffix(".json")
+    if path.suffix != ".safetensors":
+        raise CheckpointError(f"{path.name}: only GAN Art Studio generators (.safetensors + .json) can be opened")
+    try:
+        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise CheckpointError(f"{path.name}: its description {meta_path.name} is missing or unreadable") from exc
+    if not isinstance(meta, dict) or meta.get("format") != GENERATOR_FORMAT:
+        raise CheckpointError(f"{meta_path.name} does not describe a GAN Art Studio generator")
+    if meta.get("preset") not in PRESETS:
+        raise CheckpointError(f"{path.name}: unknown architecture {meta.get('preset')!r}")
+    try:
+        weights = load_file(str(path))
+    except Exception as exc:  # noqa: BLE001 - safetensors raises several types for damaged files
+        raise CheckpointError(f"{path.name} is damaged or not a safetensors file ({exc})") from exc
+    g, _ = build_gan(meta["preset"], int(meta["channels"]), int(meta["latent_dim"]), int(meta["width"]),
+                     int(meta["image_size"]))
+    try:
+        g.load_state_dict(weights)
+    except RuntimeError as exc:
+        raise CheckpointError(f"{path.name}: weights do not match the described architecture") from exc
+    return g.to(device).eval(), meta

@@ -1,0 +1,139 @@
+"""Run-directory layout: the contract between engine, GUI, CLI and other machines.
+
+A run directory is readable by anyone at any time (the GUI can follow a run written by another
+process), so every file is either appended line by line (metrics.jsonl) or replaced atomically.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import platformdirs
+
+SAMPLE_RE = re.compile(r"^step_(\d{7,})\.png$")
+
+
+def default_workspace() -> Path:
+    """Where runs, artworks and animations go unless the user chose otherwise."""
+    env = os.environ.get("GAN_STUDIO_WORKSPACE")
+    if env:
+        return Path(env).expanduser()
+    return Path(platformdirs.user_pictures_dir()) / "GAN Art Studio"
+
+
+def new_run_dir(workspace: str | Path | None = None, name: str | None = None) -> Path:
+    """Create a fresh, uniquely named run directory under ``workspace/runs``."""
+    root = Path(workspace) if workspace is not None else default_workspace() / "runs"
+    root.mkdir(parents=True, exist_ok=True)
+    stem = name or time.strftime("run-%Y%m%d-%H%M%S")
+    stem = re.sub(r"[^\w.\-]+", "-", stem).strip("-") or "run"
+    path = root / stem
+    n = 2
+    while path.exists():
+        path = root / f"{stem}-{n}"
+        n += 1
+    path.mkdir(parents=True)
+    return path
+
+
+def atomic_write_bytes(path: str | Path, data: bytes) -> None:
+    """Write to a temp file in the same folder, fsync, then rename: readers never see half a file."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
+def atomic_write_json(path: str | Path, obj: Any) -> None:
+    atomic_write_bytes(path, json.dumps(obj, indent=2, sort_keys=True).encode("utf-8"))
+
+
+class RunDir:
+    """Names the files of one run; reading methods tolerate a run that is being written right now."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+
+    @property
+    def config_path(self) -> Path:
+        return self.path / "config.json"
+
+    @property
+    def metrics_path(self) -> Path:
+        return self.path / "metrics.jsonl"
+
+    @property
+    def samples_dir(self) -> Path:
+        return self.path / "samples"
+
+    @property
+    def checkpoints_dir(self) -> Path:
+        return self.path / "checkpoints"
+
+    def sample_path(self, step: int) -> Path:
+        return self.samples_dir / f"step_{step:07d}.png"
+
+    def exists(self) -> bool:
+        return self.config_path.is_file()
+
+    def read_config(self) -> dict:
+        with open(self.config_path, encoding="utf-8") as fh:
+            data = json.load(fh)
+        if not isinstance(data, dict):
+            raise ValueError(f"{self.config_path} is not a run configuration")
+        return data
+
+    def read_metrics(self, after_step: int = -1) -> list[dict]:
+        """All complete metric records; a half-written last line (writer mid-append) is ignored."""
+        if not self.metrics_path.is_file():
+            return []
+        out = []
+        with open(self.metrics_path, encoding="utf-8") as fh:
+            for line in fh:
+                if not line.endswith("\n"):
+                    break
+                try:
+                    rec = json.loads(line)
+                except json.JSONDecodeError:
+                    continue
+                if isinstance(rec, dict) and rec.get("step", -1) > after_step:
+                    out.append(rec)
+        return out
+
+    def truncate_metrics_after(self, step: int) -> None:
+        """On resume, drop records past the checkpoint so curves never show a step twice."""
+        keep = self.read_metrics()
+        keep = [r for r in keep if r.get("step", 0) <= step]
+        atomic_write_bytes(self.metrics_path, "".join(json.dumps(r) + "\n" for r in keep).encode())
+
+    def sample_grids(self) -> list[tuple[int, Path]]:
+        if not self.samples_dir.is_dir():
+            return []
+        found = []
+        for p in self.samples_dir.iterdir():
+            m = SAMPLE_RE.match(p.name)
+            if m:
+                found.append((int(m.group(1)), p))
+        return sorted(found)
+
+    def latest_checkpoint(self) -> Path | None:
+        from studio.engine.gan.checkpoints import latest_checkpoint
+
+        return latest_checkpoint(self.checkpoints_dir)
