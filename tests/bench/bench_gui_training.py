@@ -68,7 +68,7 @@ class StepClock:
             self.stamps.append(time.perf_counter())
 
     def rates(self, batch: int) -> list[float]:
-        return [batch / (b - a) for a, b in zip(self.stamps, self.stamps[1:])]
+        return [batch / (b - a) for a, b in zip(self.stamps, self.stamps[1:], strict=False)]
 
 
 def config(preset: str, steps: int, batch: int) -> TrainConfig:

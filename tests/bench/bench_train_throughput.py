@@ -69,7 +69,7 @@ def studio_rates(preset: str, batch: int, steps: int, data, tmp: Path, tag: str)
     out = run_job(GanTrainingJob(cfg, tmp / tag, data=data), on_event, JobToken())
     if out.error:
         raise RuntimeError(out.details)
-    return [batch / (b - a) for a, b in zip(stamps, stamps[1:])]
+    return [batch / (b - a) for a, b in zip(stamps, stamps[1:], strict=False)]
 
 
 def main() -> None:

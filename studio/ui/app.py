@@ -1,0 +1,148 @@
+"""Create the QApplication (names, theme) and run the GUI.
+
+Kept free of torch and numpy imports so the window can appear within a fraction of a second; the
+engine is imported in the background once the window is on screen (see ``engine_loader``).
+
+``GAN_STUDIO_EXIT_AFTER_SHOW=1`` prints ``WINDOW_SHOWN <seconds since the process started>`` right
+after the window's first paint and quits: the startup benchmark uses it.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import time
+from pathlib import Path
+
+from PySide6.QtCore import QCoreApplication, QTimer
+from PySide6.QtGui import QColor, QPalette
+from PySide6.QtWidgets import QApplication
+
+from studio import __version__
+
+__all__ = ["APP_NAME", "ORGANIZATION", "apply_theme", "create_app", "process_age_seconds", "run_gui"]
+
+ORGANIZATION = "GAN Art Studio"
+APP_NAME = "GAN Art Studio"
+STYLESHEET = Path(__file__).resolve().parents[2] / "resources" / "style.qss"
+_MODULE_T0 = time.time()  # last-resort reference when neither /proc nor an entry-point time is known
+
+
+def process_age_seconds() -> float:
+    """Seconds since this process started, interpreter start-up included.
+
+    Linux: from /proc (process start in clock ticks since boot vs. uptime now). Elsewhere: the time
+    captured first thing by the entry point (``_STARTED`` in main.py / studio.__main__).
+    """
+    try:
+        with open("/proc/self/stat", "rb") as f:
+            stat = f.read().decode()
+        start_ticks = int(stat[stat.rindex(")") + 2:].split()[19])  # field 22: starttime
+        with open("/proc/uptime") as f:
+            uptime = float(f.read().split()[0])
+        return max(0.0, uptime - start_ticks / os.sysconf("SC_CLK_TCK"))
+    except (OSError, ValueError, IndexError, AttributeError):
+        pass
+    for name in ("__main__", "studio.__main__"):
+        started = getattr(sys.modules.get(name), "_STARTED", None)
+        if isinstance(started, float):
+            return time.time() - started
+    return time.time() - _MODULE_T0
+
+
+def _dark_palette() -> QPalette:
+    p = QPalette()
+    window, base, text = QColor("#1d1e22"), QColor("#16171a"), QColor("#e6e7ea")
+    muted, accent = QColor("#8d929c"), QColor("#8b7cf6")
+    roles = {
+        QPalette.ColorRole.Window: window,
+        QPalette.ColorRole.WindowText: text,
+        QPalette.ColorRole.Base: base,
+        QPalette.ColorRole.AlternateBase: QColor("#222328"),
+        QPalette.ColorRole.ToolTipBase: QColor("#2a2c32"),
+        QPalette.ColorRole.ToolTipText: text,
+        QPalette.ColorRole.PlaceholderText: muted,
+        QPalette.ColorRole.Text: text,
+        QPalette.ColorRole.Button: QColor("#2a2c32"),
+        QPalette.ColorRole.ButtonText: text,
+        QPalette.ColorRole.BrightText: QColor("#ff6b6b"),
+        QPalette.ColorRole.Highlight: accent,
+        QPalette.ColorRole.HighlightedText: QColor("#ffffff"),
+        QPalette.ColorRole.Link: QColor("#a99cff"),
+        QPalette.ColorRole.Light: QColor("#3a3c44"),
+        QPalette.ColorRole.Midlight: QColor("#30323a"),
+        QPalette.ColorRole.Mid: QColor("#2a2c32"),
+        QPalette.ColorRole.Dark: QColor("#131417"),
+        QPalette.ColorRole.Shadow: QColor("#0b0b0d"),
+    }
+    for role, color in roles.items():
+        p.setColor(role, color)
+    for role in (QPalette.ColorRole.WindowText, QPalette.ColorRole.Text, QPalette.ColorRole.ButtonText):
+        p.setColor(QPalette.ColorGroup.Disabled, role, QColor("#5d616a"))
+    return p
+
+
+def apply_theme(app: QApplication) -> None:
+    """Fusion + a dark palette for every widget, and the stylesheet for the studio's own chrome."""
+    app.setStyle("Fusion")
+    app.setPalette(_dark_palette())
+    try:
+        app.setStyleSheet(STYLESHEET.read_text(encoding="utf-8"))
+    except OSError:  # an installed copy without resources/ still works, just plainer
+        pass
+
+
+def create_app(argv: list[str] | None = None) -> QApplication:
+    """The QApplication with the studio's names (used by QSettings) and theme."""
+    QCoreApplication.setOrganizationName(ORGANIZATION)
+    QCoreApplication.setApplicationName(APP_NAME)
+    QCoreApplication.setApplicationVersion(__version__)
+    app = QApplication.instance()
+    if app is None:
+        app = QApplication(list(argv) if argv else [sys.argv[0] if sys.argv else "gan-studio"])
+    app.setApplicationDisplayName(APP_NAME)
+    app.setDesktopFileName("gan-art-studio")
+    apply_theme(app)
+    return app
+
+
+class _StartupReporter:
+    """Prints the startup time at the first paint and quits (GAN_STUDIO_EXIT_AFTER_SHOW=1)."""
+
+    def __init__(self, app: QApplication) -> None:
+        self.app = app
+
+    def on_first_exposed(self) -> None:
+        print(f"WINDOW_SHOWN {process_age_seconds():.3f}", flush=True)
+        QTimer.singleShot(0, self.app.quit)
+
+
+def run_gui(argv: list[str] | None = None) -> int:
+    """Show the main window and run the event loop; returns the exit code."""
+    app = create_app(argv)
+    exit_after_show = os.environ.get("GAN_STUDIO_EXIT_AFTER_SHOW") == "1"
+
+    from studio.ui.main_window import MainWindow
+
+    window = MainWindow(load_engine=not exit_after_show)
+    reporter = _StartupReporter(app)
+    if exit_after_show:
+        window.first_exposed.connect(reporter.on_first_exposed)
+
+    # Ctrl+C in a terminal closes the window the normal way (which asks about running training).
+    # Python only runs signal handlers when it gets control, so wake it up a few times a second.
+    signal.signal(signal.SIGINT, lambda *_: window.close())
+    wake = QTimer()
+    wake.start(250)
+    wake.timeout.connect(_noop)
+
+    window.show()
+    code = app.exec()
+    wake.stop()
+    window.shutdown_background()
+    return int(code)
+
+
+def _noop() -> None:
+    pass

@@ -1,0 +1,679 @@
+"""The studio's window: navigation, pages, status bar, menus, and a careful close.
+
+Startup rule: nothing imported here may import torch (or numpy). The window appears first; the engine
+is imported in the background (``EngineLoader``) and the Train page, which needs the engine, is built
+when it arrives. Until then the Train slot says the engine is loading.
+"""
+
+from __future__ import annotations
+
+import html
+import platform
+import sys
+import traceback
+from dataclasses import dataclass
+from importlib import metadata
+
+from PySide6.QtCore import (
+    QByteArray,
+    QEvent,
+    QObject,
+    QPointF,
+    QRectF,
+    QSettings,
+    QSize,
+    Qt,
+    QTimer,
+    Signal,
+    qVersion,
+)
+from PySide6.QtGui import (
+    QAction,
+    QColor,
+    QGuiApplication,
+    QIcon,
+    QKeySequence,
+    QPainter,
+    QPainterPath,
+    QPen,
+    QPixmap,
+)
+from PySide6.QtWidgets import (
+    QApplication,
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QMainWindow,
+    QMessageBox,
+    QProgressBar,
+    QScrollArea,
+    QSizePolicy,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from studio import __version__
+from studio.ui.engine_loader import EngineInfo, EngineLoader
+from studio.ui.job_runner import JobRunner
+
+__all__ = ["MainWindow", "PAGES", "PageSpec"]
+
+SETTINGS_GEOMETRY = "window/geometry"
+SETTINGS_PAGE = "window/page"
+SHUTDOWN_TIMEOUT_MS = 60_000  # a CPU training step plus a checkpoint write can take a while
+
+
+@dataclass(frozen=True)
+class PageSpec:
+    key: str
+    title: str
+    headline: str
+    features: tuple[str, ...]
+
+
+PAGES: tuple[PageSpec, ...] = (
+    PageSpec("train", "Train", "Teach a GAN your own pictures",
+             ("Drop a folder of your images, or start from a demo set.",
+              "Watch the losses and the generated samples evolve while it learns.",
+              "Pause, resume and pick up later from saved checkpoints.",
+              "Export the trained generator and a timelapse of its progress.")),
+    PageSpec("explore", "Explore", "Wander through what your generator learned",
+             ("Browse endless images from a trained generator.",
+              "Star your favourites so you never lose them.",
+              "Arrange favourites as keyframes on a timeline.",
+              "Export the latent walk between them as a GIF or MP4.")),
+    PageSpec("stylize", "Stylize", "Repaint a photo in the style of paintings",
+             ("Pick a photo and one or more paintings whose style you love.",
+              "Blend styles and choose whether to keep the photo's colours.",
+              "Paint masks with a brush to decide where each style goes.",
+              "Save full-size artwork together with its recipe.")),
+    PageSpec("gallery", "Gallery", "Everything you made, in one place",
+             ("Artworks, animations and training runs side by side.",
+              "Every piece keeps its recipe, so you can remake or tweak it.",
+              "Open, export or find any piece on disk.")),
+)
+_COMING_SOON = "Arrives in a coming version."
+
+
+# ------------------------------------------------------------------------------------------- icons
+def _draw_icon(key: str, color: QColor, size: int = 24, ratio: float = 2.0) -> QPixmap:
+    """Small line icons drawn in code: crisp on any DPI, tinted to the theme, no files to ship."""
+    pm = QPixmap(int(size * ratio), int(size * ratio))
+    pm.setDevicePixelRatio(ratio)
+    pm.fill(Qt.GlobalColor.transparent)
+    p = QPainter(pm)
+    p.setRenderHint(QPainter.RenderHint.Antialiasing)
+    p.scale(size / 24.0, size / 24.0)
+    pen = QPen(color, 1.8, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap, Qt.PenJoinStyle.RoundJoin)
+    p.setPen(pen)
+    p.setBrush(Qt.BrushStyle.NoBrush)
+    if key == "train":  # a rising curve with a spark: learning
+        path = QPainterPath(QPointF(3, 19))
+        path.cubicTo(QPointF(8, 18), QPointF(9, 11), QPointF(13, 12))
+        path.cubicTo(QPointF(16, 13), QPointF(17, 8), QPointF(20, 6))
+        p.drawPath(path)
+        p.drawLine(QPointF(3, 21), QPointF(21, 21))
+        p.setBrush(color)
+        p.drawEllipse(QPointF(20, 6), 1.6, 1.6)
+    elif key == "explore":  # a compass
+        p.drawEllipse(QPointF(12, 12), 9, 9)
+        needle = QPainterPath(QPointF(15.5, 8.5))
+        needle.lineTo(QPointF(13.2, 13.2))
+        needle.lineTo(QPointF(8.5, 15.5))
+        needle.lineTo(QPointF(10.8, 10.8))
+        needle.closeSubpath()
+        p.setBrush(color)
+        p.drawPath(needle)
+    elif key == "stylize":  # a brush
+        p.drawLine(QPointF(20, 4), QPointF(12, 12))
+        tip = QPainterPath(QPointF(11, 11))
+        tip.cubicTo(QPointF(7, 11), QPointF(7.5, 16), QPointF(4, 20))
+        tip.cubicTo(QPointF(9, 20), QPointF(13.5, 17.5), QPointF(13, 13))
+        tip.closeSubpath()
+        p.setBrush(color)
+        p.drawPath(tip)
+    else:  # gallery: a framed landscape
+        p.drawRoundedRect(QRectF(3, 5, 18, 14), 2.5, 2.5)
+        hills = QPainterPath(QPointF(5, 17))
+        hills.lineTo(QPointF(9.5, 11.5))
+        hills.lineTo(QPointF(13, 15))
+        hills.lineTo(QPointF(15.5, 12.5))
+        hills.lineTo(QPointF(19, 17))
+        p.drawPath(hills)
+        p.setBrush(color)
+        p.drawEllipse(QPointF(16, 9), 1.4, 1.4)
+    p.end()
+    return pm
+
+
+def _nav_icon(key: str) -> QIcon:
+    icon = QIcon()
+    icon.addPixmap(_draw_icon(key, QColor("#9ca1ab")), QIcon.Mode.Normal)
+    icon.addPixmap(_draw_icon(key, QColor("#ffffff")), QIcon.Mode.Selected)
+    icon.addPixmap(_draw_icon(key, QColor("#ffffff")), QIcon.Mode.Active)
+    return icon
+
+
+# ------------------------------------------------------------------------------------------- pages
+class InfoPage(QWidget):
+    """A calm, centred card: what a page does, as a few plain sentences. No buttons, nothing dead."""
+
+    def __init__(self, spec: PageSpec, note: str = _COMING_SOON, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName(f"page-{spec.key}")
+        card = QFrame()
+        card.setObjectName("infoCard")
+        card.setMaximumWidth(620)
+        card.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
+
+        icon = QLabel()
+        icon.setPixmap(_draw_icon(spec.key, QColor("#b7a9ff"), 40))
+        title = QLabel(spec.title)
+        title.setObjectName("pageTitle")
+        headline = QLabel(spec.headline)
+        headline.setObjectName("pageHeadline")
+        headline.setWordWrap(True)
+
+        head = QHBoxLayout()
+        head.setSpacing(16)
+        head.addWidget(icon, 0, Qt.AlignmentFlag.AlignTop)
+        titles = QVBoxLayout()
+        titles.setSpacing(2)
+        titles.addWidget(title)
+        titles.addWidget(headline)
+        head.addLayout(titles, 1)
+
+        features = QGridLayout()
+        features.setHorizontalSpacing(10)
+        features.setVerticalSpacing(8)
+        features.setColumnStretch(1, 1)
+        for row, sentence in enumerate(spec.features):
+            bullet = QLabel("•")
+            bullet.setObjectName("pageBullet")
+            line = QLabel(sentence)
+            line.setObjectName("pageFeature")
+            line.setWordWrap(True)
+            features.addWidget(bullet, row, 0, Qt.AlignmentFlag.AlignTop)
+            features.addWidget(line, row, 1)
+
+        self.note_label = QLabel()
+        self.note_label.setObjectName("pageNote")
+
+        inner = QVBoxLayout(card)
+        inner.setContentsMargins(32, 28, 32, 28)
+        inner.setSpacing(18)
+        inner.addLayout(head)
+        inner.addLayout(features)
+        inner.addWidget(self.note_label)
+        self._card_layout = inner
+        self.set_note(note)
+
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(40, 40, 40, 40)
+        outer.addStretch(2)
+        row = QHBoxLayout()
+        row.addStretch(1)
+        row.addWidget(card, 100)
+        row.addStretch(1)
+        outer.addLayout(row)
+        outer.addStretch(3)
+
+    def set_note(self, text: str, error: bool = False) -> None:
+        # A short note is a pill sized to its text; a long one (an error) wraps across the card.
+        self.note_label.setProperty("error", error)
+        self.note_label.style().unpolish(self.note_label)
+        self.note_label.style().polish(self.note_label)
+        long = len(text) > 60
+        self.note_label.setWordWrap(long)
+        self.note_label.setText(text)
+        align = Qt.AlignmentFlag(0) if long else Qt.AlignmentFlag.AlignLeft
+        self._card_layout.setAlignment(self.note_label, align)
+
+    def text(self) -> str:
+        """Everything the page says, as plain text (what a reader of the page sees)."""
+        return "\n".join(lbl.text() for lbl in self.findChildren(QLabel) if lbl.text())
+
+
+class _Slot(QWidget):
+    """A page slot in the stack whose content can be swapped (placeholder -> real page)."""
+
+    def __init__(self, key: str, content: QWidget) -> None:
+        super().__init__()
+        self.setObjectName(f"slot-{key}")
+        self.key = key
+        self._layout = QVBoxLayout(self)
+        self._layout.setContentsMargins(0, 0, 0, 0)
+        self.content = content
+        self._layout.addWidget(content)
+
+    def set_content(self, widget: QWidget) -> None:
+        old = self.content
+        self._layout.replaceWidget(old, widget)
+        self.content = widget
+        old.hide()
+        old.deleteLater()
+
+
+# ------------------------------------------------------------------------------------------ window
+class MainWindow(QMainWindow):
+    """Left navigation, a stack of pages, a status bar that says what the studio is doing."""
+
+    first_exposed = Signal()  # emitted once, right after the window's first paint
+    engine_ready = Signal(object)  # EngineInfo, once the background import has finished
+
+    def __init__(self, parent: QWidget | None = None, load_engine: bool = True) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("GAN Art Studio")
+        self.setObjectName("mainWindow")
+        self.setMinimumSize(760, 520)
+        self._load_engine = load_engine
+        self._exposed = False
+        self._closing_done = False
+        self._train_page: QWidget | None = None
+        self._job_title = ""
+        self._last_failure: str | None = None
+
+        self.runner = JobRunner(self)
+        self.engine_loader = EngineLoader(self)
+        self.engine_loader.loaded.connect(self._on_engine_loaded)
+
+        self._build_pages()
+        self._build_status_bar()
+        self._build_menus()
+        self._connect_runner()
+        self._restore_settings()
+
+        app = QApplication.instance()
+        if app is not None:
+            app.aboutToQuit.connect(self.shutdown_background)
+
+    # ------------------------------------------------------------------------------------ building
+    def _build_pages(self) -> None:
+        self.nav = QListWidget()
+        self.nav.setObjectName("nav")
+        self.nav.setIconSize(QSize(22, 22))
+        self.nav.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.nav.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.nav.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.pages = QStackedWidget()
+        self.pages.setObjectName("pages")
+        self._slots: dict[str, _Slot] = {}
+        for spec in PAGES:
+            item = QListWidgetItem(_nav_icon(spec.key), spec.title)
+            item.setData(Qt.ItemDataRole.UserRole, spec.key)
+            item.setToolTip(spec.headline)
+            item.setSizeHint(QSize(0, 44))
+            self.nav.addItem(item)
+            note = "Loading the engine…" if spec.key == "train" and self._load_engine else _COMING_SOON
+            slot = _Slot(spec.key, self._scrollable(InfoPage(spec, note)))
+            self._slots[spec.key] = slot
+            self.pages.addWidget(slot)
+        self.nav.currentRowChanged.connect(self.pages.setCurrentIndex)
+
+        brand = QLabel("GAN Art Studio")
+        brand.setObjectName("brand")
+        version = QLabel(f"version {__version__}")
+        version.setObjectName("brandVersion")
+        sidebar = QFrame()
+        sidebar.setObjectName("sidebar")
+        sidebar.setFixedWidth(200)
+        side = QVBoxLayout(sidebar)
+        side.setContentsMargins(12, 18, 12, 12)
+        side.setSpacing(4)
+        side.addWidget(brand)
+        side.addSpacing(14)
+        side.addWidget(self.nav, 1)
+        side.addWidget(version)
+
+        central = QWidget()
+        row = QHBoxLayout(central)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.setSpacing(0)
+        row.addWidget(sidebar)
+        row.addWidget(self.pages, 1)
+        self.setCentralWidget(central)
+        self.nav.setCurrentRow(0)
+
+    @staticmethod
+    def _scrollable(page: QWidget) -> QScrollArea:
+        area = QScrollArea()
+        area.setObjectName("pageScroll")
+        area.setWidgetResizable(True)
+        area.setFrameShape(QFrame.Shape.NoFrame)
+        area.setWidget(page)
+        return area
+
+    def _build_status_bar(self) -> None:
+        bar = self.statusBar()
+        bar.setObjectName("statusBar")
+        bar.setSizeGripEnabled(False)
+        self.device_label = QLabel("Loading engine…" if self._load_engine else "Engine not loaded")
+        self.device_label.setObjectName("deviceLabel")
+        self.job_label = QLabel("Idle")
+        self.job_label.setObjectName("jobLabel")
+        self.job_progress = QProgressBar()
+        self.job_progress.setObjectName("jobProgress")
+        self.job_progress.setFixedWidth(160)
+        self.job_progress.setTextVisible(False)
+        self.job_progress.setVisible(False)
+        bar.addWidget(self.device_label)
+        bar.addPermanentWidget(self.job_label)
+        bar.addPermanentWidget(self.job_progress)
+
+    def _build_menus(self) -> None:
+        menu = self.menuBar()
+        file_menu = menu.addMenu("&File")
+        self.quit_action = QAction("&Quit", self)
+        self.quit_action.setShortcut(QKeySequence("Ctrl+Q"))
+        self.quit_action.triggered.connect(self.close)  # close, not quit: closing asks about training
+        file_menu.addAction(self.quit_action)
+
+        view_menu = menu.addMenu("&View")
+        for row, spec in enumerate(PAGES):
+            action = QAction(spec.title, self)
+            action.setShortcut(QKeySequence(f"Ctrl+{row + 1}"))
+            action.setData(spec.key)
+            action.triggered.connect(self._on_page_action)
+            view_menu.addAction(action)
+        view_menu.addSeparator()
+        self.fullscreen_action = QAction("&Full screen", self)
+        self.fullscreen_action.setCheckable(True)
+        self.fullscreen_action.setShortcut(QKeySequence("F11"))
+        self.fullscreen_action.toggled.connect(self.set_full_screen)
+        view_menu.addAction(self.fullscreen_action)
+
+        help_menu = menu.addMenu("&Help")
+        about = QAction("&About GAN Art Studio", self)
+        about.triggered.connect(self.show_about)
+        help_menu.addAction(about)
+
+    def _connect_runner(self) -> None:
+        r = self.runner
+        r.started.connect(self._on_job_started)
+        r.progress.connect(self._on_job_progress)
+        r.paused_changed.connect(self._on_job_paused)
+        r.failed.connect(self._on_job_failed)
+        r.running_changed.connect(self._on_job_running)
+
+    # ----------------------------------------------------------------------------------- pages api
+    def page_keys(self) -> list[str]:
+        return [spec.key for spec in PAGES]
+
+    def current_page(self) -> str:
+        return PAGES[max(0, self.pages.currentIndex())].key
+
+    def show_page(self, key: str) -> None:
+        self.nav.setCurrentRow(self.page_keys().index(key))
+
+    def page_widget(self, key: str) -> QWidget:
+        """What the page slot shows now (an InfoPage inside a scroll area, or the real page)."""
+        content = self._slots[key].content
+        return content.widget() if isinstance(content, QScrollArea) else content
+
+    def train_page(self) -> QWidget | None:
+        """The real Train page once built (None while the engine loads or before it exists)."""
+        return self._train_page
+
+    def _on_page_action(self) -> None:
+        action = self.sender()
+        if isinstance(action, QAction):
+            self.show_page(str(action.data()))
+
+    # -------------------------------------------------------------------------------- engine / train
+    @property
+    def engine_info(self) -> EngineInfo | None:
+        return self.engine_loader.info
+
+    def showEvent(self, event) -> None:  # noqa: N802 - Qt override
+        handle = self.windowHandle()
+        if not self._exposed and handle is not None:
+            handle.installEventFilter(self)
+        super().showEvent(event)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
+        if (not self._exposed and event.type() == QEvent.Type.Expose
+                and watched is self.windowHandle() and self.windowHandle().isExposed()):
+            self._exposed = True
+            watched.removeEventFilter(self)
+            QTimer.singleShot(0, self._after_first_expose)  # after this expose has painted
+        return super().eventFilter(watched, event)
+
+    def _after_first_expose(self) -> None:
+        self.first_exposed.emit()
+        if self._load_engine and not self._closing_done:
+            self.engine_loader.start()
+
+    def _on_engine_loaded(self, info: EngineInfo) -> None:
+        if info.ok:
+            self.device_label.setText(info.device)
+            self.device_label.setToolTip(f"Engine loaded in {info.seconds:.1f} s (torch {info.torch_version})")
+        else:
+            self.device_label.setText("Engine failed to load")
+            self.device_label.setToolTip(info.error or "")
+        if not self._closing_done:
+            self._install_train_page(info)
+        self.engine_ready.emit(info)
+
+    def _install_train_page(self, info: EngineInfo) -> None:
+        spec = PAGES[0]
+        slot = self._slots["train"]
+        if not info.ok:
+            first_line = (info.error or "").splitlines()[0] if info.error else ""
+            page = InfoPage(spec)
+            page.set_note(f"The compute engine could not start, so training is unavailable. {first_line}",
+                          error=True)
+            slot.set_content(self._scrollable(page))
+            return
+        try:
+            from studio.ui.train_page import TrainPage
+        except ModuleNotFoundError as exc:
+            if exc.name == "studio.ui.train_page":
+                slot.set_content(self._scrollable(InfoPage(spec, _COMING_SOON)))
+                return
+            self._train_page_failed(slot, spec)
+            return
+        except Exception:  # noqa: BLE001 - a broken page must not take the whole studio down
+            self._train_page_failed(slot, spec)
+            return
+        try:
+            page = TrainPage(self.runner, parent=None)
+        except Exception:  # noqa: BLE001
+            self._train_page_failed(slot, spec)
+            return
+        page.setObjectName(page.objectName() or "page-train")
+        self._train_page = page
+        slot.set_content(page)
+
+    def _train_page_failed(self, slot: _Slot, spec: PageSpec) -> None:
+        details = traceback.format_exc()
+        print(details, file=sys.stderr)
+        last = details.strip().splitlines()[-1] if details.strip() else "unknown error"
+        page = InfoPage(spec)
+        page.set_note(f"The Train page could not be opened: {last}", error=True)
+        slot.set_content(self._scrollable(page))
+
+    # --------------------------------------------------------------------------------- status bar
+    def _on_job_started(self, title: str) -> None:
+        self._job_title = title
+        self._last_failure = None
+        self.job_label.setText(f"{title} — starting…")
+        self.job_label.setToolTip("")
+        self.job_progress.setRange(0, 0)
+        self.job_progress.setVisible(True)
+
+    def _on_job_progress(self, progress) -> None:
+        total = progress.total
+        if total:
+            self.job_progress.setRange(0, int(total))
+            self.job_progress.setValue(min(int(progress.step), int(total)))
+            amount = f"{progress.step:,} / {total:,}"
+        else:
+            self.job_progress.setRange(0, 0)
+            amount = f"step {progress.step:,}"
+        detail = progress.text or amount
+        self.job_label.setText(f"{self._job_title} — {detail}")
+
+    def _on_job_paused(self, paused: bool) -> None:
+        if paused:
+            self.job_label.setText(f"{self._job_title} — paused")
+
+    def _on_job_failed(self, failed) -> None:
+        self._last_failure = failed.message
+
+    def _on_job_running(self, running: bool) -> None:
+        if running:
+            return
+        self.job_progress.setVisible(False)
+        if self._last_failure:
+            self.job_label.setText(f"{self._job_title} failed")
+            self.job_label.setToolTip(self._last_failure)
+        else:
+            self.job_label.setText("Idle")
+            self.job_label.setToolTip("")
+
+    # -------------------------------------------------------------------------------- view / help
+    def set_full_screen(self, on: bool) -> None:
+        if on and not self.isFullScreen():
+            self._was_maximized = self.isMaximized()
+            self.showFullScreen()
+        elif not on and self.isFullScreen():
+            if getattr(self, "_was_maximized", False):
+                self.showMaximized()
+            else:
+                self.showNormal()
+        if self.fullscreen_action.isChecked() != on:
+            self.fullscreen_action.setChecked(on)
+
+    def about_text(self) -> str:
+        """The About box's text (rich text). Kept separate so it can be read without a modal dialog."""
+        info = self.engine_info
+        if info is not None:
+            torch_version = info.torch_version
+            device = info.device
+        else:
+            torch_version = _dist_version("torch")
+            device = "loading…" if self.engine_loader.is_running() else "not loaded yet"
+        workspace = info.workspace if info is not None and info.workspace else _workspace_or_none()
+        try:
+            from PySide6 import __version__ as pyside_version
+        except ImportError:  # pragma: no cover
+            pyside_version = "?"
+        rows = [
+            ("GAN Art Studio", __version__),
+            ("torch", torch_version),
+            ("Qt", f"{qVersion()} (PySide6 {pyside_version})"),
+            ("Python", platform.python_version()),
+            ("Compute device", device),
+            ("Your work is saved in", workspace or "the studio workspace (shown once the engine is ready)"),
+        ]
+        table = "".join(f"<tr><td style='padding-right:14px;color:#9ca1ab'>{html.escape(k)}</td>"
+                        f"<td>{html.escape(v)}</td></tr>" for k, v in rows)
+        return ("<h3 style='margin-bottom:4px'>GAN Art Studio</h3>"
+                "<p style='margin-bottom:10px'>Train GANs on your own pictures, explore what they learned, "
+                "and repaint photos in the style of paintings.</p>"
+                f"<table>{table}</table>")
+
+    def show_about(self) -> None:
+        QMessageBox.about(self, "About GAN Art Studio", self.about_text())
+
+    # ------------------------------------------------------------------------------- settings/close
+    def _restore_settings(self) -> None:
+        s = QSettings()
+        geometry = s.value(SETTINGS_GEOMETRY, QByteArray(), type=QByteArray)
+        if geometry is None or geometry.isEmpty() or not self.restoreGeometry(geometry):
+            self.resize(1180, 760)
+            screen = QGuiApplication.primaryScreen()
+            if screen is not None:
+                frame = self.frameGeometry()
+                frame.moveCenter(screen.availableGeometry().center())
+                self.move(frame.topLeft())
+        page = s.value(SETTINGS_PAGE, "train", type=str)
+        if page in self.page_keys():
+            self.show_page(page)
+
+    def save_settings(self) -> None:
+        s = QSettings()
+        s.setValue(SETTINGS_GEOMETRY, self.saveGeometry())
+        s.setValue(SETTINGS_PAGE, self.current_page())
+        s.sync()
+
+    def ask_stop_training(self) -> bool:
+        """Ask before closing during training. Separate so tests can answer without a modal dialog."""
+        box = QMessageBox(self)
+        box.setIcon(QMessageBox.Icon.Question)
+        box.setWindowTitle("Training is running")
+        box.setText("Training is running. Stop it and save a checkpoint before closing?")
+        stop = box.addButton("Stop and close", QMessageBox.ButtonRole.AcceptRole)
+        box.addButton(QMessageBox.StandardButton.Cancel)
+        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+        box.exec()
+        return box.clickedButton() is stop
+
+    def ask_stop_job(self, title: str) -> bool:
+        """Ask before closing while some other job runs (an export, a render)."""
+        box = QMessageBox(self)
+        box.setIcon(QMessageBox.Icon.Question)
+        box.setWindowTitle("Work in progress")
+        box.setText(f"“{title}” is still running. Stop it and close?")
+        stop = box.addButton("Stop and close", QMessageBox.ButtonRole.AcceptRole)
+        box.addButton(QMessageBox.StandardButton.Cancel)
+        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+        box.exec()
+        return box.clickedButton() is stop
+
+    def closeEvent(self, event) -> None:  # noqa: N802 - Qt override
+        if not self._closing_done:
+            page = self._train_page
+            training = bool(page is not None and hasattr(page, "is_training") and page.is_training())
+            if training:
+                if not self.ask_stop_training():
+                    event.ignore()
+                    return
+                self._busy(lambda: page.shutdown_training(SHUTDOWN_TIMEOUT_MS))
+            elif self.runner.is_running():
+                if not self.ask_stop_job(self.runner.title()):
+                    event.ignore()
+                    return
+            self.save_settings()
+            self.shutdown_background()
+        event.accept()
+        super().closeEvent(event)
+
+    def _busy(self, fn) -> None:
+        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+        try:
+            fn()
+        finally:
+            QApplication.restoreOverrideCursor()
+
+    def shutdown_background(self) -> None:
+        """Stop the running job and join every worker thread. Idempotent; safe at any time."""
+        if self._closing_done:
+            return
+        self._closing_done = True
+        self.runner.shutdown(SHUTDOWN_TIMEOUT_MS)
+        self.engine_loader.wait(SHUTDOWN_TIMEOUT_MS)  # an import cannot be interrupted; join it
+
+
+def _dist_version(name: str) -> str:
+    """Installed version without importing the package (importing torch takes seconds)."""
+    module = sys.modules.get(name)
+    if module is not None and getattr(module, "__version__", None):
+        return str(module.__version__)
+    try:
+        return metadata.version(name)
+    except metadata.PackageNotFoundError:
+        return "not installed"
+
+
+def _workspace_or_none() -> str | None:
+    try:
+        from studio.engine.runs import default_workspace
+
+        return str(default_workspace())
+    except Exception:  # noqa: BLE001 - runs.py may not exist yet or torch may be missing
+        return None
