@@ -462,7 +462,7 @@ _PAPERS = np.array(
 
 
 def make_demo_images(n: int = 512, size: int = 64, seed: int = 0) -> np.ndarray:
-    """Procedural still lifes (gradient paper, 1–3 shapes, 0–2 brush strokes): N×H×W×3 uint8.
+    """Procedural still lifes (gradient paper, 1–2 bold shapes, maybe a brush stroke): N×H×W×3 uint8.
 
     Their true distribution is known and simple enough that a DCGAN learns it in a few hundred CPU
     steps, yet varied enough that mode collapse shows. Deterministic in ``seed``; no files, no network.
@@ -475,9 +475,9 @@ def make_demo_images(n: int = 512, size: int = 64, seed: int = 0) -> np.ndarray:
     for i in range(n):
         img = _gradient_background(rng, ramp).resize((canvas, canvas), Image.Resampling.BILINEAR)
         draw = ImageDraw.Draw(img)
-        for _ in range(rng.integers(1, 4)):
+        for _ in range(rng.integers(1, 3)):
             _draw_shape(draw, rng, canvas)
-        for _ in range(rng.integers(0, 3)):
+        if rng.random() < 0.5:
             _draw_stroke(draw, rng, canvas)
         out[i] = np.asarray(img.reduce(ss) if ss > 1 else img)
     return out
@@ -500,7 +500,7 @@ def _ink(rng: np.random.Generator) -> tuple[int, int, int]:
 
 
 def _draw_shape(draw: ImageDraw.ImageDraw, rng: np.random.Generator, canvas: int) -> None:
-    r = rng.uniform(0.12, 0.24) * canvas
+    r = rng.uniform(0.16, 0.3) * canvas
     cx, cy = rng.uniform(r, canvas - r, size=2)
     kind = rng.integers(3)
     colour = _ink(rng)
@@ -521,7 +521,7 @@ def _draw_stroke(draw: ImageDraw.ImageDraw, rng: np.random.Generator, canvas: in
     p = rng.uniform(0.08, 0.92, size=(4, 2)) * canvas
     t = np.linspace(0.0, 1.0, 24)[:, None]
     curve = (1 - t) ** 3 * p[0] + 3 * (1 - t) ** 2 * t * p[1] + 3 * (1 - t) * t**2 * p[2] + t**3 * p[3]
-    width = max(1, int(rng.uniform(0.025, 0.06) * canvas))
+    width = max(1, int(rng.uniform(0.05, 0.09) * canvas))
     draw.line([tuple(q) for q in curve.tolist()], fill=_ink(rng), width=width, joint="curve")
 
 
