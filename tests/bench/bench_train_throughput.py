@@ -57,9 +57,10 @@ def reference_rates(preset: str, batch: int, steps: int, data) -> list[float]:
     return rates
 
 
-def studio_rates(preset: str, batch: int, steps: int, data, tmp: Path, tag: str) -> list[float]:
+def studio_rates(preset: str, batch: int, steps: int, data, tmp: Path, tag: str,
+                 channels_last: bool = True) -> list[float]:
     cfg = TrainConfig.for_preset(preset, batch_size=batch, steps=steps + 1, sample_every_s=1e9,
-                                 checkpoint_every_min=0, device="cpu")
+                                 checkpoint_every_min=0, device="cpu", channels_last=channels_last)
     stamps: list[float] = []
 
     def on_event(ev) -> None:
@@ -84,18 +85,23 @@ def main() -> None:
     size = PRESETS[args.preset].image_size
     data = prepare_demo(PrepSpec(size=size, channels=3), n=512)
     print(f"{args.preset}, batch {args.batch}, {torch.get_num_threads()} threads, torch {torch.__version__}")
-    ref_all, ours_all = [], []
+    ref_all, ours_all, plain_all = [], [], []
     with tempfile.TemporaryDirectory() as tmp:
         for r in range(args.rounds):
             ref = reference_rates(args.preset, args.batch, args.steps, data)
             ours = studio_rates(args.preset, args.batch, args.steps, data, Path(tmp), f"r{r}")
+            plain = studio_rates(args.preset, args.batch, args.steps, data, Path(tmp), f"p{r}", False)
             ref_all += ref
             ours_all += ours
+            plain_all += plain
             print(f"round {r + 1}: reference {statistics.median(ref):7.1f} img/s   "
-                  f"studio {statistics.median(ours):7.1f} img/s")
-    ref_m, ours_m = statistics.median(ref_all), statistics.median(ours_all)
+                  f"studio {statistics.median(ours):7.1f} img/s   "
+                  f"studio without channels_last {statistics.median(plain):7.1f} img/s")
+    ref_m, ours_m, plain_m = (statistics.median(x) for x in (ref_all, ours_all, plain_all))
     print(f"median: reference {ref_m:.1f} img/s, studio trainer {ours_m:.1f} img/s, "
           f"ratio {ours_m / ref_m:.2f}x (goal >= 1.0x)")
+    print(f"wins: frozen D in the G step (no D weight grads) {plain_m / ref_m:.2f}x; "
+          f"channels_last on top {ours_m / plain_m:.2f}x")
 
 
 if __name__ == "__main__":
