@@ -1,0 +1,1 @@
+"""Reusable Qt widgets for the studio's pages (no engine imports beyond plain data)."""

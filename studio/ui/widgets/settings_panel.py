@@ -1,0 +1,342 @@
+"""Model choice and training knobs, with defaults from the preset and tooltips in plain words."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QAbstractSpinBox,
+    QCheckBox,
+    QComboBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QLabel,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from studio.ui.widgets.collapsible import CollapsibleSection
+from studio.ui.widgets.sci_spin import ScientificSpinBox
+
+LOSSES = [
+    ("bce", "BCE, non-saturating (the lesson's)"),
+    ("hinge", "Hinge (often steadier)"),
+]
+CHANNELS = [(0, "Follow the images"), (1, "Greyscale"), (3, "Colour")]
+
+
+def available_devices() -> list[tuple[str, str]]:
+    """Only offer what this machine has; "auto" picks the fastest."""
+    out = [("auto", "Automatic (fastest available)"), ("cpu", "CPU")]
+    try:
+        import torch
+
+        if torch.cuda.is_available():
+            out.append(("cuda", "GPU (CUDA)"))
+        mps = getattr(torch.backends, "mps", None)
+        if mps is not None and mps.is_available():
+            out.append(("mps", "GPU (Apple)"))
+    except Exception:  # noqa: BLE001 - no torch, no GPU choice
+        pass
+    return out
+
+# Kept when the artist switches preset: they describe the artist's session, not the network.
+KEEP_ON_PRESET_CHANGE = ("steps", "seed", "checkpoint_every_min", "grid_count", "device", "channels")
+
+TIPS = {
+    "preset": "Which generator/discriminator pair to train. The size is the size of the pictures it makes.",
+    "width": "How many feature maps each layer has. Wider learns finer detail but is slower and needs "
+             "more memory. 64 is the classic DCGAN; 8–16 is enough to try things out quickly.",
+    "steps": "How many training steps to run in total. One step shows the networks one batch of images. "
+             "When continuing a run, this is the total to reach, not how many more.",
+    "until_stopped": "Keep training until you press Stop.",
+    "batch_size": "How many of your images the networks look at in one step. Bigger is smoother but "
+                  "slower per step and needs more memory; it cannot usefully exceed your image count.",
+    "lr_g": "How big a change the generator makes after each step. Too high: chaos; too low: nothing "
+            "happens for a long time. The lesson uses 2e-4. The arrows halve or double it.",
+    "lr_d": "The same for the discriminator. If D wins too easily (its loss sinks to 0 and the samples "
+            "stop improving), give it a lower rate than G — the lesson's balance remedy.",
+    "latent_dim": "Length of the random number list each picture grows from. 100 is the lesson's value; "
+                  "rarely worth changing.",
+    "loss": "How wins and losses are scored. BCE is the lesson's; hinge is often steadier on small "
+            "datasets.",
+    "beta1": "Adam optimiser momentum. GANs like 0.5 (the DCGAN paper's value) rather than the usual 0.9.",
+    "beta2": "Adam's second momentum. Leave at 0.999 unless you know why.",
+    "d_steps": "How many times D trains for each time G trains. More than 1 helps when G overpowers D.",
+    "skip_d_below": "Skip D's update while its loss is already below this value, so it cannot run away "
+                    "from G (the lesson's balance remedy). 0 never skips.",
+    "seed": "Starting point for all the randomness. The same seed and settings give the same run.",
+    "checkpoint_every_min": "Save the networks every this many minutes, so a crash or a closed laptop "
+                            "loses little. Stop always saves too.",
+    "grid_count": "How many pictures the sample grid shows.",
+    "channels": "Train in colour or greyscale. 'Follow the images' uses colour unless all your images "
+                "are grey.",
+    "device": "Where to train. A GPU is many times faster; the CPU always works.",
+}
+
+
+class TrainSettingsPanel(QWidget):
+    """The model & settings part of the Train page. ``values()`` gives TrainConfig fields."""
+
+    preset_changed = Signal(str)
+    settings_changed = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        from studio.engine.gan.models import PRESETS
+
+        self._presets = PRESETS
+        self._extra: dict[str, Any] = {}  # config fields this panel does not show (kept round-trip)
+
+        self.preset = QComboBox(self)
+        self.preset.setObjectName("presetCombo")
+        for name, info in PRESETS.items():
+            self.preset.addItem(info.title, name)
+            self.preset.setItemData(self.preset.count() - 1, info.description, Qt.ItemDataRole.ToolTipRole)
+        self.preset_description = QLabel(self)
+        self.preset_description.setObjectName("hint")
+        self.preset_description.setWordWrap(True)
+
+        self.width_spin = self._int_spin(4, 512, 64, step=8)
+        self.steps = self._int_spin(1, 10_000_000, 2000, step=100)
+        self.steps.setGroupSeparatorShown(True)
+        self.until_stopped = QCheckBox("until I stop it", self)
+        self.until_stopped.toggled.connect(self._on_until_stopped)
+        self.batch_size = self._int_spin(1, 4096, 64, step=8)
+        self.lr_g = ScientificSpinBox(1e-7, 1.0, 2e-4, self)
+        self.lr_d = ScientificSpinBox(1e-7, 1.0, 2e-4, self)
+
+        self.latent_dim = self._int_spin(1, 2048, 100, step=1)
+        self.loss = QComboBox(self)
+        for key, text in LOSSES:
+            self.loss.addItem(text, key)
+        self.beta1 = self._float_spin(0.0, 0.999, 0.5, decimals=3, step=0.05)
+        self.beta2 = self._float_spin(0.0, 0.9999, 0.999, decimals=4, step=0.001)
+        self.d_steps = self._int_spin(1, 20, 1)
+        self.skip_d_below = self._float_spin(0.0, 10.0, 0.0, decimals=3, step=0.05)
+        self.skip_d_below.setSpecialValueText("never")
+        self.seed = self._int_spin(0, 2**31 - 1, 0)
+        self.checkpoint_every_min = self._float_spin(0.1, 1440.0, 10.0, decimals=1, step=1.0)
+        self.checkpoint_every_min.setSuffix(" min")
+        self.grid_count = self._int_spin(1, 256, 64, step=4)
+        self.channels = QComboBox(self)
+        for key, text in CHANNELS:
+            self.channels.addItem(text, key)
+        self.device = QComboBox(self)
+        for key, text in available_devices():
+            self.device.addItem(text, key)
+
+        self.fields: dict[str, QWidget] = {
+            "preset": self.preset, "width": self.width_spin, "steps": self.steps,
+            "batch_size": self.batch_size, "lr_g": self.lr_g, "lr_d": self.lr_d,
+            "latent_dim": self.latent_dim, "loss": self.loss, "beta1": self.beta1, "beta2": self.beta2,
+            "d_steps": self.d_steps, "skip_d_below": self.skip_d_below, "seed": self.seed,
+            "checkpoint_every_min": self.checkpoint_every_min, "grid_count": self.grid_count,
+            "channels": self.channels, "device": self.device,
+        }
+        for name, widget in self.fields.items():
+            widget.setObjectName(widget.objectName() or f"setting_{name}")
+            if isinstance(widget, QComboBox):  # long item texts must not widen the whole column
+                widget.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+                widget.setMinimumContentsLength(8)
+            widget.setToolTip(TIPS.get(name, ""))
+            signal = getattr(widget, "valueChanged", None) or widget.currentIndexChanged
+            signal.connect(self.settings_changed)
+        self.until_stopped.setToolTip(TIPS["until_stopped"])
+        self.until_stopped.toggled.connect(self.settings_changed)
+
+        basic = QFormLayout()
+        basic.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        basic.addRow("Model", self.preset)
+        basic.addRow(self.preset_description)
+        basic.addRow("Network width", self.width_spin)
+        basic.addRow("Steps", self.steps)
+        basic.addRow("", self.until_stopped)
+        basic.addRow("Batch size", self.batch_size)
+        basic.addRow("Learning rate G", self.lr_g)
+        basic.addRow("Learning rate D", self.lr_d)
+        for row in range(basic.rowCount()):
+            label = basic.itemAt(row, QFormLayout.ItemRole.LabelRole)
+            if label is not None and label.widget() is not None:
+                field = basic.itemAt(row, QFormLayout.ItemRole.FieldRole)
+                if field is not None and field.widget() is not None:
+                    label.widget().setToolTip(field.widget().toolTip())
+
+        self.advanced = CollapsibleSection("Advanced", expanded=False, parent=self)
+        self.advanced.setObjectName("advancedSettings")
+        adv = QFormLayout()
+        adv.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        adv.addRow("Loss", self.loss)
+        adv.addRow("D steps per G step", self.d_steps)
+        adv.addRow("Skip D while loss below", self.skip_d_below)
+        adv.addRow("Latent size", self.latent_dim)
+        adv.addRow("Adam beta 1", self.beta1)
+        adv.addRow("Adam beta 2", self.beta2)
+        adv.addRow("Seed", self.seed)
+        adv.addRow("Checkpoint every", self.checkpoint_every_min)
+        adv.addRow("Pictures in grid", self.grid_count)
+        adv.addRow("Colour", self.channels)
+        adv.addRow("Train on", self.device)
+        self.device_hint = QLabel(self)
+        self.device_hint.setObjectName("hint")
+        self.device_hint.setWordWrap(True)
+        adv.addRow("", self.device_hint)
+        self.device.currentIndexChanged.connect(self._update_device_hint)
+        self._update_device_hint()
+        for row in range(adv.rowCount()):
+            label = adv.itemAt(row, QFormLayout.ItemRole.LabelRole)
+            field = adv.itemAt(row, QFormLayout.ItemRole.FieldRole)
+            if label is not None and field is not None and field.widget() is not None:
+                label.widget().setToolTip(field.widget().toolTip())
+        self.advanced.body_layout.addLayout(adv)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(basic)
+        layout.addWidget(self.advanced)
+
+        self.preset.currentIndexChanged.connect(self._on_preset_index)
+        self.apply_preset(self.preset.currentData(), keep_session=False)
+
+    # --- widgets --------------------------------------------------------------------------------
+    def _int_spin(self, lo: int, hi: int, value: int, step: int = 1) -> QSpinBox:
+        spin = QSpinBox(self)
+        spin.setRange(lo, hi)
+        spin.setSingleStep(step)
+        spin.setValue(value)
+        spin.setKeyboardTracking(False)
+        spin.setStepType(QAbstractSpinBox.StepType.DefaultStepType)
+        return spin
+
+    def _float_spin(self, lo: float, hi: float, value: float, decimals: int, step: float) -> QDoubleSpinBox:
+        spin = QDoubleSpinBox(self)
+        spin.setRange(lo, hi)
+        spin.setDecimals(decimals)
+        spin.setSingleStep(step)
+        spin.setValue(value)
+        spin.setKeyboardTracking(False)
+        return spin
+
+    def _on_until_stopped(self, on: bool) -> None:
+        self.steps.setEnabled(not on and self.until_stopped.isEnabled())
+
+    # --- presets --------------------------------------------------------------------------------
+    def preset_name(self) -> str:
+        return str(self.preset.currentData())
+
+    def preset_info(self):
+        return self._presets[self.preset_name()]
+
+    def image_size(self) -> int:
+        return int(self.preset_info().image_size)
+
+    def set_preset(self, name: str) -> None:
+        index = self.preset.findData(name)
+        if index < 0:
+            raise KeyError(f"unknown preset {name!r}")
+        self.preset.setCurrentIndex(index)
+
+    def _on_preset_index(self, _index: int) -> None:
+        self.apply_preset(self.preset_name(), keep_session=True)
+
+    def apply_preset(self, name: str, keep_session: bool = True) -> None:
+        """Load the preset's defaults (TrainConfig.for_preset), keeping the artist's session choices."""
+        from studio.engine.gan.trainer import TrainConfig
+
+        keep = {k: v for k, v in self.values().items() if k in KEEP_ON_PRESET_CHANGE} if keep_session else {}
+        self._extra = {}  # fields kept from a loaded run belong to that run, not to a new one
+        defaults = dataclasses.asdict(TrainConfig.for_preset(name))
+        defaults.update(keep)
+        self._load(defaults, include_preset=False)
+        info = self._presets[name]
+        self.preset_description.setText(info.description)
+        self._update_width_state()
+        self.preset_changed.emit(name)
+
+    def _update_width_state(self) -> None:
+        info = self.preset_info()
+        adjustable = bool(info.width_adjustable)
+        self.width_spin.setEnabled(adjustable and self.isEnabled())
+        self.width_spin.setToolTip(TIPS["width"] if adjustable else
+                                   "The lesson's networks have a fixed size, as in the lesson.")
+
+    # --- values ---------------------------------------------------------------------------------
+    def values(self) -> dict[str, Any]:
+        """TrainConfig fields shown on this panel (plus any loaded fields it does not show)."""
+        out = dict(self._extra)
+        out.update({
+            "preset": self.preset_name(),
+            "width": int(self.width_spin.value()) if self.preset_info().width_adjustable else 0,
+            "steps": 0 if self.until_stopped.isChecked() else int(self.steps.value()),
+            "batch_size": int(self.batch_size.value()),
+            "lr_g": float(self.lr_g.value()),
+            "lr_d": float(self.lr_d.value()),
+            "latent_dim": int(self.latent_dim.value()),
+            "loss": str(self.loss.currentData()),
+            "beta1": float(self.beta1.value()),
+            "beta2": float(self.beta2.value()),
+            "d_steps": int(self.d_steps.value()),
+            "skip_d_below": float(self.skip_d_below.value()),
+            "seed": int(self.seed.value()),
+            "checkpoint_every_min": float(self.checkpoint_every_min.value()),
+            "grid_count": int(self.grid_count.value()),
+            "channels": int(self.channels.currentData()),
+            "device": str(self.device.currentData()),
+        })
+        return out
+
+    def load_config(self, config: dict[str, Any]) -> None:
+        """Show a saved run's settings (e.g. when continuing it)."""
+        self._load(config, include_preset=True)
+
+    def set_steps(self, steps: int) -> None:
+        self.until_stopped.setChecked(steps <= 0)
+        if steps > 0:
+            self.steps.setValue(steps)
+
+    def _load(self, cfg: dict[str, Any], include_preset: bool) -> None:
+        if include_preset and cfg.get("preset") in self._presets:
+            self.preset.blockSignals(True)
+            self.preset.setCurrentIndex(self.preset.findData(cfg["preset"]))
+            self.preset.blockSignals(False)
+            self.preset_description.setText(self.preset_info().description)
+            self._update_width_state()
+        for name, value in cfg.items():
+            widget = self.fields.get(name)
+            if name == "preset" or value is None:
+                continue
+            if name == "steps":
+                self.set_steps(int(value))
+            elif isinstance(widget, QComboBox):
+                index = widget.findData(value)
+                if index >= 0:
+                    widget.setCurrentIndex(index)
+            elif isinstance(widget, QSpinBox):
+                if name == "width" and not value:
+                    continue  # lesson presets have no width (0); keep the last useful one shown
+                widget.setValue(int(value))
+            elif isinstance(widget, QDoubleSpinBox):
+                widget.setValue(float(value))
+            elif widget is None and name not in ("data", "fit", "hflip", "sample_every_s"):
+                self._extra[name] = value
+
+    def _update_device_hint(self, *_args) -> None:
+        try:
+            from studio.engine.device import describe_device
+
+            self.device_hint.setText(f"Will use: {describe_device(str(self.device.currentData()))}")
+        except Exception as exc:  # noqa: BLE001 - e.g. DeviceUnavailable: say so instead of crashing
+            self.device_hint.setText(str(exc))
+
+    def set_locked(self, locked: bool, except_steps: bool = False) -> None:
+        """Grey out everything while training (or all but Steps when continuing a run)."""
+        for name, widget in self.fields.items():
+            widget.setEnabled(not locked or (except_steps and name == "steps"))
+        self.until_stopped.setEnabled(not locked or except_steps)
+        if not locked or except_steps:
+            self.steps.setEnabled(not self.until_stopped.isChecked())
+        if not locked:
+            self._update_width_state()
