@@ -655,6 +655,9 @@ class MainWindow(QMainWindow):
         if self._closing_done:
             return
         self._closing_done = True
+        page = self._train_page
+        if page is not None and hasattr(page, "shutdown"):
+            page.shutdown(SHUTDOWN_TIMEOUT_MS)  # its dataset and export runners too, not only training
         self.runner.shutdown(SHUTDOWN_TIMEOUT_MS)
         self.engine_loader.wait(SHUTDOWN_TIMEOUT_MS)  # an import cannot be interrupted; join it
 
