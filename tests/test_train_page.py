@@ -191,6 +191,49 @@ def test_metric_buffer_grows_smooths_and_rewinds():
     assert np.isnan(buf.y("loss_g", smoothed=False)[-1])
 
 
+def test_plot_ranges_follow_the_data_until_the_user_zooms(qtbot):
+    from studio.engine.jobs import Metrics
+    from studio.ui.widgets.training_plots import StepAxis, TrainingPlots
+
+    plots = TrainingPlots()
+    qtbot.addWidget(plots)
+    plots.resize(700, 500)
+    plots.show()
+
+    def feed(first, count, loss=1.0):
+        plots.append([Metrics(s, {"loss_g": loss, "loss_d": 0.5, "d_real": 0.8, "d_fake": 0.2,
+                                  "img_per_s": 120.0}) for s in range(first, first + count)])
+        plots.redraw()
+
+    def x_range(plot):
+        return plot.getPlotItem().getViewBox().viewRange()[0]
+
+    feed(1, 130, loss=3.0)
+    lo, hi = x_range(plots.loss_plot)
+    assert lo == 0 and 130 <= hi <= 130 * 1.25  # all steps in view, on a round number
+    y_lo, y_hi = plots.loss_plot.getPlotItem().getViewBox().viewRange()[1]
+    assert y_lo <= 0.5 and y_hi >= 3.0
+    assert plots.d_plot.getPlotItem().getViewBox().viewRange()[1] == pytest.approx([-0.02, 1.02])
+    feed(131, 400)
+    assert x_range(plots.loss_plot)[1] >= 530
+
+    vb = plots.loss_plot.getPlotItem().getViewBox()  # the artist zooms in: the view stays put
+    vb.setXRange(100, 200, padding=0)
+    vb.sigRangeChangedManually.emit([True, False])
+    feed(531, 500)
+    assert x_range(plots.loss_plot) == pytest.approx([100, 200])
+    assert x_range(plots.d_plot)[1] >= 1030  # the other plots still follow
+    vb.enableAutoRange()  # the "A" button: follow the data again
+    feed(1031, 1)
+    assert x_range(plots.loss_plot)[1] >= 1031 and not any(vb.autoRangeEnabled())
+
+    # Step labels never crowd a narrow axis: at most one major tick per ~60 px.
+    axis = StepAxis("bottom")
+    for span, px in ((600, 120), (1000, 90), (25_000, 200), (3, 300)):
+        major = axis.tickSpacing(0, span, px)[0][0]
+        assert span / major <= max(1, px / 40)
+
+
 # ---------------------------------------------------------------------------------------------- training
 
 
@@ -298,11 +341,49 @@ def test_finish_then_resume_continues_the_same_run(qtbot, page):
     page.start_training()
     qtbot.waitUntil(lambda: not page.is_training(), timeout=WAIT)
     assert page.state == "finished"
-    assert page.run_dir() == run and not page.resume_banner.isVisible()
+    assert page.run_dir() == run
+    # Finished again: the same run is offered to continue once more, in one click.
+    assert page.resume_banner.isVisible() and page.start_button.text() == "Continue run"
     steps = [json.loads(line)["step"] for line in (run / "metrics.jsonl").read_text().splitlines()]
     assert steps == list(range(1, 21))
     assert list(page.plots.buffer.x()) == list(range(1, 21))
     assert (run / "checkpoints" / "step_0000020.json").is_file()
+
+
+def test_stop_then_continue_this_run_in_one_click(qtbot, page):
+    page.use_builtin_dataset("demo")
+    wait_dataset(qtbot, page)
+    tiny_settings(page, steps=0, interval=60)  # until stopped
+    qtbot.mouseClick(page.start_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: len(page.plots.buffer) >= 3, timeout=WAIT)
+    qtbot.mouseClick(page.stop_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not page.is_training(), timeout=WAIT)
+    assert page.state == "stopped" and "checkpoint saved" in page.state_label.text()
+    run = page.run_dir()
+    stopped_at = json.loads(sorted((run / "checkpoints").glob("step_*.json"))[-1].read_text())["step"]
+    assert stopped_at >= 3
+
+    # The run on show is offered to continue: Start says so, Steps stays editable, the rest is locked.
+    assert page.start_button.text() == "Continue run" and page.start_button.isEnabled()
+    assert page.resume_banner.isVisible() and page.new_run_button.isVisible()
+    assert f"from step {stopped_at:,}" in page.resume_text.text()
+    assert not page.settings.batch_size.isEnabled() and page.settings.until_stopped.isEnabled()
+
+    qtbot.mouseClick(page.start_button, Qt.MouseButton.LeftButton)
+    assert page.is_training() and page.run_dir() == run
+    qtbot.waitUntil(lambda: len(page.plots.buffer) and page.plots.buffer.x()[-1] >= stopped_at + 3,
+                    timeout=WAIT)
+    qtbot.mouseClick(page.stop_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not page.is_training(), timeout=WAIT)
+    assert page.state == "stopped" and page.run_dir() == run
+    steps = [json.loads(line)["step"] for line in (run / "metrics.jsonl").read_text().splitlines()]
+    assert steps == list(range(1, len(steps) + 1)) and steps[-1] >= stopped_at + 3  # no repeats, no gaps
+    assert list(page.plots.buffer.x()) == steps
+
+    # "New run instead": a fresh run with the same pictures and the artist's own settings.
+    qtbot.mouseClick(page.new_run_button, Qt.MouseButton.LeftButton)
+    assert page.start_button.text() == "Start training" and not page.resume_banner.isVisible()
+    assert page.settings.width_spin.value() == 8 and page.settings.batch_size.isEnabled()
 
 
 def test_failure_is_shown_in_plain_words(qtbot, page, tmp_path):

@@ -584,13 +584,21 @@ class MainWindow(QMainWindow):
     def _restore_settings(self) -> None:
         s = QSettings()
         geometry = s.value(SETTINGS_GEOMETRY, QByteArray(), type=QByteArray)
-        if geometry is None or geometry.isEmpty() or not self.restoreGeometry(geometry):
-            self.resize(1180, 760)
-            screen = QGuiApplication.primaryScreen()
-            if screen is not None:
-                frame = self.frameGeometry()
-                frame.moveCenter(screen.availableGeometry().center())
-                self.move(frame.topLeft())
+        restored = geometry is not None and not geometry.isEmpty() and self.restoreGeometry(geometry)
+        screen = QGuiApplication.primaryScreen()
+        avail = screen.availableGeometry() if screen is not None else None
+        if not restored:
+            width, height = 1180, 760
+            if avail is not None:  # leave room for the window frame and title bar on small screens
+                width = min(width, max(640, avail.width() - 40))
+                height = min(height, max(480, avail.height() - 70))
+            self.resize(width, height)
+        on_a_screen = any(s.availableGeometry().intersects(self.frameGeometry())
+                          for s in QGuiApplication.screens())
+        if avail is not None and (not restored or not on_a_screen):
+            frame = self.frameGeometry()
+            frame.moveCenter(avail.center())
+            self.move(max(avail.left(), frame.left()), max(avail.top(), frame.top()))
         page = s.value(SETTINGS_PAGE, "train", type=str)
         if page in self.page_keys():
             self.show_page(page)

@@ -123,6 +123,7 @@ class TrainPage(QWidget):
         self._run_dir: Path | None = None  # run on show (running, finished, or picked to resume)
         self._resume_dir: Path | None = None
         self._resume_step = 0
+        self._continue_offer = False  # resume mode offered after this page's own run stopped/finished
         self._has_checkpoint = False
         self.state = "idle"  # idle|preparing|training|pausing|paused|stopping|stopped|finished|failed
         self._last_step = 0
@@ -345,6 +346,8 @@ class TrainPage(QWidget):
 
     def set_dataset(self, paths: list[str]) -> None:
         """Use these folders/files as the dataset (what a drop does). Ignored while training."""
+        if self._continue_offer and not self.is_training():
+            self.leave_resume_mode()  # new pictures after a run ended: the artist wants a new run
         if self.is_training() or self._resume_dir is not None:
             self._show_notice("Stop training (or choose 'New run instead') before choosing other pictures.")
             return
@@ -502,6 +505,7 @@ class TrainPage(QWidget):
         step = checkpoint_step(ckpt)
         self._resume_dir = rd.path
         self._resume_step = step
+        self._continue_offer = False
         self._run_dir = rd.path
         self._has_checkpoint = True
         self.settings.load_config(cfg)
@@ -529,11 +533,14 @@ class TrainPage(QWidget):
     def leave_resume_mode(self) -> None:
         if self.is_training():
             return
+        offered = self._continue_offer
         self._resume_dir = None
         self._resume_step = 0
+        self._continue_offer = False
         self.resume_banner.hide()
         self.dataset.show_run_source(None)
-        self.settings.apply_preset(self.settings.preset_name())
+        if not offered:  # a run picked from disk brought its settings; this page's own run kept the user's
+            self.settings.apply_preset(self.settings.preset_name())
         self._set_state("idle")
 
     # ============================================================================== runner events
@@ -607,6 +614,7 @@ class TrainPage(QWidget):
             self._last_step = int(getattr(result, "step", self._last_step))
             early = bool(getattr(result, "stopped_early", False) or finished.cancelled)
             self._set_state("stopped" if early else "finished")
+        self._offer_continue()
 
     def _on_failed(self, failed) -> None:
         if self._job is None:
@@ -627,8 +635,33 @@ class TrainPage(QWidget):
         if self._resume_dir is not None:
             self._resume_dir = None
             self._resume_step = 0
+            self._continue_offer = False
             self.resume_banner.hide()
             self.dataset.show_run_source(None)
+
+    def _offer_continue(self) -> None:
+        """After Stop or the last step: Start becomes "Continue run" for this same run (one click), with
+        Steps editable to a new total; "New run instead" goes back to a fresh run with these settings."""
+        from studio.engine.runs import RunDir
+
+        if self._run_dir is None or self.is_training():
+            return
+        rd = RunDir(self._run_dir)
+        ckpt = rd.latest_checkpoint() if rd.exists() else None
+        if ckpt is None:
+            return
+        step = checkpoint_step(ckpt)
+        self._resume_dir = rd.path
+        self._resume_step = step
+        self._continue_offer = True
+        steps = int(self.settings.values().get("steps") or 0)
+        if steps and steps <= step:  # finished: propose as many steps again
+            self.settings.set_steps(step + steps)
+        self.resume_text.setText(
+            f"Continue <b>{rd.path.name}</b> from step {step:,}: set Steps to the total to reach, then "
+            f"press Continue run. Or start a new run with other pictures or settings.")
+        self.resume_banner.show()
+        self._update_controls()
 
     # ============================================================================== exports
     def _run_export(self, title: str, fn: Callable[[], Any]) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 import time
 from collections.abc import Iterable
@@ -9,7 +10,7 @@ from collections.abc import Iterable
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QGridLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QGraphicsItem, QGridLayout, QLabel, QVBoxLayout, QWidget
 
 # name in Metrics.values -> (legend text, colour)
 SERIES = {
@@ -45,6 +46,8 @@ class MetricBuffer:
         self.ema = {k: np.full(self._cap, np.nan) for k in self.names}
         self._acc = dict.fromkeys(self.names, 0.0)   # debiased EMA accumulator
         self._weight = dict.fromkeys(self.names, 0.0)
+        self._lo = dict.fromkeys(self.names, math.inf)  # running min/max of the raw values: plot ranges
+        self._hi = dict.fromkeys(self.names, -math.inf)
 
     def __len__(self) -> int:
         return self._n
@@ -53,6 +56,8 @@ class MetricBuffer:
         self._n = 0
         self._acc = dict.fromkeys(self.names, 0.0)
         self._weight = dict.fromkeys(self.names, 0.0)
+        self._lo = dict.fromkeys(self.names, math.inf)
+        self._hi = dict.fromkeys(self.names, -math.inf)
 
     def _grow(self) -> None:
         self._cap *= 2
@@ -72,6 +77,10 @@ class MetricBuffer:
             v = float(v) if isinstance(v, (int, float)) and math.isfinite(v) else math.nan
             self.raw[k][i] = v
             if not math.isnan(v):
+                if v < self._lo[k]:
+                    self._lo[k] = v
+                if v > self._hi[k]:
+                    self._hi[k] = v
                 self._acc[k] = s * self._acc[k] + (1 - s) * v
                 self._weight[k] = s * self._weight[k] + (1 - s)
             self.ema[k][i] = self._acc[k] / self._weight[k] if self._weight[k] > 0 else math.nan
@@ -94,6 +103,11 @@ class MetricBuffer:
     def y(self, name: str, smoothed: bool) -> np.ndarray:
         return (self.ema if smoothed else self.raw)[name][: self._n]
 
+    def bounds(self, name: str) -> tuple[float, float] | None:
+        """Smallest and largest raw value so far (None before the first finite one)."""
+        lo, hi = self._lo[name], self._hi[name]
+        return (lo, hi) if lo <= hi else None
+
     def last(self, name: str, smoothed: bool = True) -> float:
         return float(self.y(name, smoothed)[-1]) if self._n else math.nan
 
@@ -105,8 +119,56 @@ class MetricBuffer:
         return float(tail.mean()) if tail.size else math.nan
 
 
+def _nice_ceil(value: float) -> float:
+    """The next round number at or above ``value`` (1, 1.2, 1.5, 2 … 8 × 10^k): a steady axis end that
+    moves ~11 times a decade, and the curve still fills at least 80 % of the width."""
+    if value <= 0 or not math.isfinite(value):
+        return 1.0
+    exp = 10 ** math.floor(math.log10(value))
+    for m in (1.0, 1.2, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0):
+        if m * exp >= value - 1e-12:
+            return m * exp
+    return 10.0 * exp
+
+
+def _cache_static_items(item: pg.PlotItem) -> None:
+    """Axes (with their grid lines), title and legend change only when the range or the text does; a
+    pixmap cache turns their repaint (a QPicture of tick text and grid lines replayed on every paint)
+    into a blit whenever only the curves moved. Most of a live redraw's cost was these."""
+    cache = QGraphicsItem.CacheMode.DeviceCoordinateCache
+    for name in ("left", "bottom", "top", "right"):
+        axis = item.getAxis(name)
+        axis.setCacheMode(cache)
+    item.titleLabel.setCacheMode(cache)
+
+
+class StepAxis(pg.AxisItem):
+    """A step axis whose labels never run into each other ("0 200400600" on a narrow plot): at most
+    one major tick per label width, on round steps; minor ticks (grid only) in between."""
+
+    def tickSpacing(self, minVal: float, maxVal: float, size: float):  # noqa: N802,N803 - pyqtgraph API
+        span = maxVal - minVal
+        if span <= 0 or size <= 0 or not math.isfinite(span):
+            return super().tickSpacing(minVal, maxVal, size)
+        digits = len(f"{int(max(abs(minVal), abs(maxVal))):,}")
+        label_px = 7 * digits + 28  # label text plus a gap
+        count = max(1.0, size / label_px)
+        major = _nice_step(span / count)
+        mantissa = round(major / 10 ** math.floor(math.log10(major)))
+        return [(major, 0), (major / (4 if mantissa == 2 else 5), 0)]
+
+
+def _nice_step(value: float) -> float:
+    """The next of 1, 2, 5 × 10^k at or above ``value`` (tick steps)."""
+    exp = 10 ** math.floor(math.log10(value))
+    for m in (1.0, 2.0, 5.0, 10.0):
+        if m * exp >= value - 1e-12:
+            return m * exp
+    return 10.0 * exp
+
+
 def _make_plot(title: str, y_label: str) -> pg.PlotWidget:
-    widget = pg.PlotWidget(background=PLOT_BACKGROUND)
+    widget = pg.PlotWidget(background=PLOT_BACKGROUND, axisItems={"bottom": StepAxis("bottom")})
     item = widget.getPlotItem()
     item.setTitle(title, size="10pt")
     item.setLabel("left", y_label)
@@ -120,16 +182,21 @@ def _make_plot(title: str, y_label: str) -> pg.PlotWidget:
         item.getAxis(axis).enableAutoSIPrefix(False)  # never "probability (x0.001)"
     widget.setMinimumHeight(110)
     # Round numbers on the empty plot (no "0.2 0.4 0.6" step axis before the first step).
+    item.getViewBox().disableAutoRange()
     item.getViewBox().setRange(xRange=(0, 100), yRange=(0, 1), padding=0)
-    item.enableAutoRange()
+    _cache_static_items(item)
     return widget
 
 
 class TrainingPlots(QWidget):
-    """Three small plots fed by ``append(list[Metrics])``; redraws at most ``max_fps`` times a second
-    (15: smooth for training curves, and the CPU is left to the training run)."""
+    """Three small plots fed by ``append(list[Metrics])``; redraws at most ``max_fps`` times a second.
 
-    def __init__(self, parent: QWidget | None = None, max_fps: float = 15.0) -> None:
+    5 a second still looks live for training curves, and every redraw is GUI-thread time (pyqtgraph
+    paints in Python, holding the GIL the training thread needs). Axis ranges follow the data by hand,
+    on round numbers that change rarely, so most redraws repaint only the curves (the axes, grid and
+    titles are cached pixmaps); a user's zoom or pan is respected until the "A" button is pressed."""
+
+    def __init__(self, parent: QWidget | None = None, max_fps: float = 5.0) -> None:
         super().__init__(parent)
         self.buffer = MetricBuffer(SERIES)
         self._min_interval = 1.0 / max_fps
@@ -144,8 +211,16 @@ class TrainingPlots(QWidget):
         self.speed_plot = _make_plot("Speed", "images / s")
         # D's outputs are probabilities: a fixed 0..1 scale shows at a glance who is winning.
         self.d_plot.getPlotItem().setYRange(0.0, 1.0, padding=0.02)
-        self.d_plot.getPlotItem().enableAutoRange(axis="y", enable=False)
         self.d_plot.getPlotItem().setMouseEnabled(x=True, y=False)
+        # Which series set each plot's y range (None: fixed), and whether the range follows the data
+        # (False after the user zooms or pans it; the "A" button brings following back).
+        self._y_series: dict[pg.PlotWidget, tuple[str, ...] | None] = {
+            self.loss_plot: ("loss_g", "loss_d"), self.d_plot: None, self.speed_plot: ("img_per_s",)}
+        self._follow = dict.fromkeys(self._y_series, True)
+        self._ranges: dict[pg.PlotWidget, tuple] = {}
+        for plot in self._y_series:
+            plot.getPlotItem().getViewBox().sigRangeChangedManually.connect(
+                functools.partial(self._user_moved, plot))
         self.loss_plot.setObjectName("lossPlot")
         self.d_plot.setObjectName("dPlot")
         self.speed_plot.setObjectName("speedPlot")
@@ -156,6 +231,7 @@ class TrainingPlots(QWidget):
                             (self.d_plot, ("d_real", "d_fake"))):
             legend = plot.getPlotItem().addLegend(offset=(-8, 8), labelTextSize="8pt")
             legend.setBrush(pg.mkBrush(20, 22, 26, 200))
+            legend.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
             for name in names:
                 text, colour = SERIES[name]
                 faint = pg.mkColor(colour)
@@ -164,9 +240,12 @@ class TrainingPlots(QWidget):
                 # line needs ~1 point per pixel, and wide pens are costly to draw, so it gets fewer.
                 self.raw_curves[name] = plot.plot(pen=pg.mkPen(faint, width=1), connect="finite",
                                                   autoDownsampleFactor=2.0)
-                self.curves[name] = plot.plot(pen=pg.mkPen(colour, width=2), name=text,
+                self.curves[name] = plot.plot(pen=pg.mkPen(colour, width=1.5), name=text,
                                               connect="finite", autoDownsampleFactor=0.5)
-        self.curves["img_per_s"] = self.speed_plot.plot(pen=pg.mkPen(SERIES["img_per_s"][1], width=1.5),
+            for sample, label in legend.items:  # cached too: they sit over the curves
+                sample.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+                label.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+        self.curves["img_per_s"] = self.speed_plot.plot(pen=pg.mkPen(SERIES["img_per_s"][1], width=1),
                                                         connect="finite", autoDownsampleFactor=0.5)
 
         self.stats_label = QLabel("", self)
@@ -218,6 +297,7 @@ class TrainingPlots(QWidget):
     # --- feeding --------------------------------------------------------------------------------
     def clear(self) -> None:
         self.buffer.clear()
+        self._follow = dict.fromkeys(self._follow, True)  # a new run: ranges follow its data again
         self._redraw_timer.stop()
         self.redraw()
 
@@ -235,6 +315,7 @@ class TrainingPlots(QWidget):
     def load_records(self, records: list[dict]) -> None:
         """Show metrics.jsonl of an existing run (on resume or when attaching)."""
         self.buffer.clear()
+        self._follow = dict.fromkeys(self._follow, True)
         for rec in records:
             if isinstance(rec.get("step"), (int, float)):
                 self.buffer.append(int(rec["step"]), rec)
@@ -268,7 +349,53 @@ class TrainingPlots(QWidget):
             curve.setData(x, b.y(name, smoothed=False))
         for name, curve in self.curves.items():
             curve.setData(x, b.y(name, smoothed=True))
+        for plot in self._y_series:
+            self._follow_data(plot)
         self.stats_label.setText(self.stats_text())
+
+    def _user_moved(self, plot: pg.PlotWidget, *_args) -> None:
+        self._follow[plot] = False
+
+    def _follow_data(self, plot: pg.PlotWidget) -> None:
+        """Keep the data in view with round, rarely changing ranges (cheap: no pass over the data)."""
+        vb = plot.getPlotItem().getViewBox()
+        if any(vb.autoRangeEnabled()):  # the "A" button or "View all": follow the data again
+            vb.disableAutoRange()
+            self._follow[plot] = True
+            self._ranges.pop(plot, None)
+        if not self._follow[plot]:
+            return
+        b = self.buffer
+        x_max = _nice_ceil(max(float(b.x()[-1]) if len(b) else 0.0, 100.0))
+        series = self._y_series[plot]
+        y_range = None
+        if series is not None:
+            found = [r for r in (b.bounds(k) for k in series) if r is not None]
+            lo = min((r[0] for r in found), default=0.0)
+            hi = max((r[1] for r in found), default=1.0)
+            if plot is self.speed_plot:
+                y_range = (0.0, _nice_ceil(hi * 1.1) if hi > 0 else 1.0)
+            else:
+                y_range = self._loose_range(self._ranges.get(plot, (None, None))[1], lo, hi)
+        wanted = ((0.0, x_max), y_range)
+        if self._ranges.get(plot) == wanted:
+            return
+        self._ranges[plot] = wanted
+        if y_range is None:  # D's probabilities: always 0..1 (also after the "A" button)
+            vb.setRange(xRange=(0.0, x_max), yRange=(-0.02, 1.02), padding=0)
+        else:
+            vb.setRange(xRange=(0.0, x_max), yRange=y_range, padding=0)
+
+    @staticmethod
+    def _loose_range(current: tuple[float, float] | None, lo: float, hi: float) -> tuple[float, float]:
+        """``current`` while it still shows lo..hi well; otherwise lo..hi with some headroom."""
+        span = max(hi - lo, 1e-6)
+        if current is not None:
+            c_lo, c_hi = current
+            if c_lo <= lo and hi <= c_hi and (c_hi - c_lo) <= 2.0 * span:
+                return current
+        pad = 0.15 * span
+        return (lo - pad if lo < 0 or lo - pad > 0 else 0.0, hi + pad)
 
     def stats_text(self) -> str:
         b = self.buffer
