@@ -136,6 +136,140 @@ def cmd_train(args: argparse.Namespace) -> int:
     return 130 if outcome.cancelled else 0
 
 
+def _add_walk(sub: argparse._SubParsersAction) -> None:
+    from studio.engine.latent.easing import EASINGS
+
+    p = sub.add_parser("walk", help="render a latent walk (keyframe seeds) to a GIF, MP4, PNG frames or sprite sheet",
+                       description="Render a latent-walk animation from a trained generator. The output kind "
+                       "follows --out: .gif, .mp4, NAME.sheet.png (sprite sheet) or a folder (PNG frames). "
+                       "A recipe (OUT.json) is written beside it; --recipe re-renders one. Ctrl+C cancels "
+                       "and leaves no half-written file.")
+    p.add_argument("--generator", metavar="PATH",
+                   help="exported generator (.safetensors + .json) or a run directory (default: the recipe's)")
+    p.add_argument("--seeds", help="keyframe seeds, comma-separated, e.g. 3,17,42")
+    p.add_argument("--recipe", metavar="RECIPE.json", help="re-render the timeline saved beside an earlier export")
+    p.add_argument("--frames", type=int, help="frames per segment (default 24)")
+    p.add_argument("--loop", action="store_true", help="return to the first keyframe: a seamless loop")
+    p.add_argument("--fps", type=float, help="frames per second (default 24)")
+    p.add_argument("--easing", choices=sorted(EASINGS), help="easing of every segment (default linear)")
+    p.add_argument("--interp", choices=["slerp", "lerp"], help="interpolation (default slerp)")
+    p.add_argument("--truncation", type=float, help="pull latents toward the mean: 1 = off (default), 0.7 = safer")
+    p.add_argument("--size", type=int, help="output size in pixels (default: the generator's)")
+    p.add_argument("--resample", choices=["nearest", "bilinear", "bicubic", "lanczos", "box"],
+                   help="upscaling filter (default lanczos)")
+    p.add_argument("--palette", type=int, metavar="COLORS", help="GIF palette colours, 2-256 (default 256)")
+    p.add_argument("--dither", action="store_true", help="GIF: dither (smoother gradients, bigger file)")
+    p.add_argument("--gif-loop", type=int, metavar="N", help="GIF: 0 = repeat forever (default), -1 = play once")
+    p.add_argument("--columns", type=int, help="sprite sheet: frames per row")
+    p.add_argument("--batch-size", type=int, default=16, help="frames rendered together (default 16)")
+    p.add_argument("--device", default="cpu", help="cpu (default), cuda, mps, auto")
+    p.add_argument("--out", required=True, metavar="PATH", help="walk.gif, walk.mp4, walk.sheet.png or a folder")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
+def _walk_job(args: argparse.Namespace):
+    from studio.engine.latent.jobs import WalkExportJob, generator_matches, load_recipe
+    from studio.engine.latent.keyframes import Timeline
+
+    settings: dict = {}
+    if args.recipe:
+        gen_path, timeline, settings = load_recipe(args.recipe)
+        generator = Path(args.generator) if args.generator else gen_path
+        if not generator_matches(generator, settings):
+            print(f"warning: {generator} is not the generator this recipe was made with (SHA-256 differs)",
+                  file=sys.stderr)
+        if args.seeds:
+            raise ValueError("give either --seeds or --recipe, not both")
+        if args.loop and not timeline.loop:
+            raise ValueError("--loop cannot be added to a recipe's timeline; edit it in the app")
+        for seg in timeline.segments:
+            seg.frames = args.frames or seg.frames
+            seg.easing = args.easing or seg.easing
+            seg.interp = args.interp or seg.interp
+        if args.fps:
+            timeline.fps = args.fps
+        if args.truncation is not None:
+            timeline.truncation = args.truncation
+        timeline.validate()
+    else:
+        if not args.generator or not args.seeds:
+            raise ValueError("give --generator and --seeds (or --recipe)")
+        try:
+            seeds = [int(s) for s in args.seeds.replace(" ", "").split(",") if s]
+        except ValueError:
+            raise ValueError(f"--seeds must be whole numbers separated by commas, not {args.seeds!r}") from None
+        if not seeds:
+            raise ValueError("--seeds needs at least one seed")
+        generator = Path(args.generator)
+        timeline = Timeline.from_seeds(seeds, args.frames or 24, args.easing or "linear", args.interp or "slerp",
+                                       args.loop, args.fps or 24.0,
+                                       1.0 if args.truncation is None else args.truncation)
+        if len(seeds) == 1 and not args.loop:
+            timeline = Timeline(timeline.keyframes, [], False, timeline.fps, timeline.truncation)
+    if args.device == "auto":
+        from studio.engine.device import pick_device
+
+        args.device = str(pick_device("auto"))
+
+    def pick(name: str, default):
+        value = getattr(args, name)
+        return value if value is not None else settings.get(name, default)
+
+    return WalkExportJob(generator, timeline, args.out, size=args.size if args.size is not None else settings.get("size"),
+                         resample=pick("resample", "lanczos"),
+                         gif_loop=args.gif_loop if args.gif_loop is not None else settings.get("gif_loop", 0),
+                         palette_colors=args.palette or settings.get("palette_colors", 256),
+                         dither=args.dither or bool(settings.get("dither", False)),
+                         sheet_columns=args.columns or settings.get("sheet_columns"),
+                         batch_size=args.batch_size, device=args.device)
+
+
+def cmd_walk(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from studio.engine.export import ExportError
+    from studio.engine.jobs import Finished, JobToken, Notice, Progress, run_job
+
+    try:
+        job = _walk_job(args)
+    except (ValueError, ExportError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    token = JobToken()
+    bar = tqdm(total=None, unit="frame", disable=args.quiet, dynamic_ncols=True)
+
+    def on_event(ev) -> None:
+        if isinstance(ev, Progress):
+            if ev.total is not None and bar.total != ev.total:
+                bar.reset(total=ev.total)
+            if ev.step > bar.n:
+                bar.update(ev.step - bar.n)
+            bar.set_description(ev.text, refresh=False)
+        elif isinstance(ev, Notice):
+            bar.write(f"[{ev.level}] {ev.text}" if ev.level != "info" else ev.text)
+        elif isinstance(ev, Finished) and ev.result is not None:
+            bar.write(f"written: {ev.result}")
+
+    previous = signal.getsignal(signal.SIGINT)
+
+    def on_sigint(signum, frame) -> None:
+        if token.stop_requested:
+            raise KeyboardInterrupt
+        bar.write("Cancelling… (no file will be left behind)")
+        token.stop()
+
+    signal.signal(signal.SIGINT, on_sigint)
+    try:
+        outcome = run_job(job, on_event, token)
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        bar.close()
+    if outcome.error:
+        print(f"error: {outcome.error.split(': ', 1)[-1]}", file=sys.stderr)
+        return 1
+    return 130 if outcome.cancelled else 0
+
+
 def cmd_presets(args: argparse.Namespace) -> int:
     from studio.engine.gan.models import PRESETS
 
@@ -170,6 +304,7 @@ def build_parser() -> argparse.ArgumentParser:
                                      description="GAN Art Studio from the terminal. With no command, the app opens.")
     sub = parser.add_subparsers(dest="command", required=True)
     _add_train(sub)
+    _add_walk(sub)
     sub.add_parser("presets", help="list the GAN presets")
     m = sub.add_parser("models", help="show or fetch the pretrained features (VGG16, offline-capable)")
     m.add_argument("action", nargs="?", choices=["status", "fetch"], default="status")
@@ -182,7 +317,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    handlers = {"train": cmd_train, "presets": cmd_presets, "models": cmd_models}
+    handlers = {"train": cmd_train, "walk": cmd_walk, "presets": cmd_presets, "models": cmd_models}
     return handlers[args.command](args)
 
 

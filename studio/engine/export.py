@@ -74,3 +74,284 @@ def timelapse_gif(run_dir: str | Path, out_path: str | Path, fps: float = 8.0, m
     out = Path(out_path)
     _write(out, buf.getvalue())
     return out
+
+
+# ---------------------------------------------------------------- animations (latent walks)
+
+RESAMPLE = {
+    "nearest": Image.Resampling.NEAREST,
+    "bilinear": Image.Resampling.BILINEAR,
+    "bicubic": Image.Resampling.BICUBIC,
+    "lanczos": Image.Resampling.LANCZOS,
+    "box": Image.Resampling.BOX,
+}
+
+
+def _explain(exc: BaseException, path: Path) -> str:
+    """A failed write in plain words."""
+    import errno
+
+    code = getattr(exc, "errno", None)
+    if code == errno.ENOSPC:
+        return f"Not enough disk space to write {path}"
+    if code in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return f"No permission to write {path} (choose another folder)"
+    if code in (errno.ENOENT, errno.ENOTDIR, errno.EEXIST):  # EEXIST: mkdir met a file in the path
+        return f"Cannot write {path}: the folder does not exist or is not a folder"
+    if code == errno.EISDIR:
+        return f"Cannot write {path}: a folder with that name is in the way"
+    detail = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
+    return f"Could not write {path}: {detail}"
+
+
+class _AtomicFile:
+    """Context manager: a temp file in the destination folder, renamed over ``path`` only on success."""
+
+    def __init__(self, path: str | Path, suffix: str = ".tmp") -> None:
+        self.path = Path(path)
+        self.suffix = suffix
+        self.tmp: Path | None = None
+
+    def __enter__(self) -> Path:
+        import os
+        import tempfile
+
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            if self.path.is_dir():
+                raise IsADirectoryError(21, "Is a directory", str(self.path))
+            fd, tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=self.suffix, dir=self.path.parent)
+            os.close(fd)
+        except OSError as exc:
+            raise ExportError(_explain(exc, self.path)) from exc
+        self.tmp = Path(tmp)
+        return self.tmp
+
+    def __exit__(self, exc_type, exc, tb) -> bool:
+        import os
+
+        assert self.tmp is not None
+        if exc_type is None:
+            try:
+                os.chmod(self.tmp, 0o644)
+                os.replace(self.tmp, self.path)
+                return False
+            except OSError as err:
+                exc = err
+                exc_type = type(err)
+        try:
+            self.tmp.unlink()
+        except OSError:
+            pass
+        if exc is not None and isinstance(exc, OSError):
+            raise ExportError(_explain(exc, self.path)) from exc
+        return False  # other errors (Cancelled, ExportError …) propagate unchanged
+
+
+def _frame_images(frames, size: int | tuple[int, int] | None, resample: str, even: bool = False):
+    """Yield PIL images for uint8 N×H×W×C frames, resized to ``size`` with the named filter."""
+    if resample not in RESAMPLE:
+        raise ExportError(f"Unknown resize filter {resample!r}; choose one of {', '.join(RESAMPLE)}")
+    for f in frames:
+        img = Image.fromarray(np.ascontiguousarray(np.squeeze(f, axis=-1) if f.ndim == 3 and f.shape[-1] == 1 else f))
+        target = _target_size(img.size, size, even)
+        if target != img.size:
+            img = img.resize(target, RESAMPLE[resample])
+        yield img
+
+
+def _target_size(native: tuple[int, int], size, even: bool) -> tuple[int, int]:
+    if size is None:
+        w, h = native
+    elif isinstance(size, int):
+        scale = size / max(native)
+        w, h = max(1, round(native[0] * scale)), max(1, round(native[1] * scale))
+    else:
+        w, h = int(size[0]), int(size[1])
+    if even:
+        w, h = w + (w % 2), h + (h % 2)
+    return w, h
+
+
+def _checked(items, check):
+    for item in items:
+        if check is not None:
+            check()
+        yield item
+
+
+def gif_frame_ms(fps: float) -> int:
+    """GIF stores delays in 1/100 s and browsers slow anything under 20 ms down: the delay we really write."""
+    return max(20, int(round(100.0 / fps)) * 10)
+
+
+def _gif_palette(frames, size, resample: str, colors: int) -> Image.Image:
+    """One palette for the whole animation (no per-frame flicker), from up to 12 frames spread evenly."""
+    n = len(frames)
+    picks = sorted({round(i * (n - 1) / 11) for i in range(12)}) if n > 12 else range(n)
+    sample = [img.convert("RGB") for img in _frame_images([frames[i] for i in picks], size, resample)]
+    w = max(im.width for im in sample)
+    strip = Image.new("RGB", (w, sum(im.height for im in sample)))
+    y = 0
+    for im in sample:
+        strip.paste(im, (0, y))
+        y += im.height
+    return strip.quantize(colors=max(2, min(256, int(colors))), method=Image.Quantize.MEDIANCUT)
+
+
+def _encode_gif(frames, fp, fps: float, loop: int, size, resample: str, palette_colors: int, dither: bool,
+                check=None) -> None:
+    if len(frames) == 0:
+        raise ExportError("There are no frames to export")
+    palette = _gif_palette(frames, size, resample, palette_colors)
+    mode = Image.Dither.FLOYDSTEINBERG if dither else Image.Dither.NONE
+    images = (img.convert("RGB").quantize(palette=palette, dither=mode)
+              for img in _frame_images(_checked(frames, check), size, resample))
+    first = next(images)
+    kwargs = {"loop": int(loop)} if loop is not None and loop >= 0 else {}
+    first.save(fp, format="GIF", save_all=True, append_images=images, duration=gif_frame_ms(fps),
+               disposal=1, optimize=False, **kwargs)
+
+
+def write_gif(frames, path: str | Path, fps: float, loop: int = 0, size: int | tuple[int, int] | None = None,
+              resample: str = "nearest", palette_colors: int = 256, dither: bool = False,
+              check=None) -> Path:
+    """An animated GIF through Pillow, with one shared palette for all frames.
+
+    ``loop`` 0 repeats forever, n repeats n more times, -1 plays once. ``size`` is the long side (or an
+    explicit (w, h)); ``resample`` names the upscaling filter ("nearest" keeps pixel-art crispness).
+    Identical consecutive frames (a "hold") are merged by Pillow into one longer frame.
+    """
+    path = Path(path)
+    with _AtomicFile(path, ".tmp.gif") as tmp:
+        with open(tmp, "wb") as fh:
+            _encode_gif(frames, fh, fps, loop, size, resample, palette_colors, dither, check)
+    return path
+
+
+def estimate_gif_bytes(frames, fps: float = 24.0, size: int | tuple[int, int] | None = None,
+                       resample: str = "nearest", palette_colors: int = 256, dither: bool = False) -> int:
+    """A rough GIF size: encode one frame and two neighbouring frames, extrapolate per extra frame."""
+    n = len(frames)
+    if n == 0:
+        return 0
+    mid = max(0, min(n - 2, n // 2))
+    one, two = io.BytesIO(), io.BytesIO()
+    _encode_gif(frames[mid:mid + 1], one, fps, 0, size, resample, palette_colors, dither)
+    if n == 1:
+        return one.tell()
+    _encode_gif(frames[mid:mid + 2], two, fps, 0, size, resample, palette_colors, dither)
+    per_frame = max(0, two.tell() - one.tell())
+    return one.tell() + (n - 1) * per_frame
+
+
+def write_mp4(frames, path: str | Path, fps: float, size: int | tuple[int, int] | None = None,
+              resample: str = "lanczos", quality: float = 8.0, check=None) -> Path:
+    """An H.264 MP4 (yuv420p, plays everywhere) through imageio-ffmpeg's bundled ffmpeg.
+
+    yuv420p needs even width and height, so odd sizes grow by one pixel.
+    """
+    import imageio_ffmpeg
+
+    path = Path(path)
+    if len(frames) == 0:
+        raise ExportError("There are no frames to export")
+    with _AtomicFile(path, ".tmp.mp4") as tmp:
+        writer = None
+        try:
+            for img in _frame_images(_checked(frames, check), size, resample, even=True):
+                rgb = img.convert("RGB")
+                if writer is None:
+                    writer = imageio_ffmpeg.write_frames(
+                        str(tmp), rgb.size, fps=float(fps), codec="libx264", pix_fmt_in="rgb24",
+                        pix_fmt_out="yuv420p", quality=quality, macro_block_size=2,
+                        output_params=["-movflags", "+faststart"], ffmpeg_log_level="error")
+                    writer.send(None)
+                writer.send(rgb.tobytes())
+            if writer is not None:
+                writer.close()
+                writer = None
+        except (OSError, RuntimeError) as exc:
+            if isinstance(exc, OSError):
+                raise
+            raise ExportError(f"The video encoder failed writing {path}: {exc}") from exc
+        finally:
+            if writer is not None:
+                try:
+                    writer.close()
+                except Exception:  # noqa: BLE001 - already failing; the temp file is removed below
+                    pass
+    return path
+
+
+def write_png_sequence(frames, folder: str | Path, size: int | tuple[int, int] | None = None,
+                       resample: str = "nearest", prefix: str = "frame_", check=None) -> Path:
+    """Numbered PNGs in ``folder``, written to a temp folder beside it and renamed in at the end.
+
+    An existing folder is replaced only when it holds nothing but an earlier frame sequence; a folder
+    with other files is refused rather than mixed with new frames.
+    """
+    import os
+    import re
+    import shutil
+    import tempfile
+
+    folder = Path(folder)
+    if len(frames) == 0:
+        raise ExportError("There are no frames to export")
+    pattern = re.compile(rf"^{re.escape(prefix)}\d+\.png$")
+    if folder.exists():
+        if not folder.is_dir():
+            raise ExportError(f"Cannot write frames to {folder}: a file with that name is in the way")
+        strangers = [p.name for p in folder.iterdir() if not pattern.match(p.name)]
+        if strangers:
+            raise ExportError(f"The folder {folder} already holds other files ({strangers[0]} …); "
+                              "choose an empty or new folder")
+    try:
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", suffix=".tmp", dir=folder.parent))
+    except OSError as exc:
+        raise ExportError(_explain(exc, folder)) from exc
+    digits = max(4, len(str(len(frames) - 1)))
+    old = None
+    try:
+        for i, img in enumerate(_frame_images(_checked(frames, check), size, resample)):
+            img.save(tmp / f"{prefix}{i:0{digits}d}.png", format="PNG")
+        os.chmod(tmp, 0o755)
+        if folder.exists():
+            old = folder.with_name(f".{folder.name}.old-{os.getpid()}")
+            os.replace(folder, old)
+        os.replace(tmp, folder)
+    except BaseException as exc:
+        shutil.rmtree(tmp, ignore_errors=True)
+        if old is not None and not folder.exists():
+            os.replace(old, folder)
+        if isinstance(exc, OSError):
+            raise ExportError(_explain(exc, folder)) from exc
+        raise
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+    return folder
+
+
+def write_sprite_sheet(frames, path: str | Path, columns: int | None = None,
+                       size: int | tuple[int, int] | None = None, resample: str = "nearest",
+                       check=None) -> Path:
+    """All frames in one PNG, row by row (``columns`` per row; default: as square as possible)."""
+    import math
+
+    path = Path(path)
+    n = len(frames)
+    if n == 0:
+        raise ExportError("There are no frames to export")
+    cols = max(1, min(n, columns or math.ceil(math.sqrt(n))))
+    rows = math.ceil(n / cols)
+    sheet = None
+    for i, img in enumerate(_frame_images(_checked(frames, check), size, resample)):
+        if sheet is None:
+            sheet = Image.new(img.mode, (cols * img.width, rows * img.height))
+        r, c = divmod(i, cols)
+        sheet.paste(img, (c * img.width, r * img.height))
+    with _AtomicFile(path, ".tmp.png") as tmp:
+        sheet.save(tmp, format="PNG")
+    return path
