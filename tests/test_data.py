@@ -284,3 +284,69 @@ def test_present_mnist_files_are_used_without_network(tmp_path: Path, offline: N
     assert resized.batch([0]).shape == (1, 3, 16, 16)
     first = resized.batch([0])[0].numpy()
     assert np.array_equal(first[0], first[2])  # grey replicated into RGB
+
+
+def _serve(folder):
+    import functools
+    import http.server
+    import threading
+
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(folder))
+    handler.log_message = lambda *a, **k: None
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    return server, thread
+
+
+def _fake_mnist_files(folder, n=12):
+    import gzip
+    import hashlib
+    import struct
+
+    rng = np.random.default_rng(0)
+    resources = []
+    for name, magic, shape in (("train-images-idx3-ubyte", 2051, (n, 28, 28)), ("train-labels-idx1-ubyte", 2049, (n,)),
+                               ("t10k-images-idx3-ubyte", 2051, (2, 28, 28)), ("t10k-labels-idx1-ubyte", 2049, (2,))):
+        header = struct.pack(">I", magic) + b"".join(struct.pack(">I", d) for d in shape)
+        body = rng.integers(0, 256, size=shape, dtype=np.uint8).tobytes() if len(shape) > 1 else bytes(shape[0])
+        data = gzip.compress(header + body)
+        (folder / f"{name}.gz").write_bytes(data)
+        resources.append((f"{name}.gz", hashlib.md5(data).hexdigest()))
+    return resources
+
+
+def test_lesson_dataset_download_reports_byte_progress(tmp_path, monkeypatch):
+    """A real torchvision download, from a server on this machine, with our progress and cancel hooks."""
+    import torchvision.datasets as tvd
+
+    from studio.engine.data import PrepSpec, prepare_torchvision
+
+    served = tmp_path / "served"
+    served.mkdir()
+    resources = _fake_mnist_files(served)
+    server, thread = _serve(served)
+    try:
+        monkeypatch.setattr(tvd.MNIST, "mirrors", [f"http://127.0.0.1:{server.server_port}/"])
+        monkeypatch.setattr(tvd.MNIST, "resources", resources)
+        seen = []
+        prepared = prepare_torchvision("mnist", PrepSpec(size=28, channels=1), root=tmp_path / "root",
+                                       on_download=lambda done, total, name: seen.append((done, total, name)))
+        assert len(prepared) == 12 and prepared.channels == 1
+        names = {name for _, _, name in seen}
+        assert "train-images-idx3-ubyte.gz" in names and len(names) == 4
+        done, total, _ = [s for s in seen if s[2] == "train-images-idx3-ubyte.gz"][-1]
+        assert done == total == (served / "train-images-idx3-ubyte.gz").stat().st_size
+
+        from studio.engine.jobs import Cancelled
+
+        def cancel():
+            raise Cancelled()
+
+        with pytest.raises(Cancelled):
+            prepare_torchvision("mnist", PrepSpec(size=28, channels=1), root=tmp_path / "root2", check=cancel)
+        assert not list((tmp_path / "root2").rglob("*.gz"))  # no half download left behind
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(5)

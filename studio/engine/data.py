@@ -13,6 +13,7 @@ import json
 import os
 import socket
 import tempfile
+import threading
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -38,6 +39,7 @@ if TYPE_CHECKING:
     import torch
 
 ProgressFn = Callable[[int, int], None]
+DownloadFn = Callable[[int, "int | None", str], None]
 CheckFn = Callable[[], None]
 
 DEFAULT_MEMORY_LIMIT = 2 * 1024**3
@@ -577,20 +579,68 @@ def prepare_torchvision(
     download: bool = True,
     on_progress: ProgressFn | None = None,
     check: CheckFn | None = None,
+    on_download: DownloadFn | None = None,
 ) -> PreparedImages:
-    """The lesson's datasets (training split). Uses files already in ``root``; downloads otherwise."""
+    """The lesson's datasets (training split). Uses files already in ``root``; downloads otherwise.
+
+    ``on_download(done_bytes, total_bytes_or_None, file_name)`` follows each file being downloaded.
+    """
     info = LESSON_DATASETS.get(name.lower())
     if info is None:
         raise DatasetError(f"Unknown dataset {name!r}; choose one of {', '.join(LESSON_DATASETS)}")
     root = Path(root) if root is not None else default_data_dir()
-    ds = _open_torchvision(info, root, download)
+    ds = _open_torchvision(info, root, download, on_download, check)
     raw = _raw_nhwc(ds)
     arr = _shape_raw(raw, spec, on_progress, check)
     return PreparedImages(arr, source=f"{info.title} ({len(arr)} pictures)")
 
 
-def _open_torchvision(info: LessonDataset, root: Path, download: bool) -> Any:
+_DOWNLOAD_LOCK = threading.Lock()
+
+
+def _download_with_progress(fn: Callable[[], Any], on_download: DownloadFn | None, check: CheckFn | None) -> Any:
+    """Run a torchvision download through our own fetch loop: byte progress and cancel between chunks."""
+    import urllib.request
+
+    import torchvision.datasets.utils as tvu
+
+    def fetch(url: str, filename: str | Path, chunk_size: int = 1 << 16) -> None:
+        request = urllib.request.Request(url, headers={"User-Agent": "gan-art-studio"})
+        name = Path(filename).name
+        try:
+            with urllib.request.urlopen(request) as response, open(filename, "wb") as fh:
+                total, done = response.length, 0
+                while chunk := response.read(chunk_size):
+                    fh.write(chunk)
+                    done += len(chunk)
+                    if check is not None:
+                        check()
+                    if on_download is not None:
+                        on_download(done, total, name)
+        except BaseException:
+            Path(filename).unlink(missing_ok=True)  # no half file left to confuse the next try
+            raise
+
+    with _DOWNLOAD_LOCK:  # the hook is module-wide: one download at a time
+        original = tvu._urlretrieve
+        tvu._urlretrieve = fetch
+        try:
+            return fn()
+        finally:
+            tvu._urlretrieve = original
+
+
+def download_text(name: str, done: int, total: int | None) -> str:
+    """'Downloading train-images.gz: 3.2 of 9.9 MB' — what a progress bar says during a download."""
+    mb = done / 1e6
+    return f"Downloading {name}: {mb:.1f} of {total / 1e6:.1f} MB" if total else f"Downloading {name}: {mb:.1f} MB"
+
+
+def _open_torchvision(info: LessonDataset, root: Path, download: bool,
+                      on_download: DownloadFn | None = None, check: CheckFn | None = None) -> Any:
     import torchvision.datasets as tvd
+
+    from studio.engine.jobs import Cancelled
 
     cls = getattr(tvd, info.torchvision_class)
     try:
@@ -602,7 +652,9 @@ def _open_torchvision(info: LessonDataset, root: Path, download: bool) -> Any:
     previous = socket.getdefaulttimeout()
     socket.setdefaulttimeout(DOWNLOAD_TIMEOUT_S)  # torchvision tries mirrors; never hang on each one
     try:
-        return cls(str(root), train=True, download=True)
+        return _download_with_progress(lambda: cls(str(root), train=True, download=True), on_download, check)
+    except Cancelled:
+        raise
     except Exception as e:  # noqa: BLE001 - URLError, RuntimeError, OSError, checksum errors...
         detail = " ".join(str(e).split())[:300]
         raise DatasetError(

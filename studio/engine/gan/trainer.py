@@ -146,7 +146,7 @@ class GanTrainingJob:
 
     # -- setup
     def _load_data(self, ctx: JobContext, size: int, channels: int):
-        from studio.engine.data import PrepSpec, open_data_source
+        from studio.engine.data import PrepSpec, download_text, open_data_source
 
         if self._data is not None:
             return self._data
@@ -156,8 +156,11 @@ class GanTrainingJob:
         def on_progress(i: int, n: int) -> None:
             ctx.emit(Progress(0, cfg.steps or None, f"Preparing images {i}/{n}"))
 
+        def on_download(done: int, total: int | None, name: str) -> None:
+            ctx.emit(Progress(0, cfg.steps or None, download_text(name, done, total)))
+
         return open_data_source(cfg.data, spec, on_progress=on_progress, check=ctx.check,
-                                n=cfg.demo_count, seed=cfg.seed)
+                                n=cfg.demo_count, seed=cfg.seed, on_download=on_download)
 
     def _resolve_channels(self) -> int:
         cfg = self.config

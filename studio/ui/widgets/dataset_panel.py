@@ -119,6 +119,7 @@ class DatasetScanJob:
         from studio.engine.data import (
             LESSON_DATASETS,
             PrepSpec,
+            download_text,
             make_demo_images,
             prepare_torchvision,
         )
@@ -134,7 +135,9 @@ class DatasetScanJob:
         ctx.progress(0, None, f"Opening {info.title} (downloads it the first time)")
         spec = PrepSpec(size=info.native_size, channels=info.channels)
         prepared = prepare_torchvision(key, spec, check=ctx.check,
-                                       on_progress=lambda i, n: ctx.progress(i, n, f"Reading {info.title}"))
+                                       on_progress=lambda i, n: ctx.progress(i, n, f"Reading {info.title}"),
+                                       on_download=lambda done, total, name: ctx.progress(
+                                           done, total, download_text(name, done, total)))
         return DatasetSummary(key, info.title, count=len(prepared), originals=prepared.previews(self.preview_count),
                               names=[f"{info.title} {i + 1}" for i in range(self.preview_count)],
                               channels=info.channels, builtin=True)
