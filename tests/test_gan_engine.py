@@ -237,3 +237,25 @@ def test_cli_train_then_resume_then_export(tmp_path):
     assert (tmp_path / "g.json").is_file()
     r = subprocess.run(base + ["--resume", str(tmp_path / "nope")], capture_output=True, text=True, env=env)
     assert r.returncode == 2 and "not a run directory" in r.stderr
+
+
+def test_a_single_picture_is_refused_with_a_reason(tmp_path):
+    from PIL import Image
+
+    folder = tmp_path / "one"
+    folder.mkdir()
+    Image.new("RGB", (40, 40), (200, 30, 30)).save(folder / "only.png")
+    out = run_job(GanTrainingJob(tiny(data=str(folder)), tmp_path / "r"))
+    assert out.error and "at least 2 pictures" in out.error
+
+
+def test_small_folder_trains_with_batches_of_its_size(tmp_path):
+    from PIL import Image
+
+    folder = tmp_path / "three"
+    folder.mkdir()
+    for i in range(3):
+        Image.new("RGB", (40, 30), (80 * i, 100, 200)).save(folder / f"p{i}.jpg")
+    out = run_job(GanTrainingJob(tiny(data=str(folder), batch_size=16, steps=3), tmp_path / "r"))
+    assert out.error is None, out.details
+    assert RunDir(tmp_path / "r").read_config()["dataset_count"] == 3

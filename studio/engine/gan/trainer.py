@@ -198,8 +198,8 @@ class GanTrainingJob:
 
         ctx.emit(Progress(0, cfg.steps or None, "Preparing images"))
         data = self._load_data(ctx, size, channels)
-        if len(data) == 0:
-            raise RuntimeError("The dataset has no usable images")
+        if len(data) < 2:
+            raise RuntimeError(f"A GAN needs at least 2 pictures to learn from; this dataset has {len(data)}")
 
         torch.manual_seed(cfg.seed)
         G, D = build_gan(cfg.preset, channels, cfg.latent_dim, cfg.width)
@@ -257,7 +257,7 @@ class _TrainLoop:
         self.G, self.D, self.opt_g, self.opt_d = G, D, opt_g, opt_d
         self.noise_gen, self.fixed_z, self.state, self.data, self.device = noise_gen, fixed_z, state, data, device
         self.n = len(data)
-        self.batch = min(cfg.batch_size, self.n) if self.n < cfg.batch_size else cfg.batch_size
+        self.batch = min(cfg.batch_size, self.n)  # a small folder trains on all of it each step
         self.order = _epoch_order(self.n, cfg.seed, state["epoch"])
         self.last_ckpt: Path | None = None
         self.ips = 0.0
