@@ -8,6 +8,26 @@ import sys
 from pathlib import Path
 
 
+def _run_with_ctrl_c(job, on_event, token, bar, stopping_text: str):
+    """Run a job in this thread; the first Ctrl+C asks it to stop cleanly, a second one aborts."""
+    from studio.engine.jobs import run_job
+
+    previous = signal.getsignal(signal.SIGINT)
+
+    def on_sigint(signum, frame) -> None:
+        if token.stop_requested:
+            raise KeyboardInterrupt
+        bar.write(stopping_text)
+        token.stop()
+
+    signal.signal(signal.SIGINT, on_sigint)
+    try:
+        return run_job(job, on_event, token)
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        bar.close()
+
+
 def _add_train(sub: argparse._SubParsersAction) -> None:
     from studio.engine.gan.models import PRESETS
 
@@ -64,7 +84,7 @@ def cmd_train(args: argparse.Namespace) -> int:
 
     from studio.engine.gan.checkpoints import export_generator
     from studio.engine.gan.trainer import GanTrainingJob
-    from studio.engine.jobs import Failed, Finished, JobToken, Metrics, Notice, Progress, run_job
+    from studio.engine.jobs import Failed, Finished, JobToken, Metrics, Notice, Progress
     from studio.engine.runs import new_run_dir
 
     try:
@@ -113,20 +133,8 @@ def cmd_train(args: argparse.Namespace) -> int:
         elif isinstance(ev, Finished) and ev.result is not None:
             bar.write(f"run directory: {ev.result.run_dir}")
 
-    previous = signal.getsignal(signal.SIGINT)
-
-    def on_sigint(signum, frame) -> None:
-        if token.stop_requested:
-            raise KeyboardInterrupt
-        bar.write("Stopping… (saving a checkpoint; press Ctrl+C again to abort)")
-        token.stop()
-
-    signal.signal(signal.SIGINT, on_sigint)
-    try:
-        outcome = run_job(job, on_event, token)
-    finally:
-        signal.signal(signal.SIGINT, previous)
-        bar.close()
+    outcome = _run_with_ctrl_c(job, on_event, token, bar,
+                               "Stopping… (saving a checkpoint; press Ctrl+C again to abort)")
     if outcome.error:
         print(f"error: {outcome.error}", file=sys.stderr)
         return 1
@@ -228,7 +236,7 @@ def cmd_walk(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     from studio.engine.export import ExportError
-    from studio.engine.jobs import Finished, JobToken, Notice, Progress, run_job
+    from studio.engine.jobs import Finished, JobToken, Notice, Progress
 
     try:
         job = _walk_job(args)
@@ -250,20 +258,7 @@ def cmd_walk(args: argparse.Namespace) -> int:
         elif isinstance(ev, Finished) and ev.result is not None:
             bar.write(f"written: {ev.result}")
 
-    previous = signal.getsignal(signal.SIGINT)
-
-    def on_sigint(signum, frame) -> None:
-        if token.stop_requested:
-            raise KeyboardInterrupt
-        bar.write("Cancelling… (no file will be left behind)")
-        token.stop()
-
-    signal.signal(signal.SIGINT, on_sigint)
-    try:
-        outcome = run_job(job, on_event, token)
-    finally:
-        signal.signal(signal.SIGINT, previous)
-        bar.close()
+    outcome = _run_with_ctrl_c(job, on_event, token, bar, "Cancelling… (no file will be left behind)")
     if outcome.error:
         print(f"error: {outcome.error.split(': ', 1)[-1]}", file=sys.stderr)
         return 1
