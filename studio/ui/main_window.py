@@ -274,6 +274,7 @@ class MainWindow(QMainWindow):
         self._exposed = False
         self._closing_done = False
         self._train_page: QWidget | None = None
+        self._explore_page: QWidget | None = None
         self._job_title = ""
         self._last_failure: str | None = None
 
@@ -456,6 +457,8 @@ class MainWindow(QMainWindow):
             self.device_label.setToolTip(info.error or "")
         if not self._closing_done:
             self._install_train_page(info)
+            if info.ok:
+                self._install_explore_page()
         self.engine_ready.emit(info)
 
     def _install_train_page(self, info: EngineInfo) -> None:
@@ -488,12 +491,34 @@ class MainWindow(QMainWindow):
         self._train_page = page
         slot.set_content(page)
 
+    def explore_page(self) -> QWidget | None:
+        """The real Explore page once built (None while the engine loads, or if it could not be built)."""
+        return self._explore_page
+
+    def _install_explore_page(self) -> None:
+        """Like the Train page: the real page replaces the placeholder; a broken import keeps the card."""
+        spec = PAGES[1]
+        slot = self._slots["explore"]
+        try:
+            from studio.ui.explore_page import ExplorePage
+
+            page = ExplorePage(parent=None)
+        except ModuleNotFoundError as exc:
+            if exc.name != "studio.ui.explore_page":
+                self._train_page_failed(slot, spec)
+            return
+        except Exception:  # noqa: BLE001 - a broken page must not take the whole studio down
+            self._train_page_failed(slot, spec)
+            return
+        self._explore_page = page
+        slot.set_content(page)
+
     def _train_page_failed(self, slot: _Slot, spec: PageSpec) -> None:
         details = traceback.format_exc()
         print(details, file=sys.stderr)
         last = details.strip().splitlines()[-1] if details.strip() else "unknown error"
         page = InfoPage(spec)
-        page.set_note(f"The Train page could not be opened: {last}", error=True)
+        page.set_note(f"The {spec.title} page could not be opened: {last}", error=True)
         slot.set_content(self._scrollable(page))
 
     # --------------------------------------------------------------------------------- status bar
@@ -646,10 +671,18 @@ class MainWindow(QMainWindow):
                 if not self.ask_stop_job(self.runner.title()):
                     event.ignore()
                     return
+            elif self._explore_exporting():
+                if not self.ask_stop_job(self._explore_page.export_runner.title()):
+                    event.ignore()
+                    return
             self.save_settings()
             self.shutdown_background()
         event.accept()
         super().closeEvent(event)
+
+    def _explore_exporting(self) -> bool:
+        runner = getattr(self._explore_page, "export_runner", None)
+        return bool(runner is not None and runner.is_running())
 
     def _busy(self, fn) -> None:
         QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
@@ -666,6 +699,9 @@ class MainWindow(QMainWindow):
         page = self._train_page
         if page is not None and hasattr(page, "shutdown"):
             page.shutdown(SHUTDOWN_TIMEOUT_MS)  # its dataset and export runners too, not only training
+        explore = self._explore_page
+        if explore is not None and hasattr(explore, "shutdown"):
+            explore.shutdown(SHUTDOWN_TIMEOUT_MS)
         self.runner.shutdown(SHUTDOWN_TIMEOUT_MS)
         self.engine_loader.wait(SHUTDOWN_TIMEOUT_MS)  # an import cannot be interrupted; join it
 
