@@ -405,3 +405,17 @@ def test_resume_refuses_a_folder_that_is_not_a_run(page, tmp_path):
     assert not page.resume_run(tmp_path)
     assert "not a training run" in page.error_message()
     assert page.start_button.text() == "Start training"
+
+
+def test_steps_also_read_as_epochs_of_the_chosen_pictures(qtbot):
+    from studio.ui.widgets.settings_panel import TrainSettingsPanel
+
+    panel = TrainSettingsPanel()
+    qtbot.addWidget(panel)
+    panel.set_dataset_count(200)
+    panel.steps.setValue(1000)
+    panel.batch_size.setValue(50)
+    assert panel.epochs() == 250
+    assert "250 passes over your 200 pictures" in panel.epochs_hint.text()
+    panel.until_stopped.setChecked(True)
+    assert panel.epochs() is None and panel.epochs_hint.text() == ""

@@ -331,11 +331,17 @@ class TrainPage(QWidget):
         self.open_folder_button.clicked.connect(self.open_run_folder)
 
         self.dataset.dataset_changed.connect(self._update_controls)
+        self.dataset.dataset_changed.connect(self._update_epochs)
         self.dataset.busy_changed.connect(self._update_controls)
         self.settings.preset_changed.connect(self._on_preset_changed)
         self.settings.channels.currentIndexChanged.connect(self._update_dataset_target)
         self.samples.refresh_requested.connect(self.refresh_samples)
         self.samples.interval_changed.connect(self._on_interval_changed)
+
+    def _update_epochs(self) -> None:
+        summary = self.dataset.summary
+        ready = summary is not None and summary.error is None
+        self.settings.set_dataset_count(summary.count if ready else 0)
 
     # ============================================================================== public API
     def is_training(self) -> bool:

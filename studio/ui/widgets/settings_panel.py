@@ -155,6 +155,14 @@ class TrainSettingsPanel(QWidget):
         basic.addRow("Network width", self.width_spin)
         basic.addRow("Steps", self.steps)
         basic.addRow("", self.until_stopped)
+        self.epochs_hint = QLabel("", self)
+        self.epochs_hint.setObjectName("hint")
+        self.epochs_hint.setToolTip("An epoch is one pass over all your pictures: steps × batch size ÷ pictures.")
+        basic.addRow("", self.epochs_hint)
+        self._dataset_count = 0
+        for w in (self.steps, self.batch_size):
+            w.valueChanged.connect(self._update_epochs_hint)
+        self.until_stopped.toggled.connect(self._update_epochs_hint)
         basic.addRow("Batch size", self.batch_size)
         basic.addRow("Learning rate G", self.lr_g)
         basic.addRow("Learning rate D", self.lr_d)
@@ -219,6 +227,25 @@ class TrainSettingsPanel(QWidget):
         spin.setValue(value)
         spin.setKeyboardTracking(False)
         return spin
+
+    def set_dataset_count(self, count: int) -> None:
+        """How many pictures the chosen dataset has: the steps field then also reads in epochs."""
+        self._dataset_count = max(0, int(count))
+        self._update_epochs_hint()
+
+    def epochs(self) -> float | None:
+        if self._dataset_count <= 0 or self.until_stopped.isChecked():
+            return None
+        batch = min(self.batch_size.value(), self._dataset_count)
+        return self.steps.value() * batch / self._dataset_count
+
+    def _update_epochs_hint(self, *_args) -> None:
+        ep = self.epochs()
+        if ep is None:
+            self.epochs_hint.setText("")
+        else:
+            shown = f"{ep:,.1f}" if ep < 10 else f"{ep:,.0f}"
+            self.epochs_hint.setText(f"≈ {shown} passes over your {self._dataset_count:,} pictures (epochs)")
 
     def _on_until_stopped(self, on: bool) -> None:
         self.steps.setEnabled(not on and self.until_stopped.isEnabled())
