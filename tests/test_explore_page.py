@@ -6,6 +6,7 @@ import json
 import pickle
 from pathlib import Path
 
+import numpy as np
 import pytest
 from PIL import Image
 from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt
@@ -278,3 +279,301 @@ def test_the_favourites_strip_refuses_foreign_drops(qtbot, page):
     QApplication.sendEvent(target, enter)
     assert not enter.isAccepted()
     assert page.favourite_seeds() == [1]
+
+
+# ---------------------------------------------------------------------------------------------- helpers
+def _timeline_page(qtbot, page: ExplorePage, gen: Path, stars: int = 3) -> None:
+    favourites_path(gen).unlink(missing_ok=True)
+    open_and_wait(qtbot, page, gen)
+    for tile in page.grid.tiles[:stars]:
+        qtbot.mouseClick(tile.star, Qt.MouseButton.LeftButton)
+    page.add_selected_favourites_to_timeline()
+
+
+def _wait_preview(qtbot, page: ExplorePage) -> None:
+    qtbot.waitUntil(lambda: page.preview_is_current() and _idle(page), timeout=WAIT_MS)
+
+
+def _tl(page: ExplorePage) -> dict:
+    return page.current_timeline().to_dict()
+
+
+# ---------------------------------------------------------------------------------------------- undo
+def test_undo_and_redo_walk_back_and_forth_through_timeline_edits(qtbot, page, trained):
+    _timeline_page(qtbot, page, trained[1])
+    assert page.keyframes.count() == 3 and page.can_undo()
+    history = [_tl(page)]
+
+    def edit(fn) -> None:
+        fn()
+        history.append(_tl(page))
+        assert history[-1] != history[-2]
+
+    page.keyframes.setCurrentRow(1)
+    edit(lambda: qtbot.mouseClick(page.duplicate_button, Qt.MouseButton.LeftButton))
+    edit(lambda: qtbot.mouseClick(page.remove_key_button, Qt.MouseButton.LeftButton))
+    page.keyframes.setCurrentRow(0)
+    edit(lambda: qtbot.mouseClick(page.move_right_button, Qt.MouseButton.LeftButton))
+    edit(lambda: page.set_segment(0, frames=5))
+    edit(lambda: page.set_segment(1, easing="ease-in-out"))
+    edit(lambda: page.set_segment(1, interp="lerp"))
+    edit(lambda: page.loop_check.setChecked(True))
+    edit(lambda: page.fps_spin.setValue(12))
+    assert page.undo_button.isEnabled() and not page.redo_button.isEnabled()
+
+    for expected in reversed(history[:-1]):  # the Undo button, one step at a time
+        qtbot.mouseClick(page.undo_button, Qt.MouseButton.LeftButton)
+        assert _tl(page) == expected
+    assert page.redo_button.isEnabled()
+    for expected in history[1:]:
+        assert page.redo()
+        assert _tl(page) == expected
+    assert not page.redo()
+    # Controls follow the restored state.
+    assert page.fps_spin.value() == 12 and page.loop_check.isChecked()
+
+    # Keyboard: Ctrl+Z undoes, Ctrl+Shift+Z redoes (the page's shortcuts, focus in the timeline).
+    page.activateWindow()
+    page.keyframes.setFocus()
+    qtbot.waitUntil(lambda: page.keyframes.hasFocus(), timeout=5_000)
+    qtbot.keyClick(page.keyframes, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert _tl(page) == history[-2] and page.fps_spin.value() == 24
+    qtbot.keyClick(page.keyframes, Qt.Key.Key_Z,
+                   Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    assert _tl(page) == history[-1]
+
+    # A new edit after an undo drops the redo branch.
+    page.undo()
+    page.set_segment(0, frames=7)
+    assert not page.can_redo()
+
+
+def test_spin_box_steps_on_one_segment_are_one_undo_step(qtbot, page, trained):
+    _timeline_page(qtbot, page, trained[1], stars=2)
+    before = _tl(page)
+    page.keyframes.setCurrentRow(0)
+    for _ in range(4):
+        page.frames_spin.stepUp()
+    assert page.current_timeline().segments[0].frames == 28
+    assert page.undo()
+    assert _tl(page) == before
+
+
+# ---------------------------------------------------------------------------------------------- segment cache
+def test_editing_one_segment_re_renders_only_that_segment(qtbot, page, trained):
+    _timeline_page(qtbot, page, trained[1])
+    for row in range(3):
+        page.set_segment(row, frames=3)
+    page.loop_check.setChecked(True)
+    page.render_preview()
+    _wait_preview(qtbot, page)
+    assert len(page.preview_frames()) == 9
+    before = page.preview_frames().copy()
+    count = page.rendered_frame_count
+
+    page.set_segment(1, frames=5)
+    page.render_preview()  # no need to wait for the edit timer
+    _wait_preview(qtbot, page)
+    frames = page.preview_frames()
+    assert len(frames) == 11
+    assert page.rendered_frame_count - count == 5  # segment 2 only
+    assert (frames[:3] == before[:3]).all() and (frames[8:] == before[6:]).all()
+
+    # Undo brings the old walk back from the cache at once, rendering nothing.
+    count = page.rendered_frame_count
+    page.undo()
+    assert page.preview_is_current() and (page.preview_frames() == before).all()
+    assert page.rendered_frame_count == count
+
+
+# ---------------------------------------------------------------------------------------------- recipes
+def test_a_recipe_reopens_the_same_timeline_and_frames_in_a_fresh_page(qtbot, page, trained, tmp_path):
+    _run, gen = trained
+    _timeline_page(qtbot, page, gen)
+    page.set_segment(0, frames=4, easing="ease-in-out")
+    page.set_segment(1, frames=3, interp="lerp")
+    page.loop_check.setChecked(True)
+    page.set_segment(2, frames=2)
+    page.fps_spin.setValue(15)
+    page.truncation_slider.setValue(30)
+    page.resample_combo.setCurrentIndex(page.resample_combo.findData("nearest"))
+    page.palette_combo.setCurrentIndex(page.palette_combo.findData(64))
+    page.gif_plays_spin.setValue(3)
+    page.render_preview()
+    _wait_preview(qtbot, page)
+    frames = page.preview_frames().copy()
+    timeline = _tl(page)
+    out = tmp_path / "walk.gif"
+    with qtbot.waitSignal(page.export_runner.finished, timeout=WAIT_MS):
+        assert page.export_walk(out)
+    recipe = tmp_path / "walk.gif.json"
+    assert recipe.is_file()
+
+    other = ExplorePage()
+    qtbot.addWidget(other)
+    try:
+        assert other.open_recipe(recipe)
+        qtbot.waitUntil(lambda: other.has_generator() and other.keyframes.count() == 3, timeout=WAIT_MS)
+        assert _tl(other) == timeline
+        assert other.resample_combo.currentData() == "nearest" and other.palette_combo.currentData() == 64
+        assert other.gif_loop() == page.gif_loop() == 2
+        other.render_preview()
+        _wait_preview(qtbot, other)
+        assert (other.preview_frames() == frames).all()
+        assert other.error_message() == ""
+        qtbot.waitUntil(lambda: not other.keyframes.item(0).icon().isNull() and _idle(other), timeout=WAIT_MS)
+    finally:
+        other.shutdown(WAIT_MS)
+
+    # A recipe made with another generator (its SHA-256 differs) opens, with a warning.
+    data = json.loads(recipe.read_text(encoding="utf-8"))
+    data["generator"]["sha256"] = "0" * 64
+    changed = tmp_path / "changed.gif.json"
+    changed.write_text(json.dumps(data), encoding="utf-8")
+    assert page.open_recipe(changed)
+    qtbot.waitUntil(lambda: page.keyframes.count() == 3 and _idle(page), timeout=WAIT_MS)
+    assert "changed since the recipe" in page.error_message()
+    # Not a recipe: refused in plain words.
+    bad = tmp_path / "bad.json"
+    bad.write_text("{}", encoding="utf-8")
+    assert not page.open_recipe(bad)
+    assert "not a GAN Art Studio animation recipe" in page.error_message()
+
+
+# ---------------------------------------------------------------------------------------------- variations
+def test_variations_fill_the_grid_and_a_starred_one_keeps_its_latent(qtbot, page, trained):
+    import torch
+
+    from studio.engine.latent.keyframes import seed_latent
+
+    _run, gen = trained
+    favourites_path(gen).unlink(missing_ok=True)
+    open_and_wait(qtbot, page, gen)
+    page.grid.select(2)
+    seed = page.grid.current_seed()
+    dim = page.generator_info().latent_dim
+
+    def spread() -> float:
+        center = seed_latent(seed, dim)
+        return float(torch.stack([torch.tensor(t.entry["latent"]) - center for t in page.grid.tiles[1:]])
+                     .norm(dim=1).mean())
+
+    page.variation_slider.setValue(10)
+    assert page.variation_label.text() == "10 %"
+    qtbot.mouseClick(page.variations_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: _idle(page) and page.grid.tiles[1].entry.get("latent") is not None, timeout=WAIT_MS)
+    assert page.grid.tiles[0].seed == seed and page.grid.current_index() == 0
+    assert page.grid.tiles[3].caption.text() == f"seed {seed} ~3"
+    assert all(t.view.image is not None for t in page.grid.tiles)
+    near = spread()
+    page.variation_slider.setValue(60)
+    assert page.show_variations()
+    qtbot.waitUntil(lambda: _idle(page) and spread() != near, timeout=WAIT_MS)
+    assert spread() > 2 * near
+    # The V key on the grid asks for a new ring around the selected tile.
+    page.activateWindow()
+    page.grid.setFocus()
+    qtbot.waitUntil(page.grid.hasFocus, timeout=5_000)
+    ring = [t.entry["latent"] for t in page.grid.tiles[1:]]
+    qtbot.keyClick(page.grid, Qt.Key.Key_V)
+    qtbot.waitUntil(lambda: _idle(page) and [t.entry["latent"] for t in page.grid.tiles[1:]] != ring,
+                    timeout=WAIT_MS)
+    assert page.grid.tiles[0].seed == seed
+
+    # Star a variation: the favourite (and the saved file) carries its latent; a keyframe made from it too.
+    tile = page.grid.tiles[4]
+    latent = list(tile.entry["latent"])
+    qtbot.mouseClick(tile.star, Qt.MouseButton.LeftButton)
+    assert tile.star.isChecked() and page.favourite_seeds() == []
+    assert page.favourites.datas()[0]["latent"] == latent
+    saved = json.loads(favourites_path(gen).read_text(encoding="utf-8"))["items"][0]
+    assert saved["latent"] == latent and saved["label"] == f"seed {seed} ~4"
+    page.add_selected_favourites_to_timeline()
+    assert page.current_timeline().keyframes[0].latent == latent
+
+    other = ExplorePage()
+    qtbot.addWidget(other)
+    try:
+        open_and_wait(qtbot, other, gen)
+        assert other.favourites.datas()[0]["latent"] == latent
+        qtbot.waitUntil(lambda: not other.favourites.item(0).icon().isNull(), timeout=WAIT_MS)
+    finally:
+        other.shutdown(WAIT_MS)
+
+
+# ---------------------------------------------------------------------------------------------- export options
+def test_gif_options_size_estimate_and_sprite_sheet(qtbot, page, trained, tmp_path):
+    _timeline_page(qtbot, page, trained[1], stars=2)
+    page.set_segment(0, frames=4)
+    page.format_combo.setCurrentIndex(page.format_combo.findData("gif"))
+    page.size_spin.setValue(64)
+    page.render_preview()
+    _wait_preview(qtbot, page)
+    page.update_size_estimate()
+    assert page.size_estimate_label.text().startswith("About ")
+    page.gif_plays_spin.setValue(1)  # once
+    page.palette_combo.setCurrentIndex(page.palette_combo.findData(16))
+    page.resample_combo.setCurrentIndex(page.resample_combo.findData("nearest"))
+    out = tmp_path / "once.gif"
+    with qtbot.waitSignal(page.export_runner.finished, timeout=WAIT_MS):
+        assert page.export_walk(out)
+    with Image.open(out) as im:
+        assert im.n_frames == 5 and im.size == (64, 64) and "loop" not in im.info
+        im.seek(1)
+        assert len(im.convert("RGB").getcolors(256)) <= 16
+    settings = json.loads((tmp_path / "once.gif.json").read_text(encoding="utf-8"))["output"]
+    assert settings["gif_loop"] == -1 and settings["palette_colors"] == 16 and settings["resample"] == "nearest"
+
+    page.format_combo.setCurrentIndex(page.format_combo.findData("sprite-sheet"))
+    assert not page.palette_combo.isVisibleTo(page) and page.resample_combo.isVisibleTo(page)
+    with qtbot.waitSignal(page.export_runner.finished, timeout=WAIT_MS):
+        assert page.export_walk(tmp_path / "walk")
+    assert (tmp_path / "walk.sheet.png").is_file() and (tmp_path / "walk.sheet.png.json").is_file()
+
+
+# ---------------------------------------------------------------------------------------------- wander loop
+def test_wander_around_a_keyframe_plays_a_seamless_loop_undoes_and_exports(qtbot, page, trained, tmp_path):
+    import torch
+
+    from studio.engine.latent.keyframes import noise_loop, seed_latent
+
+    _timeline_page(qtbot, page, trained[1], stars=2)
+    walk = _tl(page)
+    assert not page.wander_radius_spin.isEnabled()
+    page.set_wander(1, radius=0.25, frames=10)
+    tl = page.current_timeline()
+    assert tl.wander is not None and tl.wander.keyframe == 1 and tl.wander.frames == 10
+    assert tl.wander.radius == pytest.approx(0.25) and tl.frame_count == 10
+    assert page.keyframes.item(1).text().endswith("∿") and "Wandering around keyframe 2" in page.timeline_summary.text()
+    page.render_preview()
+    _wait_preview(qtbot, page)
+    frames = page.preview_frames()
+    assert len(frames) == 10 and page.scrub.maximum() == 9
+    # The frames are the engine's noise loop around that keyframe.
+    from studio.engine.latent.render import render_frames
+
+    dim = page.generator_info().latent_dim
+    z = noise_loop(seed_latent(tl.keyframes[1].seed, dim), 0.25, 10, tl.wander.seed)
+    assert np.array_equal(render_frames(page._generator, z), frames)
+    assert not torch.equal(z[0], z[5])
+
+    # New path: another seed; undo goes back to the first path, then to no wander at all.
+    first = tl.wander.seed
+    qtbot.mouseClick(page.wander_shuffle_button, Qt.MouseButton.LeftButton)
+    assert page.current_timeline().wander.seed != first
+    page.undo()
+    assert page.current_timeline().wander.seed == first and page.wander_check.isChecked()
+    while page.current_timeline().wander is not None:
+        assert page.undo()
+    assert _tl(page) == walk
+
+    assert page.redo()  # wander on, first path
+    assert page.current_timeline().wander.seed == first
+    out = tmp_path / "wander.gif"
+    page.size_spin.setValue(32)
+    with qtbot.waitSignal(page.export_runner.finished, timeout=WAIT_MS):
+        assert page.export_walk(out)
+    with Image.open(out) as im:
+        assert im.n_frames == 10
+    recipe = json.loads((tmp_path / "wander.gif.json").read_text(encoding="utf-8"))
+    assert recipe["timeline"]["wander"]["keyframe"] == 1

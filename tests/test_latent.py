@@ -36,6 +36,7 @@ from studio.engine.latent import (
     Segment,
     Timeline,
     TimelineError,
+    Wander,
     ease,
     frame_latents,
     lerp,
@@ -218,6 +219,38 @@ def test_noise_loop_is_smooth_closed_and_sized_by_radius():
     assert not torch.allclose(noise_loop(center, 0.25, 48, seed=2), walk)
     v = variations(center, 6, strength=0.2, seed=0)
     assert v.shape == (6, 64) and float((v - center).norm(dim=1).max()) < float(center.norm())
+
+
+def test_wander_timeline_loops_around_its_keyframe_and_round_trips():
+    tl = Timeline.from_seeds([3, 17], frames=4, latent_dim=32)
+    tl.wander = Wander(keyframe=1, radius=0.2, frames=12, seed=5)
+    assert tl.frame_count == 12
+    z = frame_latents(tl, include_end=True)
+    assert z.shape == (13, 32) and torch.equal(z[12], z[0])  # the seam: the frame after the last is frame 0
+    assert torch.allclose(z[:12], noise_loop(seed_latent(17, 32), 0.2, 12, seed=5))
+    assert torch.equal(frame_latents(tl, frames=range(4, 9)), z[4:9])
+    data = json.loads(json.dumps(tl.to_dict()))
+    assert data["wander"] == {"keyframe": 1, "radius": 0.2, "frames": 12, "seed": 5}
+    back = Timeline.from_dict(data)
+    assert back == tl and torch.equal(frame_latents(back), z[:12])
+    assert "wander" not in Timeline.from_seeds([1, 2], latent_dim=4).to_dict()  # old recipes unchanged
+    assert tl.resolved(32).wander == tl.wander
+    for bad, message in ((Wander(keyframe=2), "circle one of the keyframes"), (Wander(frames=1), "at least 2"),
+                         (Wander(radius=5.0), "radius")):
+        tl.wander = bad
+        with pytest.raises(TimelineError, match=message):
+            tl.validate()
+
+
+def test_walk_export_job_exports_a_wander_loop(gen_path, tmp_path):
+    tl = Timeline.from_seeds([3, 17], frames=4, fps=12)
+    tl.wander = Wander(keyframe=0, radius=0.3, frames=7, seed=2)
+    out = run_job(WalkExportJob(gen_path, tl, tmp_path / "wander.gif", size=32))
+    assert out.error is None, out.details
+    with Image.open(out.result) as im:
+        assert im.n_frames == 7
+    _gen, back, _settings = load_recipe(recipe_path(out.result))
+    assert back.wander == tl.wander
 
 
 # ---------------------------------------------------------------- rendering

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import random
 import re
+import time
 from collections import OrderedDict
 from collections.abc import Callable
 from pathlib import Path
@@ -20,7 +21,7 @@ from typing import Any
 
 import numpy as np
 from PySide6.QtCore import QCoreApplication, QSize, Qt, QTimer, QUrl
-from PySide6.QtGui import QDesktopServices, QIcon, QPixmap
+from PySide6.QtGui import QDesktopServices, QIcon, QKeySequence, QPixmap, QShortcut
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -45,15 +46,21 @@ from PySide6.QtWidgets import (
 from studio.ui.job_runner import JobRunner
 from studio.ui.qimage import to_pixmap
 from studio.ui.widgets.explore_grid import SampleGrid
-from studio.ui.widgets.explore_lists import ROLE, FavouritesStrip, KeyframeStrip
+from studio.ui.widgets.explore_lists import ROLE, FavouritesStrip, KeyframeStrip, entry_key, valid_entry
 from studio.ui.widgets.image_view import ImageView
 
 FAVOURITES_FORMAT = "gan-art-studio/favourites"
 PLAIN_ERRORS = ("CheckpointError", "ExportError", "TimelineError", "DeviceUnavailable", "ValueError")
 GRID_ROWS, GRID_COLUMNS = 4, 4
 MIN_CONTENT = QSize(1000, 660)
-WALK_CACHE = 6  # rendered walks kept (by timeline), so undoing an edit or toggling back is instant
-EXPORT_FORMATS = (("GIF", "gif", ".gif"), ("MP4 video", "mp4", ".mp4"), ("PNG frames", "png-sequence", ""))
+SEGMENT_CACHE_BYTES = 384 * 2**20  # rendered segments kept, so undoing an edit or toggling back is instant
+UNDO_LIMIT = 200
+COALESCE_S = 1.5  # repeated edits of one control within this time are one undo step (spin box arrows)
+EXPORT_FORMATS = (("GIF", "gif", ".gif"), ("MP4 video", "mp4", ".mp4"), ("PNG frames", "png-sequence", ""),
+                  ("Sprite sheet", "sprite-sheet", ".sheet.png"))
+PALETTE_CHOICES = (256, 128, 64, 32, 16)
+ESTIMATE_MAX_PX = 320
+RESAMPLE_CHOICES = (("Smooth", "lanczos"), ("Crisp pixels", "nearest"))
 EASING_TITLES = {"linear": "Linear", "ease-in-out": "Ease in-out", "ease-in": "Ease in", "ease-out": "Ease out",
                  "smoothstep": "Smoothstep", "hold": "Hold"}
 
@@ -112,9 +119,27 @@ def load_favourites(path: Path) -> list[dict]:
         return []
     out = []
     for entry in data.get("items", []):
-        if isinstance(entry, dict) and isinstance(entry.get("seed"), int) and not isinstance(entry["seed"], bool):
-            out.append({"seed": int(entry["seed"]), "label": str(entry.get("label") or f"seed {entry['seed']}")})
+        if valid_entry(entry):
+            out.append(clean_entry(entry))
     return out
+
+
+def clean_entry(entry: dict) -> dict:
+    """A favourite as stored: seed and/or latent (a variation has only its latent), and a label."""
+    seed = entry.get("seed")
+    seed = int(seed) if isinstance(seed, int) and not isinstance(seed, bool) else None
+    out: dict = {"seed": seed, "label": str(entry.get("label") or f"seed {seed}")}
+    if entry.get("latent"):
+        out["latent"] = [float(x) for x in entry["latent"]]
+    return out
+
+
+def format_bytes(n: int) -> str:
+    if n < 1024:
+        return f"{n} B"
+    if n < 1024**2:
+        return f"{n / 1024:.0f} KB"
+    return f"{n / 1024**2:.1f} MB"
 
 
 def _icon(image: np.ndarray | None) -> QIcon:
@@ -138,7 +163,16 @@ class ExplorePage(QWidget):
         self._pending: OrderedDict[str, ExploreJob] = OrderedDict()
         self._grid_images: list[np.ndarray] = []
         self._thumbs: dict[int, np.ndarray] = {}
-        self._walk_cache: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._segment_cache: OrderedDict[str, np.ndarray] = OrderedDict()  # segment key → its frames
+        self.rendered_frame_count = 0  # frames the preview has rendered (tests: only changed segments)
+        self._undo: list[dict] = []
+        self._redo: list[dict] = []
+        self._committed: dict | None = None  # the timeline state the stacks start from
+        self._coalesce: tuple[object, float] | None = None
+        self._restoring = False
+        self._row_before = -1  # the selected keyframe before the current edit (undo selects it again)
+        self._edit_tag: object = None  # what the current edit touched, for coalescing
+        self._pending_recipe: tuple | None = None  # (token, timeline, settings) to apply once opened
         self._frames: np.ndarray | None = None
         self._frames_key: str | None = None
         self._play_after_render = False
@@ -155,10 +189,15 @@ class ExplorePage(QWidget):
         self._walk_timer.timeout.connect(self.render_preview)
         self.play_timer = QTimer(self)
         self.play_timer.timeout.connect(self._advance_frame)
+        self._estimate_timer = QTimer(self)  # the GIF size estimate follows the settings once they settle
+        self._estimate_timer.setSingleShot(True)
+        self._estimate_timer.setInterval(300)
+        self._estimate_timer.timeout.connect(self.update_size_estimate)
 
         self._build()
         self.setStyleSheet(PAGE_QSS)
         self._connect()
+        self._committed = self.timeline_state()
         app = QCoreApplication.instance()
         if app is not None:
             app.aboutToQuit.connect(self._on_about_to_quit)
@@ -179,6 +218,10 @@ class ExplorePage(QWidget):
         self.open_run_button = QPushButton("Open run folder…")
         self.open_run_button.setObjectName("openRunFolder")
         self.open_run_button.setToolTip("Open the newest checkpoint of a training run")
+        self.open_recipe_button = QPushButton("Open recipe…")
+        self.open_recipe_button.setObjectName("openRecipe")
+        self.open_recipe_button.setToolTip("Restore the generator and timeline of an exported animation "
+                                           "(the .json beside it)")
         self.generator_label = QLabel("No generator open. Pick a run on the left or open a generator file.")
         self.generator_label.setObjectName("generatorLabel")
         self.generator_label.setWordWrap(True)
@@ -193,6 +236,7 @@ class ExplorePage(QWidget):
         header.setSpacing(8)
         header.addWidget(self.open_file_button)
         header.addWidget(self.open_run_button)
+        header.addWidget(self.open_recipe_button)
         header.addSpacing(8)
         header.addWidget(self.generator_label, 1)
         header.addWidget(self.render_label)
@@ -310,9 +354,29 @@ class ExplorePage(QWidget):
         self.add_key_button = QPushButton("Add to timeline")
         self.add_key_button.setObjectName("addKeyframes")
         self.add_key_button.setToolTip("Append the selected favourites (all, if none is selected) as keyframes")
+        self.variations_button = QPushButton("Variations")
+        self.variations_button.setObjectName("showVariations")
+        self.variations_button.setToolTip("Fill the grid with small variations of the selected sample (V)")
+        self.variation_slider = QSlider(Qt.Orientation.Horizontal)
+        self.variation_slider.setObjectName("variationStrength")
+        self.variation_slider.setRange(5, 100)
+        self.variation_slider.setValue(30)
+        self.variation_slider.setFixedWidth(80)
+        self.variation_slider.setToolTip("How far the variations stray from the selected sample")
+        self.variation_label = QLabel("30 %")
+        self.variation_label.setObjectName("caption")
+        self.variation_label.setMinimumWidth(34)
         pc_row = QHBoxLayout()
         pc_row.addWidget(self.preview_caption, 1)
         pc_row.addWidget(self.star_button)
+        var_row = QHBoxLayout()
+        var_row.addWidget(self.variations_button)
+        strength = QLabel("Strength")
+        strength.setObjectName("caption")
+        var_row.addWidget(strength)
+        var_row.addWidget(self.variation_slider)
+        var_row.addWidget(self.variation_label)
+        var_row.addStretch(1)
         fav_row = QHBoxLayout()
         fav_row.addWidget(self._section("Favourites"), 1)
         fav_row.addWidget(self.unstar_button)
@@ -323,6 +387,7 @@ class ExplorePage(QWidget):
         sc.setSpacing(6)
         sc.addWidget(self.preview_view, 1)
         sc.addLayout(pc_row)
+        sc.addLayout(var_row)
         sc.addLayout(fav_row)
         sc.addWidget(self.favourites)
 
@@ -351,6 +416,12 @@ class ExplorePage(QWidget):
         self.duplicate_button.setObjectName("duplicateKeyframe")
         self.remove_key_button = QPushButton("Remove")
         self.remove_key_button.setObjectName("removeKeyframe")
+        self.undo_button = QPushButton("Undo")
+        self.undo_button.setObjectName("undoTimeline")
+        self.undo_button.setToolTip("Undo the last timeline edit (Ctrl+Z)")
+        self.redo_button = QPushButton("Redo")
+        self.redo_button.setObjectName("redoTimeline")
+        self.redo_button.setToolTip("Redo (Ctrl+Shift+Z)")
         self.segment_label = QLabel("")
         self.segment_label.setObjectName("caption")
         self.frames_spin = QSpinBox()
@@ -378,6 +449,26 @@ class ExplorePage(QWidget):
         self.fps_spin.setDecimals(0)
         self.fps_spin.setValue(24)
         self.fps_spin.setSuffix(" fps")
+        self.wander_check = QCheckBox("Wander around this keyframe")
+        self.wander_check.setObjectName("wanderSwitch")
+        self.wander_check.setToolTip("Instead of travelling between keyframes, drift around the selected one "
+                                     "in a smooth loop with no seam")
+        self.wander_radius_spin = QDoubleSpinBox()
+        self.wander_radius_spin.setObjectName("wanderRadius")
+        self.wander_radius_spin.setRange(0.02, 1.0)
+        self.wander_radius_spin.setSingleStep(0.05)
+        self.wander_radius_spin.setDecimals(2)
+        self.wander_radius_spin.setValue(0.3)
+        self.wander_radius_spin.setPrefix("radius ")
+        self.wander_radius_spin.setToolTip("How far the loop strays from the keyframe (1 = as far as another sample)")
+        self.wander_frames_spin = QSpinBox()
+        self.wander_frames_spin.setObjectName("wanderFrames")
+        self.wander_frames_spin.setRange(2, 600)
+        self.wander_frames_spin.setValue(48)
+        self.wander_frames_spin.setSuffix(" frames")
+        self.wander_shuffle_button = QPushButton("New path")
+        self.wander_shuffle_button.setObjectName("wanderShuffle")
+        self.wander_shuffle_button.setToolTip("Another random path around the same keyframe")
         self.timeline_summary = QLabel("Add favourites to the timeline to make an animation.")
         self.timeline_summary.setObjectName("hint")
         key_buttons = QHBoxLayout()
@@ -390,6 +481,8 @@ class ExplorePage(QWidget):
         key_buttons.addWidget(self.loop_check)
         key_buttons.addWidget(self.fps_spin)
         key_buttons.addStretch(1)
+        key_buttons.addWidget(self.undo_button)
+        key_buttons.addWidget(self.redo_button)
         seg_row = QHBoxLayout()
         seg_row.setSpacing(6)
         seg_row.addWidget(self.segment_label)
@@ -397,6 +490,13 @@ class ExplorePage(QWidget):
         seg_row.addWidget(self.easing_combo)
         seg_row.addWidget(self.interp_combo)
         seg_row.addStretch(1)
+        wander_row = QHBoxLayout()
+        wander_row.setSpacing(6)
+        wander_row.addWidget(self.wander_check)
+        wander_row.addWidget(self.wander_radius_spin)
+        wander_row.addWidget(self.wander_frames_spin)
+        wander_row.addWidget(self.wander_shuffle_button)
+        wander_row.addStretch(1)
         timeline_panel = QFrame()
         timeline_panel.setObjectName("timelinePanel")
         tp = QVBoxLayout(timeline_panel)
@@ -409,6 +509,7 @@ class ExplorePage(QWidget):
         tp.addWidget(self.keyframes)
         tp.addLayout(key_buttons)
         tp.addLayout(seg_row)
+        tp.addLayout(wander_row)
         tp.addStretch(1)
 
         # --- player
@@ -452,6 +553,25 @@ class ExplorePage(QWidget):
         self.size_spin.setValue(256)
         self.size_spin.setSuffix(" px")
         self.size_spin.setToolTip("Output size; small models are enlarged with a smooth filter")
+        self.resample_combo = QComboBox()
+        self.resample_combo.setObjectName("exportResample")
+        for title, name in RESAMPLE_CHOICES:
+            self.resample_combo.addItem(title, name)
+        self.resample_combo.setToolTip("How small pictures are enlarged: smooth, or crisp square pixels")
+        self.gif_plays_spin = QSpinBox()
+        self.gif_plays_spin.setObjectName("gifPlays")
+        self.gif_plays_spin.setRange(0, 100)
+        self.gif_plays_spin.setSpecialValueText("forever")
+        self.gif_plays_spin.setSuffix(" ×")
+        self.gif_plays_spin.setValue(0)
+        self.gif_plays_spin.setToolTip("How many times the GIF plays (forever by default)")
+        self.palette_combo = QComboBox()
+        self.palette_combo.setObjectName("gifPalette")
+        for n in PALETTE_CHOICES:
+            self.palette_combo.addItem(f"{n} colours", n)
+        self.palette_combo.setToolTip("Fewer colours: a smaller file, more banding")
+        self.size_estimate_label = QLabel("")
+        self.size_estimate_label.setObjectName("hint")
         self.export_button = QPushButton("Export…")
         self.export_button.setObjectName("exportWalk")
         self.export_button.setProperty("primary", True)
@@ -480,11 +600,21 @@ class ExplorePage(QWidget):
         ep.addWidget(self.format_combo, 1, 1)
         ep.addWidget(size_label, 2, 0)
         ep.addWidget(self.size_spin, 2, 1)
-        ep.addWidget(self.export_button, 3, 0, 1, 2)
-        ep.addWidget(self.cancel_export_button, 4, 0, 1, 2)
-        ep.addWidget(self.export_progress, 5, 0, 1, 2)
-        ep.addWidget(self.export_status, 6, 0, 1, 2)
-        ep.setRowStretch(7, 1)
+        self.resample_label = QLabel("Filter")
+        self.gif_plays_label = QLabel("Plays")
+        self.palette_label = QLabel("Palette")
+        for row, (label, widget) in enumerate(((self.resample_label, self.resample_combo),
+                                               (self.gif_plays_label, self.gif_plays_spin),
+                                               (self.palette_label, self.palette_combo)), start=3):
+            label.setObjectName("caption")
+            ep.addWidget(label, row, 0)
+            ep.addWidget(widget, row, 1)
+        ep.addWidget(self.size_estimate_label, 6, 0, 1, 2)
+        ep.addWidget(self.export_button, 7, 0, 1, 2)
+        ep.addWidget(self.cancel_export_button, 8, 0, 1, 2)
+        ep.addWidget(self.export_progress, 9, 0, 1, 2)
+        ep.addWidget(self.export_status, 10, 0, 1, 2)
+        ep.setRowStretch(11, 1)
 
         bottom = QWidget()
         bl = QHBoxLayout(bottom)
@@ -531,6 +661,25 @@ class ExplorePage(QWidget):
     def _connect(self) -> None:
         self.open_file_button.clicked.connect(self._ask_open_file)
         self.open_run_button.clicked.connect(self._ask_open_run)
+        self.open_recipe_button.clicked.connect(self._ask_open_recipe)
+        self.variations_button.clicked.connect(self.show_variations)
+        self.variation_slider.valueChanged.connect(self._on_variation_strength)
+        self.undo_button.clicked.connect(self.undo)
+        self.wander_check.toggled.connect(self._on_wander_edited)
+        self.wander_radius_spin.valueChanged.connect(self._on_wander_edited)
+        self.wander_frames_spin.valueChanged.connect(self._on_wander_edited)
+        self.wander_shuffle_button.clicked.connect(self._on_wander_shuffle)
+        self.redo_button.clicked.connect(self.redo)
+        ctx = Qt.ShortcutContext.WidgetWithChildrenShortcut
+        self.undo_shortcut = QShortcut(QKeySequence.StandardKey.Undo, self, self.undo, context=ctx)
+        self.redo_shortcut = QShortcut(QKeySequence("Ctrl+Shift+Z"), self, self.redo, context=ctx)
+        self.redo_shortcut_alt = QShortcut(QKeySequence("Ctrl+Y"), self, self.redo, context=ctx)
+        self.variations_shortcut = QShortcut(QKeySequence("V"), self.grid, self.show_variations,
+                                             context=Qt.ShortcutContext.WidgetShortcut)
+        for w in (self.size_spin, self.gif_plays_spin):
+            w.valueChanged.connect(self._on_export_settings_changed)
+        for w in (self.format_combo, self.resample_combo, self.palette_combo):
+            w.currentIndexChanged.connect(self._on_export_settings_changed)
         self.runs_list.itemClicked.connect(self._on_run_clicked)
         self.refresh_runs_button.clicked.connect(self.refresh_runs)
         self.error_close_button.clicked.connect(self.error_banner.hide)
@@ -598,8 +747,17 @@ class ExplorePage(QWidget):
     def favourite_seeds(self) -> list[int]:
         return self.favourites.seeds()
 
+    def favourite_keys(self) -> list:
+        """Seeds of plain favourites and latent hashes of starred variations, in strip order."""
+        return self.favourites.keys()
+
     def preview_frames(self) -> np.ndarray | None:
         return self._frames
+
+    def preview_is_current(self) -> bool:
+        """True when the player shows the frames of the timeline as it is now."""
+        key = self._timeline_key()
+        return key is not None and self._frames is not None and self._frames_key == key
 
     # ================================================================================ runs / opening
     def refresh_runs(self) -> None:
@@ -643,6 +801,72 @@ class ExplorePage(QWidget):
         if path:
             self.open_generator(path)
 
+    def _ask_open_recipe(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Open animation recipe", self._start_folder(),
+                                              "Animation recipe (*.json);;All files (*)")
+        if path:
+            self.open_recipe(path)
+
+    def open_recipe(self, path: str | Path) -> bool:
+        """Open the generator a walk recipe names and restore its timeline and export settings."""
+        from studio.engine.latent.jobs import load_recipe
+
+        path = Path(path)
+        try:
+            gen_path, timeline, settings = load_recipe(path)
+        except ValueError as exc:
+            self._show_error(f"Could not open the recipe: {plain_message(str(exc))}")
+            return False
+        if not gen_path.exists():
+            self._show_error(f"The generator this recipe was made with is missing: {gen_path}")
+            return False
+        self.open_generator(gen_path)
+        self._pending_recipe = (self._token, timeline, settings, gen_path)
+        return True
+
+    def _apply_recipe(self, timeline, settings: dict, gen_path: Path) -> None:
+        import torch
+
+        from studio.engine.latent.jobs import generator_matches
+        from studio.engine.latent.keyframes import Segment, seed_latent
+
+        dim = self._info.latent_dim
+        entries = []
+        for i, k in enumerate(timeline.keyframes):
+            d: dict = {"seed": k.seed, "label": k.label or (f"seed {k.seed}" if k.seed is not None
+                                                            else f"keyframe {i + 1}")}
+            # Keep the latent only where the seed does not give it back (variations, edited latents).
+            if k.latent is not None and (k.seed is None or not torch.equal(
+                    torch.tensor(k.latent, dtype=torch.float32), seed_latent(k.seed, dim))):
+                d["latent"] = [float(x) for x in k.latent]
+            seg = timeline.segments[i] if i < len(timeline.segments) else Segment()
+            d.update(frames=seg.frames, easing=seg.easing, interp=seg.interp)
+            w = timeline.wander
+            if w is not None and w.keyframe == i:
+                d["wander"] = {"radius": float(w.radius), "frames": int(w.frames), "seed": int(w.seed)}
+            entries.append(d)
+        self.truncation_slider.setValue(max(0, min(90, round((1.0 - float(timeline.truncation)) * 100))))
+        self._apply_state({"keyframes": entries, "loop": bool(timeline.loop), "fps": float(timeline.fps)}, 0)
+        fmt_index = self.format_combo.findData(settings.get("format"))
+        if fmt_index >= 0:
+            self.format_combo.setCurrentIndex(fmt_index)
+        if isinstance(settings.get("size"), int):
+            self.size_spin.setValue(settings["size"])
+        res_index = self.resample_combo.findData(settings.get("resample"))
+        if res_index >= 0:
+            self.resample_combo.setCurrentIndex(res_index)
+        if isinstance(settings.get("gif_loop"), int):
+            self.set_gif_loop(settings["gif_loop"])
+        pal_index = self.palette_combo.findData(settings.get("palette_colors"))
+        if pal_index >= 0:
+            self.palette_combo.setCurrentIndex(pal_index)
+        missing = [e for e in entries if entry_key(e) not in self._thumbs]
+        if missing:
+            self._submit_entries("keys", "Drawing keyframes", missing)
+        if not generator_matches(gen_path, settings):
+            self._show_error("This generator has changed since the recipe was exported (its SHA-256 differs), "
+                             "so the frames may not match the original animation.")
+
     def _start_folder(self) -> str:
         from studio.engine.runs import default_workspace
 
@@ -672,7 +896,7 @@ class ExplorePage(QWidget):
         self._source = source
         self._opening = False
         self._thumbs.clear()
-        self._walk_cache.clear()
+        self._segment_cache.clear()
         self._frames = None
         self._frames_key = None
         self.player_view.set_image(None)
@@ -688,9 +912,14 @@ class ExplorePage(QWidget):
         for entry in entries:
             self.favourites.add_entry(entry, None, entry["label"])
         if entries:
-            seeds = [e["seed"] for e in entries]
-            self._submit_render("favs", "Drawing favourites", seeds)
+            self._submit_entries("favs", "Drawing favourites", entries)
         self.new_batch()
+        self._undo.clear()
+        self._redo.clear()
+        self._committed = self.timeline_state()
+        recipe, self._pending_recipe = self._pending_recipe, None
+        if recipe is not None and recipe[0] == self._token:
+            self._apply_recipe(recipe[1], recipe[2], recipe[3])
         self._update_timeline_summary()
         self._update_controls()
 
@@ -705,17 +934,23 @@ class ExplorePage(QWidget):
         self.render_runner.start(job)
 
     def _submit_render(self, kind: str, title: str, seeds: list[int], psi: float | None = None) -> None:
+        self._submit_entries(kind, title, [{"seed": int(s), "label": f"seed {s}"} for s in seeds], psi)
+
+    def _submit_entries(self, kind: str, title: str, entries: list[dict], psi: float | None = None) -> None:
+        """Render samples named by seed or latent; the job returns (entries, images)."""
         if self._generator is None or self._info is None:
             return
         g, dim, psi = self._generator, self._info.latent_dim, self.truncation() if psi is None else psi
-        seeds = [int(s) for s in seeds]
+        entries = [dict(e) for e in entries]
 
         def render(ctx):
-            from studio.engine.latent.keyframes import seed_latents, truncate
+            import torch
+
+            from studio.engine.latent.keyframes import truncate
             from studio.engine.latent.render import render_frames
 
-            z = truncate(seed_latents(seeds, dim), psi)
-            return seeds, render_frames(g, z, 16, check=ctx.check)
+            z = torch.stack([entry_vector(e, dim) for e in entries])
+            return entries, render_frames(g, truncate(z, psi), 16, check=ctx.check)
 
         self._submit(ExploreJob(kind, title, render, self._token))
 
@@ -749,27 +984,27 @@ class ExplorePage(QWidget):
             generator, info = result
             self._install_generator(job.source, generator, info)
         elif job.kind == "grid":
-            seeds, images = result
+            entries, images = result
             self._grid_images = list(images)
-            for s, im in zip(seeds, images, strict=True):
-                self._thumbs.setdefault(s, im)
-            self.grid.set_samples(seeds, images)
-            self.grid.set_starred(set(self.favourite_seeds()))
+            for e, im in zip(entries, images, strict=True):
+                self._thumbs.setdefault(entry_key(e), im)
+            self.grid.set_entries(entries, images)
+            self.grid.set_starred(set(self.favourite_keys()))
+            self._refresh_icons()
         elif job.kind == "seed":
-            seeds, images = result
-            self._show_single_seed(seeds[0], images[0])
-        elif job.kind == "favs":
-            seeds, images = result
-            for s, im in zip(seeds, images, strict=True):
-                self._thumbs[s] = im
+            entries, images = result
+            self._show_single_seed(entries[0]["seed"], images[0])
+        elif job.kind in ("favs", "keys"):
+            entries, images = result
+            for e, im in zip(entries, images, strict=True):
+                self._thumbs[entry_key(e)] = im
             self._refresh_icons()
         elif job.kind == "walk":
-            key, frames = result
-            self._walk_cache[key] = frames
-            while len(self._walk_cache) > WALK_CACHE:
-                self._walk_cache.popitem(last=False)
-            if key == self._timeline_key():
-                self._set_frames(key, frames)
+            keys, stacks = result
+            for k, frames in zip(keys, stacks, strict=True):
+                self._store_segment(k, frames)
+                self.rendered_frame_count += len(frames)
+            self._show_cached_walk()
 
     def _on_render_failed(self, failed) -> None:
         job, self._current_job = self._current_job, None
@@ -802,9 +1037,9 @@ class ExplorePage(QWidget):
         self._submit_render("grid", "Drawing samples", list(seeds)[: self.grid.count])
 
     def _render_grid_again(self) -> None:
-        seeds = [s for s in self.grid.seeds() if s is not None]
-        if seeds:
-            self._submit_render("grid", "Drawing samples", seeds)
+        entries = [e for e in self.grid.entries() if e is not None]
+        if entries:
+            self._submit_entries("grid", "Drawing samples", entries)
 
     def _on_show_seed(self) -> None:
         self.show_seed(self.seed_spin.value())
@@ -814,18 +1049,42 @@ class ExplorePage(QWidget):
 
     def _show_single_seed(self, seed: int, image: np.ndarray) -> None:
         """A typed seed joins the grid in front (the last sample makes room) and is selected."""
-        seeds = [s for s in self.grid.seeds() if s is not None]
-        images = list(self._grid_images)
-        if seed in seeds:
-            i = seeds.index(seed)
-            del seeds[i]
+        entries = [e for e in self.grid.entries() if e is not None]
+        images = list(self._grid_images)[: len(entries)]
+        keys = [entry_key(e) for e in entries]
+        if seed in keys:
+            i = keys.index(seed)
+            del entries[i]
             del images[i]
-        seeds = [seed, *seeds][: self.grid.count]
+        entries = [{"seed": int(seed), "label": f"seed {seed}"}, *entries][: self.grid.count]
         images = [image, *images][: self.grid.count]
         self._grid_images = images
         self._thumbs[seed] = image
-        self.grid.set_samples(seeds, images)
-        self.grid.set_starred(set(self.favourite_seeds()))
+        self.grid.set_entries(entries, images)
+        self.grid.set_starred(set(self.favourite_keys()))
+
+    # ------------------------------------------------------------------ variations
+    def variation_strength(self) -> float:
+        return self.variation_slider.value() / 100.0
+
+    def _on_variation_strength(self, value: int) -> None:
+        self.variation_label.setText(f"{value} %")
+
+    def show_variations(self) -> bool:
+        """Fill the grid with the selected sample (first tile) and a ring of small variations of it."""
+        entry = self.grid.current_entry()
+        if entry is None or self._info is None or self._generator is None:
+            return False
+        from studio.engine.latent.keyframes import variations
+
+        dim = self._info.latent_dim
+        center = entry_vector(entry, dim)
+        ring = variations(center, self.grid.count - 1, self.variation_strength(), self._rng.randrange(0, 2**31))
+        base = str(entry.get("label") or f"seed {entry.get('seed')}").split(" ~")[0]
+        entries = [entry] + [{"seed": None, "latent": [float(x) for x in z.tolist()], "label": f"{base} ~{i + 1}"}
+                             for i, z in enumerate(ring)]
+        self._submit_entries("grid", f"Drawing variations of {base}", entries)
+        return True
 
     def _on_truncation_changed(self, _value: int) -> None:
         self._update_truncation_label()
@@ -838,33 +1097,38 @@ class ExplorePage(QWidget):
 
     def _on_sample_selected(self, index: int) -> None:
         if 0 <= index < len(self._grid_images):
-            seed = self.grid.tiles[index].seed
+            label = self.grid.tiles[index].caption.text()
             self.preview_view.set_image(self._grid_images[index])
-            self.preview_caption.setText(f"Seed {seed}")
+            self.preview_caption.setText(label[:1].upper() + label[1:])
         self._update_controls()
 
     # ================================================================================ favourites
     def _on_star_requested(self, index: int) -> None:
-        seed = self.grid.tiles[index].seed if 0 <= index < self.grid.count else None
-        if seed is not None:
-            self.toggle_favourite(seed)
+        entry = self.grid.tiles[index].entry if 0 <= index < self.grid.count else None
+        if entry is not None:
+            self.toggle_entry(entry)
 
     def _on_star_selected(self) -> None:
-        seed = self.grid.current_seed()
-        if seed is not None:
-            self.toggle_favourite(seed)
+        entry = self.grid.current_entry()
+        if entry is not None:
+            self.toggle_entry(entry)
 
     def toggle_favourite(self, seed: int) -> bool:
         """Star or unstar a seed; returns True when it is now a favourite."""
-        seeds = self.favourite_seeds()
-        if seed in seeds:
-            self.favourites.takeItem(seeds.index(seed))
+        return self.toggle_entry({"seed": int(seed), "label": f"seed {seed}"})
+
+    def toggle_entry(self, entry: dict) -> bool:
+        """Star or unstar a sample (a seed, or a variation's latent); True when it is now a favourite."""
+        entry = clean_entry(entry)
+        key = entry_key(entry)
+        keys = self.favourite_keys()
+        if key in keys:
+            self.favourites.takeItem(keys.index(key))
             starred = False
         else:
-            self.favourites.add_entry({"seed": seed, "label": f"seed {seed}"}, _icon(self._thumbs.get(seed)),
-                                      f"seed {seed}")
+            self.favourites.add_entry(entry, _icon(self._thumbs.get(key)), entry["label"])
             starred = True
-        self.grid.set_starred(set(self.favourite_seeds()))
+        self.grid.set_starred(set(self.favourite_keys()))
         self.save_favourites()
         self._update_controls()
         return starred
@@ -872,7 +1136,7 @@ class ExplorePage(QWidget):
     def remove_selected_favourites(self) -> None:
         for item in self.favourites.selectedItems():
             self.favourites.takeItem(self.favourites.row(item))
-        self.grid.set_starred(set(self.favourite_seeds()))
+        self.grid.set_starred(set(self.favourite_keys()))
         self.save_favourites()
         self._update_controls()
 
@@ -883,7 +1147,7 @@ class ExplorePage(QWidget):
 
         data = {"format": FAVOURITES_FORMAT, "version": 1,
                 "generator_sha256": getattr(self._info, "sha256", ""),
-                "items": [{"seed": d["seed"], "label": d.get("label", "")} for d in self.favourites.datas()]}
+                "items": [clean_entry(d) for d in self.favourites.datas()]}
         path = favourites_path(self._source)
         try:
             atomic_write_json(path, data)
@@ -893,21 +1157,22 @@ class ExplorePage(QWidget):
     def _refresh_icons(self) -> None:
         for strip in (self.favourites, self.keyframes):
             for item in strip.items():
-                seed = item_seed(item)
-                if seed is not None and seed in self._thumbs and item.icon().isNull():
-                    item.setIcon(_icon(self._thumbs[seed]))
+                key = entry_key(item_data_of(item))
+                if key is not None and key in self._thumbs and item.icon().isNull():
+                    item.setIcon(_icon(self._thumbs[key]))
 
     # ================================================================================ timeline
     def _keyframe_entry(self, fav: dict) -> dict:
         # Linear slerp by default: steady motion, so a loop shows no pause at the keyframes or the seam.
-        return {"seed": int(fav["seed"]), "label": fav.get("label") or f"seed {fav['seed']}",
-                "frames": 24, "easing": "linear", "interp": "slerp"}
+        entry = clean_entry(fav)
+        entry.update(frames=24, easing="linear", interp="slerp")
+        return entry
 
     def add_keyframes(self, entries: list[dict], row: int | None = None) -> None:
         row = self.keyframes.count() if row is None else row
         for i, fav in enumerate(entries):
             entry = self._keyframe_entry(fav)
-            item = self.keyframes.add_entry(entry, _icon(self._thumbs.get(entry["seed"])), entry["label"], row + i)
+            item = self.keyframes.add_entry(entry, _icon(self._thumbs.get(entry_key(entry))), entry["label"], row + i)
             self.keyframes.setCurrentItem(item)
         self._on_timeline_edited()
 
@@ -919,12 +1184,87 @@ class ExplorePage(QWidget):
     def _on_favourites_dropped(self, entries: list, row: int) -> None:
         self.add_keyframes(entries, row)
 
+    # ------------------------------------------------------------------ undo / redo
+    def timeline_state(self) -> dict:
+        """What undo restores: the keyframes with their segments, the loop switch and the frame rate."""
+        return {"keyframes": self.keyframes.datas(), "loop": self.loop_check.isChecked(),
+                "fps": float(self.fps_spin.value())}
+
+    def can_undo(self) -> bool:
+        return bool(self._undo)
+
+    def can_redo(self) -> bool:
+        return bool(self._redo)
+
+    def _record_edit(self, tag: object) -> None:
+        """Push the state before this edit; repeated edits of one control in a row are one step."""
+        if self._restoring:
+            return
+        state = self.timeline_state()
+        if self._committed is None or state == self._committed:
+            self._committed = state
+            return
+        now = time.monotonic()
+        merge = (tag is not None and self._coalesce is not None and self._coalesce[0] == tag
+                 and now - self._coalesce[1] < COALESCE_S and bool(self._undo))
+        if not merge:
+            self._undo.append({"state": self._committed, "row": self._row_before})
+            del self._undo[:-UNDO_LIMIT]
+        self._coalesce = (tag, now) if tag is not None else None
+        self._redo.clear()
+        self._committed = state
+
+    def undo(self) -> bool:
+        if not self._undo:
+            return False
+        self._redo.append({"state": self.timeline_state(), "row": self.keyframes.currentRow()})
+        step = self._undo.pop()
+        self._apply_state(step["state"], step["row"])
+        return True
+
+    def redo(self) -> bool:
+        if not self._redo:
+            return False
+        self._undo.append({"state": self.timeline_state(), "row": self.keyframes.currentRow()})
+        step = self._redo.pop()
+        self._apply_state(step["state"], step["row"])
+        return True
+
+    def _apply_state(self, state: dict, row: int = -1) -> None:
+        """Rebuild the timeline controls from a state (undo, redo, opening a recipe) without recording it."""
+        self._restoring = True
+        try:
+            self.keyframes.blockSignals(True)
+            self.keyframes.clear()
+            for d in state["keyframes"]:
+                self.keyframes.add_entry(d, _icon(self._thumbs.get(entry_key(d))), keyframe_text(d))
+            n = self.keyframes.count()
+            self.keyframes.setCurrentRow(row if 0 <= row < n else n - 1)
+            self.keyframes.blockSignals(False)
+            for w, setter, value in ((self.loop_check, self.loop_check.setChecked, bool(state["loop"])),
+                                     (self.fps_spin, self.fps_spin.setValue, float(state["fps"]))):
+                w.blockSignals(True)
+                setter(value)
+                w.blockSignals(False)
+            if self.play_timer.isActive():
+                self.play_timer.setInterval(max(1, round(1000 / self.fps_spin.value())))
+            self._on_keyframe_selected(self.keyframes.currentRow())
+            self._on_timeline_edited()
+        finally:
+            self._restoring = False
+        self._committed = self.timeline_state()
+        self._row_before = self.keyframes.currentRow()
+        self._coalesce = None
+        self._update_controls()
+
     def duplicate_keyframe(self) -> None:
         row = self.keyframes.currentRow()
         if row < 0:
             return
         src = self.keyframes.item(row)
-        item = self.keyframes.add_entry(item_data_of(src), src.icon(), src.text(), row + 1)
+        entry = item_data_of(src)
+        entry.pop("wander", None)  # only one keyframe wanders
+        item = self.keyframes.add_entry(entry, src.icon(), keyframe_text(entry), row + 1)
         self.keyframes.setCurrentItem(item)
         self._on_timeline_edited()
 
@@ -954,11 +1294,12 @@ class ExplorePage(QWidget):
             self.interp_combo.setCurrentIndex(max(0, self.interp_combo.findData(entry.get("interp", "slerp"))))
         for w in widgets:
             w.blockSignals(False)
+        self._sync_wander_controls(entry)
         self._update_segment_label()
         self._update_controls()
         if self._frames is not None and row >= 0:  # jump the player to that keyframe
             tl = self.current_timeline()
-            if tl is not None and row < len(tl.segment_starts()):
+            if tl is not None and tl.wander is None and row < len(tl.segment_starts()):
                 self.scrub.setValue(tl.segment_starts()[row])
 
     def _on_segment_edited(self, *_args) -> None:
@@ -970,7 +1311,58 @@ class ExplorePage(QWidget):
         entry.update(frames=self.frames_spin.value(), easing=self.easing_combo.currentData(),
                      interp=self.interp_combo.currentData())
         item.setData(ROLE, entry)
+        sender = self.sender()
+        self._edit_tag = ("segment", row, sender.objectName() if sender is not None else "")
         self._on_timeline_edited()
+
+    # ------------------------------------------------------------------ wander loop
+    def _sync_wander_controls(self, entry: dict) -> None:
+        w = entry.get("wander") if entry else None
+        widgets = (self.wander_check, self.wander_radius_spin, self.wander_frames_spin)
+        for x in widgets:
+            x.blockSignals(True)
+        self.wander_check.setChecked(bool(w))
+        if w:
+            self.wander_radius_spin.setValue(float(w.get("radius", 0.3)))
+            self.wander_frames_spin.setValue(int(w.get("frames", 48)))
+        for x in widgets:
+            x.blockSignals(False)
+        self.wander_check.setEnabled(bool(entry))
+        for x in (self.wander_radius_spin, self.wander_frames_spin, self.wander_shuffle_button):
+            x.setEnabled(bool(w))
+
+    def set_wander(self, row: int, on: bool = True, radius: float | None = None, frames: int | None = None) -> None:
+        """Turn the wander loop around keyframe ``row`` on or off (as the controls do)."""
+        self.keyframes.setCurrentRow(row)
+        if radius is not None:
+            self.wander_radius_spin.setValue(radius)
+        if frames is not None:
+            self.wander_frames_spin.setValue(frames)
+        self.wander_check.setChecked(on)
+
+    def _on_wander_edited(self, *_args, seed: int | None = None) -> None:
+        row = self.keyframes.currentRow()
+        if row < 0:
+            return
+        on = self.wander_check.isChecked()
+        for i, item in enumerate(self.keyframes.items()):  # one keyframe wanders at a time
+            entry = item_data_of(item)
+            old = entry.pop("wander", None)
+            if i == row and on:
+                keep = seed if seed is not None else (old or {}).get("seed", self._rng.randrange(0, 2**31))
+                entry["wander"] = {"radius": round(self.wander_radius_spin.value(), 4),
+                                   "frames": self.wander_frames_spin.value(), "seed": int(keep)}
+            if old is not None or entry.get("wander") is not None:
+                item.setData(ROLE, entry)
+                item.setText(keyframe_text(entry))
+        for x in (self.wander_radius_spin, self.wander_frames_spin, self.wander_shuffle_button):
+            x.setEnabled(on)
+        sender = self.sender()
+        self._edit_tag = ("wander", row, sender.objectName() if sender is not None else "")
+        self._on_timeline_edited()
+
+    def _on_wander_shuffle(self) -> None:
+        self._on_wander_edited(seed=self._rng.randrange(0, 2**31))
 
     def set_segment(self, row: int, frames: int | None = None, easing: str | None = None,
                     interp: str | None = None) -> None:
@@ -993,16 +1385,25 @@ class ExplorePage(QWidget):
             text = f"Keyframe {row + 1} → {1 if row == n - 1 else row + 2}:"
         else:
             text = "Last keyframe: the animation ends here (turn on the loop to return to the start)."
+        wandering = any(d.get("wander") for d in self.keyframes.datas())
+        if wandering and has_segment:
+            text += " (paused while a keyframe wanders)"
         self.segment_label.setText(text)
         for w in (self.frames_spin, self.easing_combo, self.interp_combo):
             w.setVisible(has_segment)
+            w.setEnabled(not wandering)
 
     def _on_fps_changed(self, fps: float) -> None:
         if self.play_timer.isActive():
             self.play_timer.setInterval(max(1, round(1000 / fps)))
+        self._edit_tag = ("fps",)
         self._on_timeline_edited()
+        self._estimate_timer.start()
 
     def _on_timeline_edited(self, *_args) -> None:
+        tag, self._edit_tag = self._edit_tag, None
+        self._record_edit(tag)
+        self._row_before = self.keyframes.currentRow()
         self._update_segment_label()
         self._update_timeline_summary()
         self._update_controls()
@@ -1014,24 +1415,31 @@ class ExplorePage(QWidget):
             self.scrub.setRange(0, 0)
             self.frame_label.setText("0 / 0")
             return
-        if key in self._walk_cache:
-            self._set_frames(key, self._walk_cache[key])
-        else:
+        if not self._show_cached_walk():
             self._walk_timer.start()
 
     def current_timeline(self):
         """The timeline the controls describe, or None without keyframes (or generator)."""
         if self._info is None or self.keyframes.count() == 0:
             return None
-        from studio.engine.latent.keyframes import Keyframe, Segment, Timeline
+        from studio.engine.latent.keyframes import Keyframe, Segment, Timeline, Wander
 
         datas = self.keyframes.datas()
         loop = self.loop_check.isChecked() and len(datas) > 1
         n = len(datas) if loop else len(datas) - 1
-        keys = [Keyframe(seed=int(d["seed"]), label=str(d.get("label", ""))) for d in datas]
+        keys = [Keyframe(seed=None if d.get("seed") is None else int(d["seed"]),
+                         latent=[float(x) for x in d["latent"]] if d.get("latent") else None,
+                         label=str(d.get("label", ""))) for d in datas]
         segs = [Segment(int(d.get("frames", 24)), str(d.get("easing", "linear")), str(d.get("interp", "slerp")))
                 for d in datas[:n]]
-        return Timeline(keys, segs, loop, float(self.fps_spin.value()), self.truncation(), self._info.latent_dim)
+        wander = None
+        for i, d in enumerate(datas):
+            w = d.get("wander")
+            if w:
+                wander = Wander(i, float(w["radius"]), int(w["frames"]), int(w["seed"]))
+                break
+        return Timeline(keys, segs, loop, float(self.fps_spin.value()), self.truncation(), self._info.latent_dim,
+                        wander)
 
     def _timeline_key(self) -> str | None:
         tl = self.current_timeline()
@@ -1047,31 +1455,89 @@ class ExplorePage(QWidget):
             self.timeline_summary.setText("Add favourites to the timeline (button or drag) to make an animation.")
             return
         n = len(tl.keyframes)
+        if tl.wander is not None:
+            self.timeline_summary.setText(f"Wandering around keyframe {tl.wander.keyframe + 1} · "
+                                          f"{tl.frame_count} frames · {tl.duration_s:.1f} s · loops")
+            return
         self.timeline_summary.setText(f"{n} keyframe{'s' if n != 1 else ''} · {tl.frame_count} frames · "
                                       f"{tl.duration_s:.1f} s{' · loops' if tl.loop else ''}")
 
     # ================================================================================ preview player
+    @staticmethod
+    def segment_plan(tl) -> list[tuple[str, range]]:
+        """The walk as cacheable pieces: (key, frame range) per segment, keyed by what its frames depend on
+        (its two keyframes' latents, its frames/easing/interp, truncation), so an edit re-renders only the
+        segments it touched."""
+        from dataclasses import asdict
+
+        ids = [entry_key({"seed": k.seed, "latent": k.latent}) for k in tl.keyframes]
+        if tl.wander is not None:
+            w = tl.wander
+            return [(json.dumps(["wander", ids[w.keyframe], w.radius, w.frames, w.seed, tl.truncation]),
+                     range(0, w.frames))]
+        if not tl.segments:
+            return [(json.dumps(["still", ids[0], tl.truncation]), range(0, 1))]
+        plan = []
+        starts = tl.segment_starts()
+        last = len(tl.segments) - 1
+        for i, seg in enumerate(tl.segments):
+            extra = 1 if i == last and not tl.loop else 0  # an open walk ends on its last keyframe
+            key = json.dumps([ids[i], ids[(i + 1) % len(ids)], asdict(seg), tl.truncation, extra])
+            plan.append((key, range(starts[i], starts[i] + seg.frames + extra)))
+        return plan
+
+    def _store_segment(self, key: str, frames: np.ndarray) -> None:
+        self._segment_cache[key] = frames
+        self._segment_cache.move_to_end(key)
+        total = sum(f.nbytes for f in self._segment_cache.values())
+        while total > SEGMENT_CACHE_BYTES and len(self._segment_cache) > 1:
+            _k, old = self._segment_cache.popitem(last=False)
+            total -= old.nbytes
+
+    def _show_cached_walk(self) -> bool:
+        """Show the walk from cached segments when every piece is there; False when something must render."""
+        tl = self.current_timeline()
+        if tl is None:
+            return False
+        plan = self.segment_plan(tl)
+        if any(k not in self._segment_cache for k, _r in plan):
+            return False
+        for k, _r in plan:
+            self._segment_cache.move_to_end(k)
+        frames = np.concatenate([self._segment_cache[k] for k, _r in plan])
+        self._set_frames(self._timeline_key(), frames)
+        return True
+
     def render_preview(self) -> None:
         tl = self.current_timeline()
-        key = self._timeline_key()
-        if tl is None or key is None or self._generator is None:
+        if tl is None or self._generator is None:
             return
-        if key in self._walk_cache:
-            self._set_frames(key, self._walk_cache[key])
+        if self._show_cached_walk():
             return
+        missing: OrderedDict[str, range] = OrderedDict()
+        for k, r in self.segment_plan(tl):
+            if k not in self._segment_cache:
+                missing.setdefault(k, r)
         g = self._generator
 
         def render(ctx):
+            import torch
+
             from studio.engine.latent.keyframes import frame_latents
             from studio.engine.latent.render import render_frames
 
-            latents = frame_latents(tl)
+            latents = torch.cat([frame_latents(tl, frames=r) for r in missing.values()])
             n = latents.shape[0]
 
             def on_progress(done: int, total: int) -> None:
                 ctx.progress(done, total, f"Rendering preview {done} / {n}")
 
-            return key, render_frames(g, latents, 16, on_progress=on_progress, check=ctx.check)
+            frames = render_frames(g, latents, 16, on_progress=on_progress, check=ctx.check)
+            out, pos = [], 0
+            for r in missing.values():
+                out.append(frames[pos:pos + len(r)].copy())
+                pos += len(r)
+            return list(missing), out
 
         self._submit(ExploreJob("walk", "Rendering preview", render, self._token))
 
@@ -1084,6 +1550,7 @@ class ExplorePage(QWidget):
         self.scrub.blockSignals(False)
         self._show_frame(pos)
         self._update_controls()
+        self._estimate_timer.start()
         if self._play_after_render:
             self._play_after_render = False
             self.play_button.setChecked(True)
@@ -1156,26 +1623,67 @@ class ExplorePage(QWidget):
         if fmt == "png-sequence":
             path, _ = QFileDialog.getSaveFileName(self, "Export PNG frames into a new folder", suggestion)
         else:
-            filt = "GIF animation (*.gif)" if fmt == "gif" else "MP4 video (*.mp4)"
+            filt = {"gif": "GIF animation (*.gif)", "mp4": "MP4 video (*.mp4)",
+                    "sprite-sheet": "Sprite sheet (*.sheet.png)"}[fmt]
             path, _ = QFileDialog.getSaveFileName(self, "Export animation", suggestion, filt)
         if path:
             self.export_walk(path)
+
+    def gif_loop(self) -> int:
+        """The engine's GIF loop value from "plays": forever → 0, once → -1, n times → n - 1 repeats."""
+        plays = self.gif_plays_spin.value()
+        return 0 if plays == 0 else (-1 if plays == 1 else plays - 1)
+
+    def set_gif_loop(self, loop: int) -> None:
+        self.gif_plays_spin.setValue(0 if loop == 0 else (1 if loop < 0 else min(100, loop + 1)))
+
+    def export_settings(self) -> dict:
+        return {"fmt": self.format_combo.currentData(), "size": self.size_spin.value(),
+                "resample": self.resample_combo.currentData(), "gif_loop": self.gif_loop(),
+                "palette_colors": int(self.palette_combo.currentData())}
+
+    def _on_export_settings_changed(self, *_args) -> None:
+        is_gif = self.format_combo.currentData() == "gif"
+        for w in (self.gif_plays_label, self.gif_plays_spin, self.palette_label, self.palette_combo,
+                  self.size_estimate_label):
+            w.setVisible(is_gif)
+        self._estimate_timer.start()
+
+    def update_size_estimate(self) -> None:
+        """An estimated GIF size from the preview frames (encodes two frames and extrapolates)."""
+        if self.format_combo.currentData() != "gif":
+            self.size_estimate_label.setText("")
+            return
+        frames = self._frames
+        if frames is None or self._frames_key != self._timeline_key():
+            self.size_estimate_label.setText("Size: shown once the preview has rendered")
+            return
+        from studio.engine.export import estimate_gif_bytes
+
+        s = self.export_settings()
+        # Large outputs: estimate at a modest size and scale by area, so the GUI never stalls on it.
+        size = min(s["size"], ESTIMATE_MAX_PX)
+        n = estimate_gif_bytes(frames, float(self.fps_spin.value()), size, s["resample"], s["palette_colors"])
+        n = int(n * (s["size"] / size) ** 2)
+        self.size_estimate_label.setText(f"About {format_bytes(n)}")
 
     def export_walk(self, path: str | Path) -> bool:
         """Write the timeline to ``path`` in the chosen format, in the background."""
         tl = self.current_timeline()
         if tl is None or self._source is None or self.export_runner.is_running():
             return False
-        fmt = self.format_combo.currentData()
-        suffix = next(s for _t, f, s in EXPORT_FORMATS if f == fmt)
+        s = self.export_settings()
+        fmt = s["fmt"]
+        suffix = next(x for _t, f, x in EXPORT_FORMATS if f == fmt)
         out = Path(path)
-        if suffix and out.suffix.lower() != suffix:
+        if suffix and not out.name.lower().endswith(suffix):
             out = out.with_name(out.name + suffix)
         from studio.engine.latent.jobs import WalkExportJob
 
         try:
             tl.validate()
-            job = WalkExportJob(self._source, tl, out, size=self.size_spin.value(), fmt=fmt)
+            job = WalkExportJob(self._source, tl, out, size=s["size"], fmt=fmt, resample=s["resample"],
+                                gif_loop=s["gif_loop"], palette_colors=s["palette_colors"])
         except ValueError as exc:
             self._show_error(f"Cannot export: {exc}")
             return False
@@ -1224,12 +1732,16 @@ class ExplorePage(QWidget):
         busy_open = self._opening
         self.open_file_button.setEnabled(not busy_open)
         self.open_run_button.setEnabled(not busy_open)
+        self.open_recipe_button.setEnabled(not busy_open)
+        self.undo_button.setEnabled(bool(self._undo))
+        self.redo_button.setEnabled(bool(self._redo))
         self.runs_list.setEnabled(not busy_open)
         for w in (self.new_batch_button, self.seed_spin, self.show_seed_button, self.truncation_slider):
             w.setEnabled(has_gen)
-        self.star_button.setEnabled(has_gen and self.grid.current_seed() is not None)
-        seed = self.grid.current_seed()
-        self.star_button.setText("★ Favourite" if seed is not None and seed in self.favourite_seeds()
+        entry = self.grid.current_entry()
+        self.star_button.setEnabled(has_gen and entry is not None)
+        self.variations_button.setEnabled(has_gen and entry is not None)
+        self.star_button.setText("★ Favourite" if entry is not None and entry_key(entry) in self.favourite_keys()
                                  else "☆ Favourite")
         self.unstar_button.setEnabled(bool(self.favourites.selectedItems()))
         self.add_key_button.setEnabled(has_gen and self.favourites.count() > 0)
@@ -1246,14 +1758,15 @@ class ExplorePage(QWidget):
         exporting = self.export_runner.is_running()
         self.export_button.setEnabled(has_tl and not exporting)
         self.cancel_export_button.setEnabled(exporting)
-        self.format_combo.setEnabled(not exporting)
-        self.size_spin.setEnabled(not exporting)
+        for w in (self.format_combo, self.size_spin, self.resample_combo, self.gif_plays_spin, self.palette_combo):
+            w.setEnabled(not exporting)
 
     def shutdown(self, timeout_ms: int = 30_000) -> bool:
         """Stop timers and background work; join the worker threads."""
         self._grid_timer.stop()
         self._walk_timer.stop()
         self.play_timer.stop()
+        self._estimate_timer.stop()
         self._pending.clear()
         ok = self.render_runner.shutdown(timeout_ms)
         return self.export_runner.shutdown(timeout_ms) and ok
@@ -1262,9 +1775,16 @@ class ExplorePage(QWidget):
         self.shutdown()
 
 
-def item_seed(item: QListWidgetItem) -> int | None:
-    data = item.data(ROLE)
-    return int(data["seed"]) if isinstance(data, dict) and data.get("seed") is not None else None
+def keyframe_text(entry: dict) -> str:
+    return str(entry.get("label", "")) + (" ∿" if entry.get("wander") else "")
+
+
+def entry_vector(entry: dict, dim: int):
+    """The latent of a favourite/keyframe entry: its stored latent, else its seed's."""
+    from studio.engine.latent.keyframes import Keyframe
+
+    latent = entry.get("latent")
+    return Keyframe(seed=entry.get("seed"), latent=[float(x) for x in latent] if latent else None).vector(dim)
 
 
 def item_data_of(item: QListWidgetItem | None) -> dict:

@@ -10,6 +10,7 @@ from studio.engine.latent.keyframes import (
     Segment,
     Timeline,
     TimelineError,
+    Wander,
     frame_latents,
     noise_loop,
     seed_latent,
@@ -19,5 +20,5 @@ from studio.engine.latent.keyframes import (
 
 __all__ = [
     "EASINGS", "Keyframe", "Segment", "Timeline", "TimelineError", "ease", "frame_latents", "lerp",
-    "noise_loop", "seed_latent", "slerp", "truncate", "variations",
+    "noise_loop", "seed_latent", "slerp", "truncate", "variations", "Wander",
 ]

@@ -70,6 +70,19 @@ class Segment:
 
 
 @dataclass
+class Wander:
+    """A seamless random-walk loop around one keyframe (instead of the keyframe-to-keyframe walk).
+
+    ``radius`` is in units of a typical latent's length (see ``noise_loop``); ``seed`` picks the path.
+    """
+
+    keyframe: int = 0
+    radius: float = 0.3
+    frames: int = 48
+    seed: int = 0
+
+
+@dataclass
 class Timeline:
     keyframes: list[Keyframe] = field(default_factory=list)
     segments: list[Segment] = field(default_factory=list)  # len(keyframes) if loop else len(keyframes) - 1
@@ -77,6 +90,7 @@ class Timeline:
     fps: float = 24.0
     truncation: float = 1.0
     latent_dim: int | None = None  # None: taken from explicit latents or from the generator
+    wander: Wander | None = None  # set: the animation wanders around one keyframe and loops by itself
 
     @classmethod
     def from_seeds(cls, seeds, frames: int = 24, easing: str = "linear", interp: str = "slerp",
@@ -96,6 +110,8 @@ class Timeline:
     @property
     def frame_count(self) -> int:
         """Frames rendered: a loop has no closing frame (the next one would be frame 0 again)."""
+        if self.wander is not None:
+            return self.wander.frames
         total = sum(s.frames for s in self.segments)
         return total if self.loop and total > 0 else total + 1
 
@@ -134,17 +150,28 @@ class Timeline:
             problems.append("truncation must be between 0 and 2")
         if self.latent_dim is not None and (not isinstance(self.latent_dim, int) or self.latent_dim < 1):
             problems.append("latent size must be a positive integer")
+        w = self.wander
+        if w is not None:
+            if not (isinstance(w.keyframe, int) and 0 <= w.keyframe < len(self.keyframes)):
+                problems.append("the wander loop must circle one of the keyframes")
+            if not (isinstance(w.frames, int) and w.frames >= 2):
+                problems.append("a wander loop needs at least 2 frames")
+            if not (isinstance(w.radius, (int, float)) and 0 <= w.radius <= 2):
+                problems.append("the wander radius must be between 0 and 2")
         if problems:
             raise TimelineError("Invalid timeline: " + "; ".join(problems))
 
     # ---------------------------------------------------------------- JSON
     def to_dict(self) -> dict:
-        return {
+        data = {
             "format": TIMELINE_FORMAT, "version": 1,
             "keyframes": [asdict(k) for k in self.keyframes],
             "segments": [asdict(s) for s in self.segments],
             "loop": self.loop, "fps": self.fps, "truncation": self.truncation, "latent_dim": self.latent_dim,
         }
+        if self.wander is not None:
+            data["wander"] = asdict(self.wander)
+        return data
 
     @classmethod
     def from_dict(cls, data: dict) -> Timeline:
@@ -166,8 +193,11 @@ class Timeline:
             segs = [Segment(int(s["frames"]), str(s.get("easing", "linear")), str(s.get("interp", "slerp")))
                     for s in data["segments"]]
             dim = data.get("latent_dim")
+            w = data.get("wander")
+            wander = None if w is None else Wander(int(w.get("keyframe", 0)), float(w.get("radius", 0.3)),
+                                                   int(w.get("frames", 48)), int(w.get("seed", 0)))
             tl = cls(keys, segs, bool(data.get("loop", False)), float(data.get("fps", 24.0)),
-                     float(data.get("truncation", 1.0)), None if dim is None else int(dim))
+                     float(data.get("truncation", 1.0)), None if dim is None else int(dim), wander)
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise TimelineError(f"The timeline is damaged or incomplete ({exc})") from exc
         tl.validate()
@@ -176,7 +206,8 @@ class Timeline:
     def resolved(self, dim: int) -> Timeline:
         """A copy whose keyframes all carry explicit latents (seeds kept for the artist's reference)."""
         return Timeline([k.resolved(dim) for k in self.keyframes], [Segment(**asdict(s)) for s in self.segments],
-                        self.loop, self.fps, self.truncation, dim)
+                        self.loop, self.fps, self.truncation, dim,
+                        None if self.wander is None else Wander(**asdict(self.wander)))
 
     def infer_dim(self, latent_dim: int | None = None) -> int:
         dim = latent_dim or self.latent_dim
@@ -205,9 +236,15 @@ def frame_latents(timeline: Timeline, latent_dim: int | None = None, include_end
     dim = timeline.infer_dim(latent_dim)
     keys = [k.vector(dim) for k in timeline.keyframes]
     total = timeline.frame_count
-    wanted = range(total + (1 if include_end and timeline.loop else 0)) if frames is None else frames
+    closed = timeline.loop or timeline.wander is not None
+    wanted = range(total + (1 if include_end and closed else 0)) if frames is None else frames
     if len(wanted) == 0:
         return torch.zeros(0, dim)
+    if timeline.wander is not None:
+        w = timeline.wander
+        path = noise_loop(keys[w.keyframe], w.radius, w.frames, w.seed)
+        idx = torch.as_tensor(list(wanted), dtype=torch.long) % w.frames  # frame F is frame 0 again
+        return truncate(path[idx], timeline.truncation)
     if not timeline.segments:
         out = keys[0].reshape(1, -1).repeat(len(wanted), 1)
         return truncate(out, timeline.truncation)

@@ -11,6 +11,7 @@ from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QKeyEvent, QMouseEvent
 from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QToolButton, QVBoxLayout, QWidget
 
+from studio.ui.widgets.explore_lists import entry_key
 from studio.ui.widgets.image_view import ImageView
 
 STAR_ON, STAR_OFF = "★", "☆"
@@ -26,6 +27,7 @@ class SampleTile(QFrame):
         super().__init__(parent)
         self.index = index
         self.seed: int | None = None
+        self.entry: dict | None = None  # {"seed"} or, for a variation, {"latent", "label"}
         self.setObjectName("sampleTile")
         self.setProperty("selected", False)
         self.view = ImageView(self, min_size=QSize(image_px, image_px))
@@ -52,12 +54,21 @@ class SampleTile(QFrame):
         lay.addLayout(row)
         self.set_sample(None, None)
 
-    def set_sample(self, seed: int | None, image: np.ndarray | None) -> None:
-        self.seed = seed
+    def set_sample(self, seed: int | None, image: np.ndarray | None, entry: dict | None = None) -> None:
+        if entry is None and seed is not None:
+            entry = {"seed": int(seed), "label": f"seed {seed}"}
+        self.entry = dict(entry) if entry is not None else None
+        self.seed = None if entry is None or entry.get("latent") else entry.get("seed")
         self.view.set_image(image)
-        self.caption.setText("" if seed is None else f"seed {seed}")
-        self.star.setEnabled(seed is not None)
-        self.setToolTip("" if seed is None else f"Seed {seed} — click to see it large, F to star it")
+        label = "" if entry is None else str(entry.get("label") or f"seed {entry.get('seed')}")
+        self.caption.setText(label)
+        self.star.setEnabled(entry is not None)
+        self.setToolTip("" if entry is None else f"{label[:1].upper()}{label[1:]} — click to see it large, "
+                        "F to star it")
+
+    @property
+    def key(self) -> int | str | None:
+        return entry_key(self.entry) if self.entry is not None else None
 
     def set_starred(self, on: bool) -> None:
         self.star.setChecked(on)
@@ -75,7 +86,7 @@ class SampleTile(QFrame):
         self.star_clicked.emit(self.index)
 
     def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt override
-        if event.button() == Qt.MouseButton.LeftButton and self.seed is not None:
+        if event.button() == Qt.MouseButton.LeftButton and self.entry is not None:
             self.clicked.emit(self.index)
         super().mousePressEvent(event)
 
@@ -113,23 +124,35 @@ class SampleGrid(QWidget):
     def current_seed(self) -> int | None:
         return self.tiles[self._current].seed if 0 <= self._current < len(self.tiles) else None
 
+    def current_entry(self) -> dict | None:
+        if 0 <= self._current < len(self.tiles) and self.tiles[self._current].entry is not None:
+            return dict(self.tiles[self._current].entry)
+        return None
+
     def seeds(self) -> list[int | None]:
         return [t.seed for t in self.tiles]
 
+    def entries(self) -> list[dict | None]:
+        return [None if t.entry is None else dict(t.entry) for t in self.tiles]
+
     def set_samples(self, seeds: list[int], images: np.ndarray | list[np.ndarray]) -> None:
+        self.set_entries([{"seed": int(s), "label": f"seed {s}"} for s in seeds], images)
+
+    def set_entries(self, entries: list[dict], images: np.ndarray | list[np.ndarray]) -> None:
         for i, tile in enumerate(self.tiles):
-            if i < len(seeds):
-                tile.set_sample(int(seeds[i]), images[i])
+            if i < len(entries):
+                tile.set_sample(None, images[i], entries[i])
             else:
                 tile.set_sample(None, None)
-        self.select(0 if seeds else -1)
+        self.select(0 if entries else -1)
 
-    def set_starred(self, starred: set[int]) -> None:
+    def set_starred(self, starred: set) -> None:
+        """Star the tiles whose key (seed, or latent hash for a variation) is in ``starred``."""
         for tile in self.tiles:
-            tile.set_starred(tile.seed is not None and tile.seed in starred)
+            tile.set_starred(tile.entry is not None and tile.key in starred)
 
     def select(self, index: int) -> None:
-        if index >= 0 and (index >= len(self.tiles) or self.tiles[index].seed is None):
+        if index >= 0 and (index >= len(self.tiles) or self.tiles[index].entry is None):
             return
         self._current = index
         for i, tile in enumerate(self.tiles):

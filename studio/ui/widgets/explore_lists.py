@@ -8,14 +8,37 @@ segment that leaves it (frames, easing, interp), so reordering keyframes keeps t
 
 from __future__ import annotations
 
+import hashlib
 import json
 
+import numpy as np
 from PySide6.QtCore import QMimeData, QSize, Qt, Signal
 from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent, QIcon, QKeyEvent
 from PySide6.QtWidgets import QAbstractItemView, QListView, QListWidget, QListWidgetItem, QWidget
 
 FAVOURITE_MIME = "application/x-gan-studio-favourites"
 ROLE = Qt.ItemDataRole.UserRole
+
+
+def entry_key(entry: dict) -> int | str | None:
+    """What identifies a sample: its seed, or (a variation) a short hash of its latent."""
+    latent = entry.get("latent") if isinstance(entry, dict) else None
+    if latent:
+        return "z:" + hashlib.sha1(np.asarray(latent, dtype=np.float32).tobytes()).hexdigest()[:16]
+    seed = entry.get("seed") if isinstance(entry, dict) else None
+    return int(seed) if isinstance(seed, int) and not isinstance(seed, bool) else None
+
+
+def valid_entry(entry) -> bool:
+    """A favourite/keyframe entry names a sample by an integer seed or a list of numbers (its latent)."""
+    if not isinstance(entry, dict):
+        return False
+    latent = entry.get("latent")
+    if latent is not None:
+        return isinstance(latent, list) and bool(latent) and all(
+            isinstance(x, (int, float)) and not isinstance(x, bool) for x in latent)
+    seed = entry.get("seed")
+    return isinstance(seed, int) and not isinstance(seed, bool)
 
 
 def item_data(item: QListWidgetItem) -> dict:
@@ -132,7 +155,11 @@ class FavouritesStrip(_IconStrip):
         return mime
 
     def seeds(self) -> list[int]:
-        return [int(d["seed"]) for d in self.datas() if d.get("seed") is not None]
+        """Seeds of the plain (seed-only) favourites; variations are named by their latent instead."""
+        return [int(d["seed"]) for d in self.datas() if d.get("seed") is not None and not d.get("latent")]
+
+    def keys(self) -> list[int | str | None]:
+        return [entry_key(d) for d in self.datas()]
 
 
 def favourites_payload(entries: list[dict]) -> bytes:
@@ -146,7 +173,7 @@ def read_favourites_payload(mime: QMimeData) -> list[dict]:
         data = json.loads(bytes(mime.data(FAVOURITE_MIME).data()).decode("utf-8"))
     except (ValueError, UnicodeDecodeError):
         return []
-    return [d for d in data if isinstance(d, dict) and isinstance(d.get("seed"), int)] if isinstance(data, list) else []
+    return [d for d in data if valid_entry(d)] if isinstance(data, list) else []
 
 
 class KeyframeStrip(_IconStrip):
