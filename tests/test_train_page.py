@@ -416,6 +416,6 @@ def test_steps_also_read_as_epochs_of_the_chosen_pictures(qtbot):
     panel.steps.setValue(1000)
     panel.batch_size.setValue(50)
     assert panel.epochs() == 250
-    assert "250 passes over your 200 pictures" in panel.epochs_hint.text()
+    assert "250 epochs over 200 pictures" in panel.epochs_hint.text()
     panel.until_stopped.setChecked(True)
     assert panel.epochs() is None and panel.epochs_hint.text() == ""

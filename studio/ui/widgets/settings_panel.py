@@ -157,6 +157,7 @@ class TrainSettingsPanel(QWidget):
         basic.addRow("", self.until_stopped)
         self.epochs_hint = QLabel("", self)
         self.epochs_hint.setObjectName("hint")
+        self.epochs_hint.setWordWrap(True)
         self.epochs_hint.setToolTip("An epoch is one pass over all your pictures: steps × batch size ÷ pictures.")
         basic.addRow("", self.epochs_hint)
         self._dataset_count = 0
@@ -245,7 +246,7 @@ class TrainSettingsPanel(QWidget):
             self.epochs_hint.setText("")
         else:
             shown = f"{ep:,.1f}" if ep < 10 else f"{ep:,.0f}"
-            self.epochs_hint.setText(f"≈ {shown} passes over your {self._dataset_count:,} pictures (epochs)")
+            self.epochs_hint.setText(f"≈ {shown} epochs over {self._dataset_count:,} pictures")
 
     def _on_until_stopped(self, on: bool) -> None:
         self.steps.setEnabled(not on and self.until_stopped.isEnabled())
