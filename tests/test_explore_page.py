@@ -577,3 +577,131 @@ def test_wander_around_a_keyframe_plays_a_seamless_loop_undoes_and_exports(qtbot
         assert im.n_frames == 10
     recipe = json.loads((tmp_path / "wander.gif.json").read_text(encoding="utf-8"))
     assert recipe["timeline"]["wander"]["keyframe"] == 1
+
+
+# ---------------------------------------------------------------------------------------------- seconds, grid, EMA
+def test_a_segment_timed_in_seconds_keeps_its_duration_when_the_fps_changes(qtbot, page, trained):
+    _run, gen = trained
+    _timeline_page(qtbot, page, gen)
+    page.fps_spin.setValue(12)
+    page.set_segment(0, seconds=2.0)
+    assert page.segment_unit() == "seconds"
+    assert page.seconds_spin.isVisible() and not page.frames_spin.isVisible()
+    assert _tl(page)["segments"][0] == {"frames": 24, "easing": "linear", "interp": "slerp", "seconds": 2.0}
+    page.set_segment(1, frames=5)  # the other segment stays timed in frames
+    page.fps_spin.setValue(24)
+    segs = _tl(page)["segments"]
+    assert segs[0]["frames"] == 48 and segs[0]["seconds"] == 2.0
+    assert segs[1]["frames"] == 5 and "seconds" not in segs[1]
+    page.keyframes.setCurrentRow(0)
+    assert page.segment_unit() == "seconds" and page.frames_spin.value() == 48
+    assert page.undo() and _tl(page)["segments"][0]["frames"] == 24  # the fps change is one undo step
+    assert page.redo() and _tl(page)["segments"][0]["frames"] == 48
+    # back to frames: the duration stays, the frame count is now fixed
+    page.unit_combo.setCurrentIndex(page.unit_combo.findData("frames"))
+    page.fps_spin.setValue(12)
+    assert _tl(page)["segments"][0]["frames"] == 48 and "seconds" not in _tl(page)["segments"][0]
+    page.render_preview()
+    _wait_preview(qtbot, page)
+
+
+def test_grid_of_walks_plays_out_of_phase_and_exports_with_its_recipe(qtbot, page, trained, tmp_path):
+    from studio.engine.latent.jobs import GRID_PADDING, load_recipe
+
+    _run, gen = trained
+    _timeline_page(qtbot, page, gen, stars=2)
+    page.loop_check.setChecked(True)
+    page.set_segment(0, frames=3)
+    page.set_segment(1, frames=3)
+    page.render_preview()
+    _wait_preview(qtbot, page)
+    frames = page.preview_frames()
+    h, w = frames.shape[1:3]
+    page.scrub.setValue(0)
+    page.set_grid_cells(4)
+    shown = page.current_frame()
+    assert shown.shape[:2] == (2 * h + 3 * GRID_PADDING, 2 * w + 3 * GRID_PADDING)
+    p = GRID_PADDING
+    assert np.array_equal(shown[p:p + h, p:p + w], frames[0])
+    assert np.array_equal(shown[p:p + h, 2 * p + w:2 * p + 2 * w], frames[6 // 4])  # a later point of the loop
+    page.size_spin.setValue(32)
+    out = tmp_path / "grid.gif"
+    with qtbot.waitSignal(page.export_runner.finished, timeout=WAIT_MS):
+        assert page.export_walk(out)
+    with Image.open(out) as im:
+        assert im.size == (2 * 32 + 3 * p, 2 * 32 + 3 * p) and im.n_frames == 6
+    _gen, _tl2, settings = load_recipe(tmp_path / "grid.gif.json")
+    assert settings["grid"]["cells"] == 4
+    other = ExplorePage()
+    qtbot.addWidget(other)
+    try:
+        assert other.open_recipe(tmp_path / "grid.gif.json")
+        qtbot.waitUntil(lambda: other.has_generator() and other.keyframes.count() == 2 and _idle(other),
+                        timeout=WAIT_MS)
+        assert other.grid_cells() == 4
+    finally:
+        other.shutdown(WAIT_MS)
+
+
+def _ema_run(src_run: Path, dst: Path) -> Path:
+    """A copy of a real run whose newest checkpoint also carries EMA weights (a perturbed copy of G)."""
+    import copy
+    import shutil
+
+    import torch
+
+    from studio.engine.gan.checkpoints import load_checkpoint, save_checkpoint
+    from studio.engine.gan.models import build_gan
+    from studio.engine.runs import RunDir
+
+    shutil.copytree(src_run, dst)
+    run = RunDir(dst)
+    cfg = run.read_config()
+    ckpt = load_checkpoint(run.latest_checkpoint())
+    g, _d = build_gan(cfg["preset"], int(cfg["resolved_channels"]), int(cfg["latent_dim"]), int(cfg["width"]),
+                      int(cfg["image_size"]))
+    g.load_state_dict(ckpt.module_state("G"))
+    ema = copy.deepcopy(g)
+    gen = torch.Generator().manual_seed(0)
+    with torch.no_grad():
+        for prm in ema.parameters():
+            prm.add_(torch.randn(prm.shape, generator=gen) * 0.5)
+    save_checkpoint(run.checkpoints_dir, ckpt.step + 1, modules={"G": g, "G_ema": ema}, optimizers={},
+                    extra_tensors={}, state=ckpt.state)
+    return dst
+
+
+def test_the_ema_switch_is_off_without_ema_weights_and_swaps_the_pictures_with_them(qtbot, page, trained,
+                                                                                    tmp_path):
+    run, gen = trained
+    open_and_wait(qtbot, page, gen)
+    assert not page.ema_check.isEnabled() and "no EMA weights yet" in page.ema_check.toolTip()
+    ema_run = _ema_run(run, tmp_path / "ema-run")
+    _timeline_page(qtbot, page, ema_run, stars=2)
+    assert page.ema_check.isEnabled() and page.ema_check.isChecked() and page.uses_ema()
+    assert "no EMA" not in page.ema_check.toolTip()
+    page.set_segment(0, frames=3)
+    page.render_preview()
+    _wait_preview(qtbot, page)
+    ema_frames = page.preview_frames().copy()
+    ema_grid = [im.copy() for im in page._grid_images]
+    page.ema_check.setChecked(False)
+    qtbot.waitUntil(lambda: not page.uses_ema() and page.preview_is_current() and _idle(page), timeout=WAIT_MS)
+    assert not np.array_equal(page.preview_frames(), ema_frames)
+    assert not all(np.array_equal(a, b) for a, b in zip(page._grid_images, ema_grid, strict=True))
+    out = tmp_path / "raw.gif"
+    with qtbot.waitSignal(page.export_runner.finished, timeout=WAIT_MS):
+        assert page.export_walk(out)
+    assert json.loads((tmp_path / "raw.gif.json").read_text())["generator"]["weights"] == "raw"
+    page.ema_check.setChecked(True)
+    qtbot.waitUntil(lambda: page.uses_ema() and page.preview_is_current() and _idle(page), timeout=WAIT_MS)
+    assert np.array_equal(page.preview_frames(), ema_frames)
+    other = ExplorePage()  # a recipe made with the raw weights reopens with them
+    qtbot.addWidget(other)
+    try:
+        assert other.open_recipe(tmp_path / "raw.gif.json")
+        qtbot.waitUntil(lambda: other.has_generator() and other.keyframes.count() == 2 and _idle(other),
+                        timeout=WAIT_MS)
+        assert not other.uses_ema() and not other.ema_check.isChecked() and other.ema_check.isEnabled()
+    finally:
+        other.shutdown(WAIT_MS)

@@ -514,3 +514,128 @@ def test_cli_walk_gif_then_recipe_to_png_frames(gen_path, tmp_path):
                                "--out", str(tmp_path / "x.gif"), "--quiet"],
                        capture_output=True, text=True, env=env, timeout=60)
     assert r.returncode == 1 and "does not exist" in r.stderr and not (tmp_path / "x.gif").exists()
+
+
+# ---------------------------------------------------------------- segment seconds, grid animations, EMA weights
+
+def test_segments_timed_in_seconds_follow_the_frame_rate():
+    from studio.engine.latent import seconds_to_frames
+
+    assert seconds_to_frames(2.0, 12) == 24
+    assert seconds_to_frames(0.01, 12) == 1  # at least one frame
+    tl = Timeline([Keyframe(seed=1), Keyframe(seed=2), Keyframe(seed=3)],
+                  [Segment(seconds_to_frames(2.0, 12), seconds=2.0), Segment(10)], fps=12)
+    assert [s.frames for s in tl.segments] == [24, 10]
+    faster = tl.with_fps(24)
+    assert [s.frames for s in faster.segments] == [48, 10]  # seconds keep their duration, frames stay frames
+    assert faster.fps == 24.0
+    back = Timeline.from_dict(json.loads(json.dumps(faster.to_dict())))
+    assert back.segments[0].seconds == 2.0 and back.segments[0].frames == 48
+    assert "seconds" not in faster.to_dict()["segments"][1]
+    old = tl.to_dict()
+    for s in old["segments"]:
+        s.pop("seconds", None)
+    assert Timeline.from_dict(old).segments[0].seconds is None  # old recipes still load, timed in frames
+    with pytest.raises(TimelineError):
+        Timeline([Keyframe(seed=1), Keyframe(seed=2)], [Segment(3, seconds=-1.0)]).validate()
+
+
+def _gif_frames(path: Path) -> list[np.ndarray]:
+    out = []
+    with Image.open(path) as im:
+        for i in range(im.n_frames):
+            im.seek(i)
+            out.append(np.asarray(im.convert("RGB")))
+    return out
+
+
+def test_a_grid_export_tiles_out_of_phase_walks_and_its_recipe_re_renders_it(gen_path, tmp_path):
+    from studio.engine.latent.jobs import GRID_PADDING, grid_frames, phase_offsets
+
+    tl = Timeline.from_seeds([3, 17], frames=4, loop=True, fps=8)
+    single = tmp_path / "single.gif"
+    assert run_job(WalkExportJob(gen_path, tl, single, size=32)).error is None
+    out = tmp_path / "grid.gif"
+    res = run_job(WalkExportJob(gen_path, tl, out, size=32, grid=4))
+    assert res.error is None, res.details
+    one, grid = _gif_frames(single), _gif_frames(out)
+    assert len(grid) == len(one) == 8
+    h, w = one[0].shape[:2]
+    assert grid[0].shape[:2] == (2 * h + 3 * GRID_PADDING, 2 * w + 3 * GRID_PADDING)
+    # the cells play the same walk, out of phase: cell i at frame t shows frame t + offset_i
+    assert phase_offsets(8, 4) == [0, 2, 4, 6]
+    cell = (slice(GRID_PADDING, GRID_PADDING + h), slice(2 * GRID_PADDING + w, 2 * GRID_PADDING + 2 * w))
+    g = render_frames(open_generator(gen_path)[0], frame_latents(tl.resolved(16)))
+    tiled = grid_frames(g, 4, 2, GRID_PADDING, 32, "lanczos")
+    assert tiled.shape[1:3] == grid[0].shape[:2]
+    assert np.array_equal(tiled[0][cell], tiled[2][GRID_PADDING:GRID_PADDING + h, GRID_PADDING:GRID_PADDING + w])
+    recipe = json.loads(recipe_path(out).read_text())
+    assert recipe["output"]["grid"] == {"cells": 4, "columns": 2, "padding": GRID_PADDING, "mode": "phase",
+                                        "size": 32}
+    # round trip: the recipe alone re-renders the same grid animation
+    gen, tl2, settings = load_recipe(recipe_path(out))
+    grid_s = settings["grid"]
+    again = tmp_path / "again.gif"
+    res = run_job(WalkExportJob(gen, tl2, again, size=settings["size"], grid=grid_s["cells"],
+                                grid_columns=grid_s["columns"], grid_padding=grid_s["padding"]))
+    assert res.error is None
+    assert all(np.array_equal(a, b) for a, b in zip(_gif_frames(out), _gif_frames(again), strict=True))
+    mp4 = tmp_path / "grid.mp4"
+    assert run_job(WalkExportJob(gen_path, tl, mp4, size=32, grid=9)).error is None
+    reader = imageio_ffmpeg.read_frames(str(mp4))
+    meta = next(reader)
+    side = 3 * 32 + 4 * GRID_PADDING
+    assert tuple(meta["size"]) == (side, side)
+    assert sum(1 for _ in reader) == 8
+    with pytest.raises(ExportError):
+        WalkExportJob(gen_path, tl, tmp_path / "x.gif", grid=0)
+
+
+def make_ema_run(src_run: Path, dst: Path, noise: float = 0.5) -> Path:
+    """A copy of a real run whose newest checkpoint also carries EMA weights (a perturbed copy of G)."""
+    import copy
+
+    from studio.engine.gan.checkpoints import load_checkpoint, save_checkpoint
+    from studio.engine.gan.models import build_gan
+    from studio.engine.runs import RunDir
+
+    shutil.copytree(src_run, dst)
+    run = RunDir(dst)
+    cfg = run.read_config()
+    ckpt = load_checkpoint(run.latest_checkpoint())
+    g, _d = build_gan(cfg["preset"], int(cfg["resolved_channels"]), int(cfg["latent_dim"]), int(cfg["width"]),
+                      int(cfg["image_size"]))
+    g.load_state_dict(ckpt.module_state("G"))
+    ema = copy.deepcopy(g)
+    gen = torch.Generator().manual_seed(0)
+    with torch.no_grad():
+        for p in ema.parameters():
+            p.add_(torch.randn(p.shape, generator=gen) * noise)
+    save_checkpoint(run.checkpoints_dir, ckpt.step + 1, modules={"G": g, "G_ema": ema}, optimizers={},
+                    extra_tensors={}, state=ckpt.state)
+    return dst
+
+
+def test_open_generator_prefers_ema_weights_and_the_switch_picks_raw(trained, tmp_path):
+    run, gen = trained
+    _g, info = open_generator(run)
+    assert not info.has_ema and not info.ema and info.weights == "raw"
+    assert not open_generator(gen)[1].has_ema
+    ema_run = make_ema_run(run, tmp_path / "ema-run")
+    g_ema, info = open_generator(ema_run)
+    assert info.has_ema and info.ema and info.weights == "ema"
+    g_raw, raw_info = open_generator(ema_run, use_ema=False)
+    assert raw_info.has_ema and not raw_info.ema
+    z = seed_latent(5, info.latent_dim)
+    assert not np.array_equal(render_one(g_ema, z), render_one(g_raw, z))
+    assert np.array_equal(render_one(g_raw, z), render_one(open_generator(run)[0], z))
+    tl = Timeline.from_seeds([3, 17], frames=3, fps=8)
+    for use in (True, False):
+        out = tmp_path / f"walk-{use}.gif"
+        assert run_job(WalkExportJob(ema_run, tl, out, use_ema=use)).error is None
+        recipe = json.loads(recipe_path(out).read_text())
+        assert recipe["generator"]["weights"] == ("ema" if use else "raw")
+        assert recipe["generator"]["has_ema"] is True
+        assert load_recipe(recipe_path(out))[2]["weights"] == ("ema" if use else "raw")
+    assert not all(np.array_equal(a, b) for a, b in zip(_gif_frames(tmp_path / "walk-True.gif"),
+                                                        _gif_frames(tmp_path / "walk-False.gif"), strict=True))

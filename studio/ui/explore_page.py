@@ -59,6 +59,10 @@ COALESCE_S = 1.5  # repeated edits of one control within this time are one undo 
 EXPORT_FORMATS = (("GIF", "gif", ".gif"), ("MP4 video", "mp4", ".mp4"), ("PNG frames", "png-sequence", ""),
                   ("Sprite sheet", "sprite-sheet", ".sheet.png"))
 PALETTE_CHOICES = (256, 128, 64, 32, 16)
+GRID_CHOICES = (("Single walk", 1), ("Grid of 4 walks (2×2)", 4), ("Grid of 9 walks (3×3)", 9))
+NO_EMA_TIP = ("This run has no EMA weights yet; training with EMA arrives with the small-data training "
+              "features")
+EMA_TIP = "Render with the smoothed (exponential moving average) generator weights, usually cleaner pictures"
 ESTIMATE_MAX_PX = 320
 RESAMPLE_CHOICES = (("Smooth", "lanczos"), ("Crisp pixels", "nearest"))
 EASING_TITLES = {"linear": "Linear", "ease-in-out": "Ease in-out", "ease-in": "Ease in", "ease-out": "Ease out",
@@ -232,6 +236,11 @@ class ExplorePage(QWidget):
         self.render_progress.hide()
         self.render_label = QLabel("")
         self.render_label.setObjectName("hint")
+        self.ema_check = QCheckBox("Smoothed weights (EMA)")
+        self.ema_check.setObjectName("emaSwitch")
+        self.ema_check.setChecked(True)
+        self.ema_check.setEnabled(False)
+        self.ema_check.setToolTip(NO_EMA_TIP)
         header = QHBoxLayout()
         header.setSpacing(8)
         header.addWidget(self.open_file_button)
@@ -239,6 +248,7 @@ class ExplorePage(QWidget):
         header.addWidget(self.open_recipe_button)
         header.addSpacing(8)
         header.addWidget(self.generator_label, 1)
+        header.addWidget(self.ema_check)
         header.addWidget(self.render_label)
         header.addWidget(self.render_progress)
 
@@ -429,6 +439,19 @@ class ExplorePage(QWidget):
         self.frames_spin.setRange(1, 600)
         self.frames_spin.setValue(24)
         self.frames_spin.setSuffix(" frames")
+        self.seconds_spin = QDoubleSpinBox()
+        self.seconds_spin.setObjectName("segmentSeconds")
+        self.seconds_spin.setRange(0.05, 600.0)
+        self.seconds_spin.setDecimals(2)
+        self.seconds_spin.setSingleStep(0.25)
+        self.seconds_spin.setValue(1.0)
+        self.seconds_spin.setSuffix(" s")
+        self.seconds_spin.hide()
+        self.unit_combo = QComboBox()
+        self.unit_combo.setObjectName("segmentUnit")
+        self.unit_combo.addItem("frames", "frames")
+        self.unit_combo.addItem("seconds", "seconds")
+        self.unit_combo.setToolTip("Time this move in frames, or in seconds (kept when the frame rate changes)")
         self.easing_combo = QComboBox()
         self.easing_combo.setObjectName("segmentEasing")
         from studio.engine.latent.easing import EASINGS
@@ -487,6 +510,8 @@ class ExplorePage(QWidget):
         seg_row.setSpacing(6)
         seg_row.addWidget(self.segment_label)
         seg_row.addWidget(self.frames_spin)
+        seg_row.addWidget(self.seconds_spin)
+        seg_row.addWidget(self.unit_combo)
         seg_row.addWidget(self.easing_combo)
         seg_row.addWidget(self.interp_combo)
         seg_row.addStretch(1)
@@ -570,6 +595,12 @@ class ExplorePage(QWidget):
         for n in PALETTE_CHOICES:
             self.palette_combo.addItem(f"{n} colours", n)
         self.palette_combo.setToolTip("Fewer colours: a smaller file, more banding")
+        self.grid_combo = QComboBox()
+        self.grid_combo.setObjectName("gridWalks")
+        for title, n in GRID_CHOICES:
+            self.grid_combo.addItem(title, n)
+        self.grid_combo.setToolTip("Several copies of the walk side by side, each starting at a different "
+                                   "point of the timeline (out of phase)")
         self.size_estimate_label = QLabel("")
         self.size_estimate_label.setObjectName("hint")
         self.export_button = QPushButton("Export…")
@@ -603,18 +634,20 @@ class ExplorePage(QWidget):
         self.resample_label = QLabel("Filter")
         self.gif_plays_label = QLabel("Plays")
         self.palette_label = QLabel("Palette")
+        self.grid_label = QLabel("Layout")
         for row, (label, widget) in enumerate(((self.resample_label, self.resample_combo),
                                                (self.gif_plays_label, self.gif_plays_spin),
-                                               (self.palette_label, self.palette_combo)), start=3):
+                                               (self.palette_label, self.palette_combo),
+                                               (self.grid_label, self.grid_combo)), start=3):
             label.setObjectName("caption")
             ep.addWidget(label, row, 0)
             ep.addWidget(widget, row, 1)
-        ep.addWidget(self.size_estimate_label, 6, 0, 1, 2)
-        ep.addWidget(self.export_button, 7, 0, 1, 2)
-        ep.addWidget(self.cancel_export_button, 8, 0, 1, 2)
-        ep.addWidget(self.export_progress, 9, 0, 1, 2)
-        ep.addWidget(self.export_status, 10, 0, 1, 2)
-        ep.setRowStretch(11, 1)
+        ep.addWidget(self.size_estimate_label, 7, 0, 1, 2)
+        ep.addWidget(self.export_button, 8, 0, 1, 2)
+        ep.addWidget(self.cancel_export_button, 9, 0, 1, 2)
+        ep.addWidget(self.export_progress, 10, 0, 1, 2)
+        ep.addWidget(self.export_status, 11, 0, 1, 2)
+        ep.setRowStretch(12, 1)
 
         bottom = QWidget()
         bl = QHBoxLayout(bottom)
@@ -704,6 +737,10 @@ class ExplorePage(QWidget):
         self.duplicate_button.clicked.connect(self.duplicate_keyframe)
         self.remove_key_button.clicked.connect(self.remove_keyframe)
         self.frames_spin.valueChanged.connect(self._on_segment_edited)
+        self.seconds_spin.valueChanged.connect(self._on_segment_edited)
+        self.unit_combo.currentIndexChanged.connect(self._on_unit_changed)
+        self.grid_combo.currentIndexChanged.connect(self._on_grid_changed)
+        self.ema_check.toggled.connect(self.set_use_ema)
         self.easing_combo.currentIndexChanged.connect(self._on_segment_edited)
         self.interp_combo.currentIndexChanged.connect(self._on_segment_edited)
         self.loop_check.toggled.connect(self._on_timeline_edited)
@@ -820,7 +857,7 @@ class ExplorePage(QWidget):
         if not gen_path.exists():
             self._show_error(f"The generator this recipe was made with is missing: {gen_path}")
             return False
-        self.open_generator(gen_path)
+        self.open_generator(gen_path, use_ema=settings.get("weights", "ema") == "ema")
         self._pending_recipe = (self._token, timeline, settings, gen_path)
         return True
 
@@ -841,6 +878,8 @@ class ExplorePage(QWidget):
                 d["latent"] = [float(x) for x in k.latent]
             seg = timeline.segments[i] if i < len(timeline.segments) else Segment()
             d.update(frames=seg.frames, easing=seg.easing, interp=seg.interp)
+            if seg.seconds is not None:
+                d["seconds"] = float(seg.seconds)
             w = timeline.wander
             if w is not None and w.keyframe == i:
                 d["wander"] = {"radius": float(w.radius), "frames": int(w.frames), "seed": int(w.seed)}
@@ -857,6 +896,8 @@ class ExplorePage(QWidget):
             self.resample_combo.setCurrentIndex(res_index)
         if isinstance(settings.get("gif_loop"), int):
             self.set_gif_loop(settings["gif_loop"])
+        grid = settings.get("grid")
+        self.set_grid_cells(int(grid.get("cells", 1)) if isinstance(grid, dict) else 1)
         pal_index = self.palette_combo.findData(settings.get("palette_colors"))
         if pal_index >= 0:
             self.palette_combo.setCurrentIndex(pal_index)
@@ -872,8 +913,9 @@ class ExplorePage(QWidget):
 
         return str(default_workspace())
 
-    def open_generator(self, source: str | Path) -> None:
-        """Load a generator file or a run's newest checkpoint in the background."""
+    def open_generator(self, source: str | Path, use_ema: bool = True) -> None:
+        """Load a generator file or a run's newest checkpoint in the background (EMA weights when it has them
+        and ``use_ema`` is set)."""
         source = Path(source)
         self._token += 1
         self._pending.clear()
@@ -886,9 +928,58 @@ class ExplorePage(QWidget):
             from studio.engine.device import pick_device
             from studio.engine.latent.jobs import open_generator
 
-            return open_generator(source, pick_device("auto"))
+            return open_generator(source, pick_device("auto"), use_ema=use_ema)
 
         self._submit(ExploreJob("open", f"Opening {source.name}", load, token), source=source)
+
+    def uses_ema(self) -> bool:
+        """Whether the open generator renders with its EMA weights."""
+        return bool(self._info is not None and self._info.ema)
+
+    def _sync_ema_switch(self) -> None:
+        info = self._info
+        has = bool(info is not None and info.has_ema)
+        self.ema_check.blockSignals(True)
+        self.ema_check.setChecked(has and bool(info.ema))
+        self.ema_check.blockSignals(False)
+        self.ema_check.setEnabled(has and not self._opening)
+        self.ema_check.setToolTip(EMA_TIP if has else NO_EMA_TIP)
+
+    def set_use_ema(self, on: bool) -> None:
+        """The raw/EMA switch: reload the generator's other weights and redraw everything with them."""
+        info, source = self._info, self._source
+        if info is None or source is None or not info.has_ema or bool(on) == info.ema:
+            self._sync_ema_switch()
+            return
+        self.stop_playback()
+        token = self._token
+        want = bool(on)
+
+        def load(ctx):
+            from studio.engine.device import pick_device
+            from studio.engine.latent.jobs import open_generator
+
+            return open_generator(source, pick_device("auto"), use_ema=want)
+
+        self._submit(ExploreJob("weights", "Switching weights", load, token), source=source)
+
+    def _swap_weights(self, generator, info) -> None:
+        """New weights for the same generator: every picture and cached frame is drawn again."""
+        self._generator, self._info = generator, info
+        self._thumbs.clear()
+        self._segment_cache.clear()
+        self._frames, self._frames_key = None, None
+        self._sync_ema_switch()
+        self._render_grid_again()
+        favs = self.favourites.datas()
+        if favs:
+            self._submit_entries("favs", "Drawing favourites", favs)
+        keys = self.keyframes.datas()
+        if keys:
+            self._submit_entries("keys", "Drawing keyframes", keys)
+        if self.current_timeline() is not None:
+            self.render_preview()
+        self._update_controls()
 
     def _install_generator(self, source: Path, generator, info) -> None:
         self._generator = generator
@@ -907,6 +998,7 @@ class ExplorePage(QWidget):
         self.generator_label.setText(f"<b>{source.name}</b> — {kind}, {info.preset}, {info.image_size} px, "
                                      f"{info.channels} channel{'s' if info.channels != 1 else ''}{step}")
         self.generator_label.setToolTip(str(source))
+        self._sync_ema_switch()
         self.favourites.clear()
         entries = load_favourites(favourites_path(source))
         for entry in entries:
@@ -983,6 +1075,8 @@ class ExplorePage(QWidget):
         if job.kind == "open":
             generator, info = result
             self._install_generator(job.source, generator, info)
+        elif job.kind == "weights":
+            self._swap_weights(*result)
         elif job.kind == "grid":
             entries, images = result
             self._grid_images = list(images)
@@ -1017,6 +1111,9 @@ class ExplorePage(QWidget):
             if message.startswith(f"{name}:"):  # the engine already named the file
                 message = message[len(name) + 1:].strip()
             self._show_error(f"Could not open {name}: {message}")
+        elif job.kind == "weights":
+            self._show_error(f"Could not switch the weights: {plain_message(failed.message)}")
+            self._sync_ema_switch()
         else:
             self._show_error(f"Rendering failed: {plain_message(failed.message)}")
         self._play_after_render = False
@@ -1285,11 +1382,15 @@ class ExplorePage(QWidget):
 
     def _on_keyframe_selected(self, row: int) -> None:
         entry = item_data_of(self.keyframes.item(row)) if row >= 0 else {}
-        widgets = (self.frames_spin, self.easing_combo, self.interp_combo)
+        widgets = (self.frames_spin, self.seconds_spin, self.unit_combo, self.easing_combo, self.interp_combo)
         for w in widgets:
             w.blockSignals(True)
         if entry:
             self.frames_spin.setValue(int(entry.get("frames", 24)))
+            secs = entry.get("seconds")
+            self.unit_combo.setCurrentIndex(self.unit_combo.findData("seconds" if secs is not None else "frames"))
+            self.seconds_spin.setValue(float(secs) if secs is not None
+                                       else int(entry.get("frames", 24)) / self.fps_spin.value())
             self.easing_combo.setCurrentIndex(max(0, self.easing_combo.findData(entry.get("easing", "linear"))))
             self.interp_combo.setCurrentIndex(max(0, self.interp_combo.findData(entry.get("interp", "slerp"))))
         for w in widgets:
@@ -1310,10 +1411,33 @@ class ExplorePage(QWidget):
         entry = item_data_of(item)
         entry.update(frames=self.frames_spin.value(), easing=self.easing_combo.currentData(),
                      interp=self.interp_combo.currentData())
+        if self.unit_combo.currentData() == "seconds":
+            from studio.engine.latent.keyframes import seconds_to_frames
+
+            entry["seconds"] = round(float(self.seconds_spin.value()), 4)
+            entry["frames"] = seconds_to_frames(entry["seconds"], self.fps_spin.value())
+            self.frames_spin.blockSignals(True)
+            self.frames_spin.setValue(entry["frames"])
+            self.frames_spin.blockSignals(False)
+        else:
+            entry.pop("seconds", None)
         item.setData(ROLE, entry)
         sender = self.sender()
         self._edit_tag = ("segment", row, sender.objectName() if sender is not None else "")
         self._on_timeline_edited()
+
+    def segment_unit(self) -> str:
+        return str(self.unit_combo.currentData())
+
+    def _on_unit_changed(self, *_args) -> None:
+        """Frames ↔ seconds: the duration stays what it was, only the way it is typed (and kept) changes."""
+        seconds = self.unit_combo.currentData() == "seconds"
+        if seconds:
+            self.seconds_spin.blockSignals(True)
+            self.seconds_spin.setValue(self.frames_spin.value() / self.fps_spin.value())
+            self.seconds_spin.blockSignals(False)
+        self._update_segment_label()
+        self._on_segment_edited()
 
     # ------------------------------------------------------------------ wander loop
     def _sync_wander_controls(self, entry: dict) -> None:
@@ -1365,11 +1489,15 @@ class ExplorePage(QWidget):
         self._on_wander_edited(seed=self._rng.randrange(0, 2**31))
 
     def set_segment(self, row: int, frames: int | None = None, easing: str | None = None,
-                    interp: str | None = None) -> None:
-        """Set the segment that leaves keyframe ``row`` (as the controls do)."""
+                    interp: str | None = None, seconds: float | None = None) -> None:
+        """Set the segment that leaves keyframe ``row`` (as the controls do); ``seconds`` switches its unit."""
         self.keyframes.setCurrentRow(row)
         if frames is not None:
+            self.unit_combo.setCurrentIndex(self.unit_combo.findData("frames"))
             self.frames_spin.setValue(frames)
+        if seconds is not None:
+            self.unit_combo.setCurrentIndex(self.unit_combo.findData("seconds"))
+            self.seconds_spin.setValue(seconds)
         if easing is not None:
             self.easing_combo.setCurrentIndex(self.easing_combo.findData(easing))
         if interp is not None:
@@ -1389,11 +1517,25 @@ class ExplorePage(QWidget):
         if wandering and has_segment:
             text += " (paused while a keyframe wanders)"
         self.segment_label.setText(text)
-        for w in (self.frames_spin, self.easing_combo, self.interp_combo):
-            w.setVisible(has_segment)
+        in_seconds = self.unit_combo.currentData() == "seconds"
+        for w in (self.frames_spin, self.seconds_spin, self.unit_combo, self.easing_combo, self.interp_combo):
+            w.setVisible(has_segment and (w is not self.frames_spin or not in_seconds)
+                         and (w is not self.seconds_spin or in_seconds))
             w.setEnabled(not wandering)
 
     def _on_fps_changed(self, fps: float) -> None:
+        from studio.engine.latent.keyframes import seconds_to_frames
+
+        for item in self.keyframes.items():  # segments timed in seconds keep their duration
+            entry = item_data_of(item)
+            if entry.get("seconds") is not None:
+                entry["frames"] = seconds_to_frames(entry["seconds"], fps)
+                item.setData(ROLE, entry)
+        row = self.keyframes.currentRow()
+        if row >= 0:
+            self.frames_spin.blockSignals(True)
+            self.frames_spin.setValue(int(item_data_of(self.keyframes.item(row)).get("frames", 24)))
+            self.frames_spin.blockSignals(False)
         if self.play_timer.isActive():
             self.play_timer.setInterval(max(1, round(1000 / fps)))
         self._edit_tag = ("fps",)
@@ -1430,8 +1572,8 @@ class ExplorePage(QWidget):
         keys = [Keyframe(seed=None if d.get("seed") is None else int(d["seed"]),
                          latent=[float(x) for x in d["latent"]] if d.get("latent") else None,
                          label=str(d.get("label", ""))) for d in datas]
-        segs = [Segment(int(d.get("frames", 24)), str(d.get("easing", "linear")), str(d.get("interp", "slerp")))
-                for d in datas[:n]]
+        segs = [Segment(int(d.get("frames", 24)), str(d.get("easing", "linear")), str(d.get("interp", "slerp")),
+                        None if d.get("seconds") is None else float(d["seconds"])) for d in datas[:n]]
         wander = None
         for i, d in enumerate(datas):
             w = d.get("wander")
@@ -1482,7 +1624,8 @@ class ExplorePage(QWidget):
         last = len(tl.segments) - 1
         for i, seg in enumerate(tl.segments):
             extra = 1 if i == last and not tl.loop else 0  # an open walk ends on its last keyframe
-            key = json.dumps([ids[i], ids[(i + 1) % len(ids)], asdict(seg), tl.truncation, extra])
+            seg_shape = {k: v for k, v in asdict(seg).items() if k != "seconds"}  # the unit does not change frames
+            key = json.dumps([ids[i], ids[(i + 1) % len(ids)], seg_shape, tl.truncation, extra])
             plan.append((key, range(starts[i], starts[i] + seg.frames + extra)))
         return plan
 
@@ -1560,7 +1703,16 @@ class ExplorePage(QWidget):
         if frames is None or not len(frames):
             return
         index = max(0, min(int(index), len(frames) - 1))
-        self.player_view.set_image(frames[index])
+        cells = self.grid_cells()
+        if cells > 1:
+            from studio.engine.latent.jobs import GRID_PADDING, phase_offsets
+            from studio.engine.latent.render import tile_frames
+
+            n = len(frames)
+            stacks = [frames[(index + off) % n][None] for off in phase_offsets(n, cells)]
+            self.player_view.set_image(tile_frames(stacks, None, GRID_PADDING)[0])
+        else:
+            self.player_view.set_image(frames[index])
         self.frame_label.setText(f"{index + 1} / {len(frames)}")
 
     def current_frame_index(self) -> int:
@@ -1642,6 +1794,20 @@ class ExplorePage(QWidget):
                 "resample": self.resample_combo.currentData(), "gif_loop": self.gif_loop(),
                 "palette_colors": int(self.palette_combo.currentData())}
 
+    def grid_cells(self) -> int:
+        """How many walks play side by side (1: a single walk)."""
+        return int(self.grid_combo.currentData() or 1)
+
+    def set_grid_cells(self, cells: int) -> None:
+        index = self.grid_combo.findData(int(cells))
+        if index >= 0:
+            self.grid_combo.setCurrentIndex(index)
+
+    def _on_grid_changed(self, *_args) -> None:
+        if self._frames is not None:
+            self._show_frame(self.scrub.value())
+        self._estimate_timer.start()
+
     def _on_export_settings_changed(self, *_args) -> None:
         is_gif = self.format_combo.currentData() == "gif"
         for w in (self.gif_plays_label, self.gif_plays_spin, self.palette_label, self.palette_combo,
@@ -1664,7 +1830,7 @@ class ExplorePage(QWidget):
         # Large outputs: estimate at a modest size and scale by area, so the GUI never stalls on it.
         size = min(s["size"], ESTIMATE_MAX_PX)
         n = estimate_gif_bytes(frames, float(self.fps_spin.value()), size, s["resample"], s["palette_colors"])
-        n = int(n * (s["size"] / size) ** 2)
+        n = int(n * (s["size"] / size) ** 2 * self.grid_cells())
         self.size_estimate_label.setText(f"About {format_bytes(n)}")
 
     def export_walk(self, path: str | Path) -> bool:
@@ -1683,7 +1849,8 @@ class ExplorePage(QWidget):
         try:
             tl.validate()
             job = WalkExportJob(self._source, tl, out, size=s["size"], fmt=fmt, resample=s["resample"],
-                                gif_loop=s["gif_loop"], palette_colors=s["palette_colors"])
+                                gif_loop=s["gif_loop"], palette_colors=s["palette_colors"],
+                                grid=self.grid_cells(), use_ema=self.uses_ema())
         except ValueError as exc:
             self._show_error(f"Cannot export: {exc}")
             return False
@@ -1736,6 +1903,7 @@ class ExplorePage(QWidget):
         self.undo_button.setEnabled(bool(self._undo))
         self.redo_button.setEnabled(bool(self._redo))
         self.runs_list.setEnabled(not busy_open)
+        self.ema_check.setEnabled(bool(self._info is not None and self._info.has_ema) and not busy_open)
         for w in (self.new_batch_button, self.seed_spin, self.show_seed_button, self.truncation_slider):
             w.setEnabled(has_gen)
         entry = self.grid.current_entry()

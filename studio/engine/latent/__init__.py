@@ -13,6 +13,7 @@ from studio.engine.latent.keyframes import (
     Wander,
     frame_latents,
     noise_loop,
+    seconds_to_frames,
     seed_latent,
     truncate,
     variations,
@@ -20,5 +21,5 @@ from studio.engine.latent.keyframes import (
 
 __all__ = [
     "EASINGS", "Keyframe", "Segment", "Timeline", "TimelineError", "ease", "frame_latents", "lerp",
-    "noise_loop", "seed_latent", "slerp", "truncate", "variations", "Wander",
+    "noise_loop", "seconds_to_frames", "seed_latent", "slerp", "truncate", "variations", "Wander",
 ]

@@ -67,6 +67,12 @@ class Segment:
     frames: int = 24
     easing: str = "linear"
     interp: str = "slerp"
+    seconds: float | None = None  # set: the artist timed it in seconds; ``frames`` follows the frame rate
+
+
+def seconds_to_frames(seconds: float, fps: float) -> int:
+    """A duration in seconds as whole frames at ``fps`` (rounded, at least 1)."""
+    return max(1, round(float(seconds) * float(fps)))
 
 
 @dataclass
@@ -139,6 +145,8 @@ class Timeline:
                 problems.append(f"segment {i + 1} needs at least 1 frame")
             if s.easing not in EASINGS:
                 problems.append(f"segment {i + 1}: unknown easing {s.easing!r}")
+            if s.seconds is not None and not (isinstance(s.seconds, (int, float)) and 0 < s.seconds <= 3600):
+                problems.append(f"segment {i + 1}: a duration in seconds must be above 0")
             if s.interp not in INTERPOLATIONS:
                 problems.append(f"segment {i + 1}: interpolation must be slerp or lerp")
         for i, k in enumerate(self.keyframes):
@@ -166,7 +174,8 @@ class Timeline:
         data = {
             "format": TIMELINE_FORMAT, "version": 1,
             "keyframes": [asdict(k) for k in self.keyframes],
-            "segments": [asdict(s) for s in self.segments],
+            "segments": [{k: v for k, v in asdict(s).items() if k != "seconds" or v is not None}
+                         for s in self.segments],
             "loop": self.loop, "fps": self.fps, "truncation": self.truncation, "latent_dim": self.latent_dim,
         }
         if self.wander is not None:
@@ -190,7 +199,8 @@ class Timeline:
                         raise TypeError("a latent must be a list of finite numbers")
                     latent = [float(x) for x in latent]
                 keys.append(Keyframe(seed, latent, str(k.get("label", ""))))
-            segs = [Segment(int(s["frames"]), str(s.get("easing", "linear")), str(s.get("interp", "slerp")))
+            segs = [Segment(int(s["frames"]), str(s.get("easing", "linear")), str(s.get("interp", "slerp")),
+                            None if s.get("seconds") is None else float(s["seconds"]))
                     for s in data["segments"]]
             dim = data.get("latent_dim")
             w = data.get("wander")
@@ -208,6 +218,13 @@ class Timeline:
         return Timeline([k.resolved(dim) for k in self.keyframes], [Segment(**asdict(s)) for s in self.segments],
                         self.loop, self.fps, self.truncation, dim,
                         None if self.wander is None else Wander(**asdict(self.wander)))
+
+    def with_fps(self, fps: float) -> Timeline:
+        """A copy at another frame rate: segments timed in seconds keep their duration (frames recomputed)."""
+        segs = [Segment(seconds_to_frames(s.seconds, fps) if s.seconds is not None else s.frames, s.easing,
+                        s.interp, s.seconds) for s in self.segments]
+        return Timeline(list(self.keyframes), segs, self.loop, float(fps), self.truncation, self.latent_dim,
+                        self.wander)
 
     def infer_dim(self, latent_dim: int | None = None) -> int:
         dim = latent_dim or self.latent_dim
