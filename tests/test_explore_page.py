@@ -705,3 +705,14 @@ def test_the_ema_switch_is_off_without_ema_weights_and_swaps_the_pictures_with_t
         assert not other.uses_ema() and not other.ema_check.isChecked() and other.ema_check.isEnabled()
     finally:
         other.shutdown(WAIT_MS)
+
+
+def test_wander_controls_are_off_until_a_keyframe_is_selected(qtbot):
+    from studio.ui.explore_page import ExplorePage
+
+    page = ExplorePage()
+    qtbot.addWidget(page)
+    assert not page.wander_check.isEnabled()
+    assert not page.wander_shuffle_button.isEnabled()
+    assert not page.wander_radius_spin.isEnabled()
+    page.shutdown()

@@ -702,6 +702,7 @@ class ExplorePage(QWidget):
         self.wander_radius_spin.valueChanged.connect(self._on_wander_edited)
         self.wander_frames_spin.valueChanged.connect(self._on_wander_edited)
         self.wander_shuffle_button.clicked.connect(self._on_wander_shuffle)
+        self._sync_wander_controls({})  # nothing to wander around until a keyframe is selected
         self.redo_button.clicked.connect(self.redo)
         ctx = Qt.ShortcutContext.WidgetWithChildrenShortcut
         self.undo_shortcut = QShortcut(QKeySequence.StandardKey.Undo, self, self.undo, context=ctx)
