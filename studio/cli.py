@@ -170,6 +170,8 @@ def _add_walk(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--gif-loop", type=int, metavar="N", help="GIF: 0 = repeat forever (default), -1 = play once")
     p.add_argument("--columns", type=int, help="sprite sheet: frames per row")
     p.add_argument("--batch-size", type=int, default=16, help="frames rendered together (default 16)")
+    p.add_argument("--grid", type=int, choices=[1, 4, 9], help="several walks side by side, out of phase (4 or 9)")
+    p.add_argument("--raw", action="store_true", help="use the raw generator weights even when EMA weights exist")
     p.add_argument("--device", default="cpu", help="cpu (default), cuda, mps, auto")
     p.add_argument("--out", required=True, metavar="PATH", help="walk.gif, walk.mp4, walk.sheet.png or a folder")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -219,6 +221,10 @@ def _walk_job(args: argparse.Namespace):
 
         args.device = str(pick_device("auto"))
 
+    grid = settings.get("grid") or {}
+    if args.grid:
+        grid = {}  # the command line's layout replaces the recipe's
+
     def pick(name: str, default):
         value = getattr(args, name)
         return value if value is not None else settings.get(name, default)
@@ -229,7 +235,9 @@ def _walk_job(args: argparse.Namespace):
                          palette_colors=args.palette or settings.get("palette_colors", 256),
                          dither=args.dither or bool(settings.get("dither", False)),
                          sheet_columns=args.columns or settings.get("sheet_columns"),
-                         batch_size=args.batch_size, device=args.device)
+                         batch_size=args.batch_size, device=args.device,
+                         grid=args.grid or int(grid.get("cells", 1)), grid_columns=grid.get("columns"),
+                         use_ema=not args.raw and settings.get("weights", "ema") == "ema")
 
 
 def cmd_walk(args: argparse.Namespace) -> int:

@@ -639,3 +639,22 @@ def test_open_generator_prefers_ema_weights_and_the_switch_picks_raw(trained, tm
         assert load_recipe(recipe_path(out))[2]["weights"] == ("ema" if use else "raw")
     assert not all(np.array_equal(a, b) for a, b in zip(_gif_frames(tmp_path / "walk-True.gif"),
                                                         _gif_frames(tmp_path / "walk-False.gif"), strict=True))
+
+
+def test_cli_walk_grid_layout_survives_the_recipe(gen_path, tmp_path):
+    from PIL import Image
+
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    base = [sys.executable, "-m", "studio", "walk", "--quiet"]
+    out = tmp_path / "grid.gif"
+    r = subprocess.run(base + ["--generator", str(gen_path), "--seeds", "1,2", "--frames", "3", "--loop",
+                               "--size", "32", "--grid", "4", "--out", str(out)],
+                       capture_output=True, text=True, env=env, timeout=240)
+    assert r.returncode == 0, r.stderr
+    again = tmp_path / "again.gif"
+    r = subprocess.run(base + ["--recipe", str(out) + ".json", "--out", str(again)],
+                       capture_output=True, text=True, env=env, timeout=240)
+    assert r.returncode == 0, r.stderr
+    with Image.open(out) as a, Image.open(again) as b:
+        assert a.size == b.size and a.size[0] > 2 * 32  # two cells per row plus padding
+        assert a.n_frames == b.n_frames == 6
