@@ -465,6 +465,9 @@ class ExplorePage(QWidget):
         self.interp_combo.setToolTip("Slerp keeps pictures lively between keyframes; lerp passes near the average")
         self.loop_check = QCheckBox("Seamless loop")
         self.loop_check.setObjectName("loopSwitch")
+        for w in (self.duplicate_button, self.remove_key_button, self.undo_button, self.redo_button,
+                  self.loop_check):
+            w.setMinimumWidth(w.sizeHint().width())  # labels are never clipped; the row scrolls instead
         self.loop_check.setToolTip("The last keyframe returns to the first, with no jump at the seam")
         self.fps_spin = QDoubleSpinBox()
         self.fps_spin.setObjectName("fpsField")
@@ -559,12 +562,16 @@ class ExplorePage(QWidget):
         pp.setSpacing(6)
         pp.addWidget(self._section("Player"))
         pp.addWidget(self.player_view, 1)
+        self.scrub.setMinimumWidth(90)  # a scrub bar too short to grab is no scrub bar
         prow = QHBoxLayout()
         prow.addWidget(self.play_button)
         prow.addWidget(self.scrub, 1)
-        prow.addWidget(self.frame_label)
-        prow.addWidget(self.repeat_check)
         pp.addLayout(prow)
+        prow2 = QHBoxLayout()
+        prow2.addWidget(self.frame_label)
+        prow2.addStretch(1)
+        prow2.addWidget(self.repeat_check)
+        pp.addLayout(prow2)
 
         # --- export
         self.format_combo = QComboBox()
