@@ -273,6 +273,156 @@ def cmd_walk(args: argparse.Namespace) -> int:
     return 130 if outcome.cancelled else 0
 
 
+def _add_stylize(sub: argparse._SubParsersAction) -> None:
+    from studio.engine.style.gatys import COLOR_MODES, INITS, LESSON_PRESETS, OPTIMIZERS
+
+    p = sub.add_parser("stylize", help="repaint a photo in the style of one or more paintings (neural style transfer)",
+                       description="Neural style transfer (Gatys). Ctrl+C stops and keeps the current result.")
+    p.add_argument("content_pos", nargs="?", metavar="CONTENT", help="the photo (or use --content)")
+    p.add_argument("styles_pos", nargs="*", metavar="STYLE", help="painting(s) (or use --style)")
+    p.add_argument("--content", help="the photo to repaint")
+    p.add_argument("--style", action="append", default=[], help="a painting; repeat for several")
+    p.add_argument("--blend", help="blend weight per style, comma-separated (default equal)")
+    p.add_argument("--preset", choices=sorted(LESSON_PRESETS), help="one of the lesson's demonstrations")
+    p.add_argument("--recipe", metavar="FILE", help="restore settings from a recipe .json or an artwork")
+    p.add_argument("--size", type=int, help="output long side in px (default 512)")
+    p.add_argument("--iterations", type=int, help="optimiser evaluations over all scales (default 300)")
+    p.add_argument("--style-weight", type=float, help="style strength")
+    p.add_argument("--content-weight", type=float)
+    p.add_argument("--tv-weight", type=float, help="smoothness")
+    p.add_argument("--content-layers", help="e.g. conv4_2 or conv4_2:1,conv5_1:0.5")
+    p.add_argument("--style-layers", help="e.g. conv1_1,conv2_1:2,conv3_1")
+    p.add_argument("--optimizer", choices=OPTIMIZERS)
+    p.add_argument("--lr", type=float, help="Adam learning rate")
+    p.add_argument("--init", choices=INITS)
+    p.add_argument("--colors", choices=[*COLOR_MODES, "keep", "match"], help="none, keep (photo colours), match")
+    p.add_argument("--scales", help="working sizes coarse to fine, e.g. 256,512 (default automatic)")
+    p.add_argument("--style-scale", type=float, help="style image size relative to the output")
+    p.add_argument("--backbone", choices=["auto", "vgg19", "vgg16", "random"])
+    p.add_argument("--vgg19", metavar="FILE", help="torchvision vgg19-dcbb9e9d.pth to use")
+    p.add_argument("--pooling", choices=["max", "avg"])
+    p.add_argument("--seed", type=int)
+    p.add_argument("--device", help="auto (default), cpu, cuda, mps")
+    p.add_argument("--timelapse", metavar="GIF", help="also write a GIF of the optimisation")
+    p.add_argument("--out", required=True, help="art.png, art.jpg or art.webp (recipe written beside as .json)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
+def _layer_weights(text: str) -> dict[str, float]:
+    out = {}
+    for item in text.replace(" ", "").split(","):
+        if item:
+            name, _, w = item.partition(":")
+            out[name] = float(w) if w else 1.0
+    return out
+
+
+def _stylize_job(args: argparse.Namespace):
+    from studio.engine.style.gatys import (
+        StyleError,
+        StyleSettings,
+        StyleTransferJob,
+        load_recipe,
+        preset_settings,
+    )
+
+    content = args.content or args.content_pos
+    positional = ([args.content_pos] if args.content and args.content_pos else []) + list(args.styles_pos)
+    styles = list(args.style) + positional
+    blend = None
+    if args.recipe:
+        settings, r_content, r_styles, r_blend = load_recipe(args.recipe)
+        content = content or r_content
+        styles = styles or r_styles
+        blend = r_blend or None
+    elif args.preset:
+        settings = preset_settings(args.preset)
+    else:
+        settings = StyleSettings()
+    if not content:
+        raise StyleError("give the photo to repaint (--content PHOTO)")
+    overrides = {"size": args.size, "iterations": args.iterations, "style_weight": args.style_weight,
+                 "content_weight": args.content_weight, "tv_weight": args.tv_weight, "optimizer": args.optimizer,
+                 "lr": args.lr, "init": args.init, "colors": args.colors, "style_scale": args.style_scale,
+                 "backbone": args.backbone, "vgg19_path": args.vgg19, "pooling": args.pooling, "seed": args.seed,
+                 "device": args.device}
+    for key, value in overrides.items():
+        if value is not None:
+            setattr(settings, key, value)
+    try:
+        if args.content_layers:
+            settings.content_layers = _layer_weights(args.content_layers)
+        if args.style_layers:
+            settings.style_layers = _layer_weights(args.style_layers)
+        if args.scales:
+            settings.scales = [int(v) for v in args.scales.split(",") if v.strip()]
+        if args.blend:
+            blend = [float(v) for v in args.blend.split(",") if v.strip()]
+    except ValueError as exc:
+        raise StyleError(f"could not read a number: {exc}") from None
+    if args.size is not None and args.scales is None and settings.scales and max(settings.scales) != args.size:
+        settings.scales = None  # a preset's fixed scale follows the new size
+    if args.timelapse is None:
+        settings.timelapse_frames = 0 if settings.preview_every_s <= 0 else settings.timelapse_frames
+    return StyleTransferJob(settings, content, styles, blend)
+
+
+def cmd_stylize(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from studio.engine.export import ExportError
+    from studio.engine.images import ImageRejected
+    from studio.engine.jobs import JobToken, Metrics, Notice, Progress
+    from studio.engine.style.backbones import BackboneError
+    from studio.engine.style.gatys import StyleError, save_result
+
+    out = Path(args.out)
+    if out.suffix.lower() not in (".png", ".jpg", ".jpeg", ".webp"):
+        print("error: --out must end in .png, .jpg or .webp", file=sys.stderr)
+        return 2
+    try:
+        job = _stylize_job(args)
+    except (StyleError, ImageRejected, OSError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    token = JobToken()
+    bar = tqdm(total=job.settings.iterations, unit="it", disable=args.quiet, dynamic_ncols=True)
+
+    def on_event(ev) -> None:
+        if isinstance(ev, Progress):
+            if ev.total is not None and bar.total != ev.total:
+                bar.reset(total=ev.total)
+            if ev.step > bar.n:
+                bar.update(ev.step - bar.n)
+            bar.set_description(ev.text, refresh=False)
+        elif isinstance(ev, Metrics):
+            v = ev.values
+            bar.set_postfix(content=f"{v['content']:.3g}", style=f"{v['style']:.3g}", tv=f"{v['tv']:.3g}",
+                            refresh=False)
+        elif isinstance(ev, Notice):
+            bar.write(f"[{ev.level}] {ev.text}" if ev.level != "info" else ev.text)
+
+    outcome = _run_with_ctrl_c(job, on_event, token, bar,
+                               "Stopping… (the current result will be saved; press Ctrl+C again to abort)")
+    if outcome.error:
+        message = outcome.error.split(": ", 1)[-1]
+        print(f"error: {message}", file=sys.stderr)
+        return 1
+    result = outcome.result
+    if result is None:
+        return 130
+    try:
+        save_result(result, out, args.timelapse)
+    except (ExportError, BackboneError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    note = " (stopped early: current result)" if result.stopped else ""
+    print(f"written: {out}{note}  recipe: {out.with_suffix('.json')}")
+    if args.timelapse:
+        print(f"timelapse: {args.timelapse}")
+    return 130 if result.stopped else 0
+
+
 def cmd_presets(args: argparse.Namespace) -> int:
     from studio.engine.gan.models import PRESETS
 
@@ -308,6 +458,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     _add_train(sub)
     _add_walk(sub)
+    _add_stylize(sub)
     sub.add_parser("presets", help="list the GAN presets")
     m = sub.add_parser("models", help="show or fetch the pretrained features (VGG16, offline-capable)")
     m.add_argument("action", nargs="?", choices=["status", "fetch"], default="status")
@@ -320,7 +471,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    handlers = {"train": cmd_train, "walk": cmd_walk, "presets": cmd_presets, "models": cmd_models}
+    handlers = {"train": cmd_train, "walk": cmd_walk, "stylize": cmd_stylize, "presets": cmd_presets, "models": cmd_models}
     return handlers[args.command](args)
 
 

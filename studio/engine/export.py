@@ -355,3 +355,53 @@ def write_sprite_sheet(frames, path: str | Path, columns: int | None = None,
     with _AtomicFile(path, ".tmp.png") as tmp:
         sheet.save(tmp, format="PNG")
     return path
+
+
+# ---------------------------------------------------------------- artworks (style transfer)
+
+RECIPE_EXIF_TAG = 0x010E  # ImageDescription: JSON (ASCII) recipe in JPEG and WebP files
+ARTWORK_FORMATS = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG", ".webp": "WEBP"}
+
+
+def recipe_json_path(path: str | Path) -> Path:
+    """``art.png`` → ``art.json`` (the recipe beside an artwork)."""
+    return Path(path).with_suffix(".json")
+
+
+def save_artwork(image: np.ndarray | Image.Image, path: str | Path, recipe: dict | None = None,
+                 quality: int = 95) -> Path:
+    """PNG, JPEG or WebP (by suffix) with the recipe inside (PNG text / EXIF description) and beside it."""
+    path = Path(path)
+    fmt = ARTWORK_FORMATS.get(path.suffix.lower())
+    if fmt is None:
+        raise ExportError(f"Cannot save {path.name}: use .png, .jpg or .webp")
+    if fmt == "PNG":
+        return save_png(image, path, recipe)
+    img = image if isinstance(image, Image.Image) else Image.fromarray(np.squeeze(image))
+    img = img.convert("RGB")
+    kwargs: dict = {"quality": int(quality)}
+    if recipe is not None:
+        exif = Image.Exif()
+        exif[RECIPE_EXIF_TAG] = json.dumps(recipe, sort_keys=True)
+        kwargs["exif"] = exif.tobytes()
+    buf = io.BytesIO()
+    img.save(buf, format=fmt, **kwargs)
+    _write(path, buf.getvalue())
+    if recipe is not None:
+        try:
+            atomic_write_json(recipe_json_path(path), recipe)
+        except OSError as exc:
+            raise ExportError(_explain(exc, recipe_json_path(path))) from exc
+    return path
+
+
+def read_artwork_recipe(path: str | Path) -> dict | None:
+    """The recipe stored inside a PNG, JPEG or WebP written by ``save_artwork`` (None if there is none)."""
+    with Image.open(path) as im:
+        text = im.text.get("gan-art-studio:recipe") if hasattr(im, "text") else None
+        if not text:
+            text = im.getexif().get(RECIPE_EXIF_TAG)
+    try:
+        return json.loads(text) if text else None
+    except ValueError:
+        return None

@@ -1,0 +1,568 @@
+"""Gatys style transfer as an engine Job: optimise the pixels so CNN features match a photo and Grams a painting.
+
+Loss conventions (say them once, keep them everywhere):
+- content: mean squared difference of the content layer's post-ReLU features (mean over C·H·W);
+- style: per layer, Gram = F·Fᵀ / (H·W) (the lesson's normalisation), loss = mean over C² of the squared
+  Gram difference (= Gatys' 1/(4N²M²)·Σ(G−A)² times 4); layers combine with weights normalised to sum 1;
+- variation: sum of absolute differences between horizontal and vertical neighbours (the lesson's),
+  divided by the number of pixel values, so it does not grow with the image size.
+Pixels live in [0, 1] RGB; ImageNet normalisation happens inside the loss.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from PIL import Image
+
+from studio.engine.jobs import Cancelled, JobContext, Metrics, Preview
+from studio.engine.style import color
+from studio.engine.style.backbones import Backbone, load_backbone
+
+DEFAULT_STYLE_LAYERS = {"conv1_1": 1.0, "conv2_1": 1.0, "conv3_1": 1.0, "conv4_1": 1.0, "conv5_1": 1.0}
+LESSON_STYLE_LAYERS = {"conv1_1": 1.0, "conv2_1": 1.0, "conv3_1": 1.0, "conv4_1": 1.0}
+INITS = ("content", "noise", "style", "content+noise")
+OPTIMIZERS = ("lbfgs", "adam")
+COLOR_MODES = ("none", "keep", "match")
+RECIPE_KIND = "gan-art-studio/style-transfer"
+
+
+class StyleError(ValueError):
+    """Settings or inputs that cannot run, in words an artist can act on."""
+
+
+@dataclass
+class StyleSettings:
+    size: int = 512  # output long side (px)
+    iterations: int = 300  # optimiser evaluations over all scales
+    optimizer: str = "lbfgs"
+    lr: float = 0.02  # Adam only (pixels in [0, 1])
+    init: str = "content"
+    noise: float = 0.25  # "content+noise": amplitude of the uniform noise added
+    seed: int = 0
+    content_weight: float = 1.0
+    style_weight: float = 1e4
+    tv_weight: float = 1.0
+    content_layers: dict[str, float] = field(default_factory=lambda: {"conv4_2": 1.0})
+    style_layers: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_STYLE_LAYERS))
+    style_blend: list[float] | None = None  # one weight per style image (default: equal)
+    style_scale: float = 1.0  # style image long side relative to the working size
+    colors: str = "none"  # "none" | "keep" (luminance-only transfer) | "match" (style recoloured)
+    scales: list[int] | None = None  # working long sides, coarse to fine; None = automatic
+    scale_iterations: list[int] | None = None  # evaluations per scale; None = most at the coarsest
+    min_scale: int = 160  # automatic scales halve the size while it stays at least this
+    center_crop: bool = False  # square crop of content (and styles), as the lesson did
+    backbone: str = "auto"
+    vgg19_path: str | None = None
+    pooling: str = "max"  # "max" (as trained) | "avg" (Gatys: smoother gradients)
+    device: str = "auto"
+    preview_every_s: float = 0.5  # 0 = no previews
+    timelapse_frames: int = 120  # previews kept for the timelapse GIF (0 = none)
+    timelapse_side: int = 256
+    keep_on_stop: bool = True  # a stop returns the current image instead of discarding it
+    lbfgs_history: int = 50
+
+    def validate(self) -> None:
+        if self.optimizer not in OPTIMIZERS:
+            raise StyleError(f"optimizer must be one of {', '.join(OPTIMIZERS)}")
+        if self.init not in INITS:
+            raise StyleError(f"start image must be one of {', '.join(INITS)}")
+        if self.colors not in COLOR_MODES:
+            raise StyleError(f"colour mode must be one of {', '.join(COLOR_MODES)}")
+        if self.pooling not in ("max", "avg"):
+            raise StyleError("pooling must be max or avg")
+        if self.size < 16:
+            raise StyleError("the output must be at least 16 px")
+        if self.iterations < 1:
+            raise StyleError("iterations must be at least 1")
+        if not self.content_layers and not self.style_layers:
+            raise StyleError("choose at least one content or style layer")
+        for name, value in (("content", self.content_weight), ("style", self.style_weight),
+                            ("smoothness", self.tv_weight)):
+            if not math.isfinite(value) or value < 0:
+                raise StyleError(f"{name} weight must be a number ≥ 0")
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict) -> StyleSettings:
+        known = {f for f in cls.__dataclass_fields__}
+        return cls(**{k: v for k, v in d.items() if k in known})
+
+
+# ------------------------------------------------------------------------------------------- losses
+
+def gram(features: torch.Tensor) -> torch.Tensor:
+    """(B, C, H, W) → (B, C, C), divided by H·W."""
+    b, c, h, w = features.shape
+    f = features.reshape(b, c, h * w)
+    return torch.bmm(f, f.transpose(1, 2)) / (h * w)
+
+
+def tv_loss(x: torch.Tensor) -> torch.Tensor:
+    """Σ|x[i+1,j]−x[i,j]| + Σ|x[i,j+1]−x[i,j]|, divided by the number of values."""
+    dh = (x[..., 1:, :] - x[..., :-1, :]).abs().sum()
+    dw = (x[..., :, 1:] - x[..., :, :-1]).abs().sum()
+    return (dh + dw) / x.numel()
+
+
+def _normalised(weights: dict[str, float]) -> dict[str, float]:
+    total = sum(max(0.0, w) for w in weights.values())
+    return {k: w / total for k, w in weights.items() if w > 0} if total > 0 else {}
+
+
+class GatysLoss(torch.nn.Module):
+    """Content + style + variation loss with targets computed once (style Grams blended across paintings)."""
+
+    def __init__(self, backbone: Backbone, content_layers: dict[str, float], style_layers: dict[str, float],
+                 content_weight: float, style_weight: float, tv_weight: float) -> None:
+        super().__init__()
+        self.content_layers = {backbone.index(k): w for k, w in _normalised(content_layers).items()}
+        self.style_layers = {backbone.index(k): w for k, w in _normalised(style_layers).items()}
+        if content_weight == 0:
+            self.content_layers = {}
+        if style_weight == 0:
+            self.style_layers = {}
+        needed = set(self.content_layers) | set(self.style_layers)
+        self.net = backbone.net[: max(needed) + 1] if needed else torch.nn.Sequential()
+        self.wanted = sorted(needed)
+        self.register_buffer("mean", torch.tensor(backbone.mean).view(1, 3, 1, 1))
+        self.register_buffer("std", torch.tensor(backbone.std).view(1, 3, 1, 1))
+        self.cw, self.sw, self.tw = content_weight, style_weight, tv_weight
+        self.content_targets: dict[int, torch.Tensor] = {}
+        self.style_targets: dict[int, torch.Tensor] = {}
+
+    def features(self, x: torch.Tensor) -> dict[int, torch.Tensor]:
+        out: dict[int, torch.Tensor] = {}
+        h = (x - self.mean) / self.std
+        want = set(self.wanted)
+        for i, layer in enumerate(self.net):
+            h = layer(h)
+            if i in want:
+                out[i] = h
+        return out
+
+    @torch.no_grad()
+    def set_content(self, content: torch.Tensor) -> None:
+        feats = self.features(content)
+        self.content_targets = {i: feats[i].detach() for i in self.content_layers}
+
+    @torch.no_grad()
+    def set_styles(self, styles: list[torch.Tensor], blend: list[float]) -> None:
+        total = sum(blend)
+        targets: dict[int, torch.Tensor] = {}
+        for img, w in zip(styles, blend, strict=True):
+            feats = self.features(img)
+            for i in self.style_layers:
+                g = gram(feats[i]) * (w / total)
+                targets[i] = g if i not in targets else targets[i] + g
+        self.style_targets = targets
+
+    def forward(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
+        feats = self.features(x) if self.wanted else {}
+        zero = x.new_zeros(())
+        content = sum((w * F.mse_loss(feats[i], self.content_targets[i]) for i, w in self.content_layers.items()),
+                      zero)
+        style = sum((w * F.mse_loss(gram(feats[i]), self.style_targets[i]) for i, w in self.style_layers.items()),
+                    zero)
+        tv = tv_loss(x) if self.tw > 0 else zero
+        total = self.cw * content + self.sw * style + self.tw * tv
+        return {"content": content, "style": style, "tv": tv, "total": total}
+
+
+# ------------------------------------------------------------------------------------------- images
+
+def _center_square(img: Image.Image) -> Image.Image:
+    s = min(img.size)
+    left, top = (img.width - s) // 2, (img.height - s) // 2
+    return img.crop((left, top, left + s, top + s))
+
+
+def fit_long_side(size: tuple[int, int], long_side: int) -> tuple[int, int]:
+    w, h = size
+    scale = long_side / max(w, h)
+    return max(1, round(w * scale)), max(1, round(h * scale))
+
+
+def _resized(img: Image.Image, size: tuple[int, int]) -> np.ndarray:
+    if img.size != size:
+        img = img.resize(size, Image.LANCZOS if size[0] < img.width else Image.BICUBIC)
+    return np.asarray(img, dtype=np.float32) / 255.0
+
+
+def _to_tensor(a: np.ndarray, device) -> torch.Tensor:
+    return torch.from_numpy(np.ascontiguousarray(a.transpose(2, 0, 1)))[None].to(device)
+
+
+def _to_numpy(t: torch.Tensor) -> np.ndarray:
+    return t.detach()[0].clamp(0, 1).permute(1, 2, 0).float().cpu().numpy()
+
+
+def _to_uint8(a: np.ndarray) -> np.ndarray:
+    return (np.clip(a, 0, 1) * 255.0 + 0.5).astype(np.uint8)
+
+
+def _open(source) -> tuple[Image.Image, str]:
+    """A path goes through the one safe loader; arrays and PIL images (tests, GUI paste) are taken as given."""
+    if isinstance(source, Image.Image):
+        return source.convert("RGB"), "<image>"
+    if isinstance(source, np.ndarray):
+        a = source if source.ndim == 3 else np.repeat(source[..., None], 3, axis=-1)
+        return Image.fromarray(a[..., :3].astype(np.uint8)), "<array>"
+    from studio.engine.images import load_image
+
+    return load_image(source, "RGB"), str(Path(source))
+
+
+# ------------------------------------------------------------------------------------------- planning
+
+def plan_scales(settings: StyleSettings) -> list[tuple[int, int]]:
+    """[(long side, evaluations)] coarse to fine; the coarse scales get most evaluations (they are cheap)."""
+    if settings.scales:
+        sides = sorted({int(s) for s in settings.scales if 16 <= int(s) <= settings.size})
+        if not sides or sides[-1] != settings.size:
+            sides.append(settings.size)
+    else:
+        sides = [settings.size]
+        while sides[0] // 2 >= settings.min_scale:
+            sides.insert(0, sides[0] // 2)
+    if settings.scale_iterations:
+        its = list(settings.scale_iterations)[: len(sides)]
+        its += [its[-1]] * (len(sides) - len(its))
+        return list(zip(sides, [max(1, int(i)) for i in its], strict=True))
+    n = len(sides)
+    raw = [2.0 ** (n - 1 - i) for i in range(n)]
+    its = [max(1, int(round(settings.iterations * r / sum(raw)))) for r in raw]
+    its[0] += settings.iterations - sum(its)
+    if its[0] < 1:
+        its = [max(1, settings.iterations // n)] * n
+    return list(zip(sides, its, strict=True))
+
+
+_VGG_CFG = {"vgg16": [64, 64, "M", 128, 128, "M", 256, 256, 256, "M", 512, 512, 512, "M", 512, 512, 512, "M"],
+            "vgg19": [64, 64, "M", 128, 128, "M", 256, 256, 256, 256, "M", 512, 512, 512, 512, "M",
+                      512, 512, 512, 512, "M"]}
+
+
+def estimate_memory_bytes(settings: StyleSettings, aspect: float = 1.0, arch: str = "vgg19") -> int:
+    """Rough peak for the finest scale: activations kept for backward (conv + ReLU outputs, pools) plus
+    their gradients, the image's optimiser state and the backbone's weights. Errs on the high side."""
+    w = settings.size
+    h = max(1, round(settings.size * min(aspect, 1 / aspect)))
+    px = w * h
+    acts, params, res = 0.0, 0, 1.0
+    cin = 3
+    for v in _VGG_CFG.get(arch, _VGG_CFG["vgg19"]):
+        if v == "M":
+            res /= 4
+            acts += cin * px * res
+        else:
+            acts += 2 * v * px * res
+            params += v * cin * 9 + v
+            cin = v
+    activations = acts * 4 * 2.5  # forward outputs + gradients + workspace
+    image_state = px * 3 * 4 * (8 + (2 * settings.lbfgs_history if settings.optimizer == "lbfgs" else 3))
+    return int(activations + image_state + params * 4 + 200e6)
+
+
+def available_memory_bytes(device: torch.device | str = "cpu") -> int | None:
+    device = torch.device(device)
+    if device.type == "cuda":
+        try:
+            return int(torch.cuda.mem_get_info(device)[0])
+        except Exception:  # noqa: BLE001
+            return None
+    try:
+        with open("/proc/meminfo") as fh:
+            for line in fh:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    try:
+        return int(os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE"))
+    except (ValueError, OSError, AttributeError):
+        return None
+
+
+def max_size_for_memory(settings: StyleSettings, available: int, aspect: float = 1.0, arch: str = "vgg19") -> int:
+    lo, hi = 16, max(16, settings.size)
+    probe = StyleSettings(**{**settings.to_dict(), "size": hi})
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        probe.size = mid
+        if estimate_memory_bytes(probe, aspect, arch) <= available:
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo
+
+
+def _gb(n: float) -> str:
+    return f"{n / 1e9:.1f} GB"
+
+
+# ------------------------------------------------------------------------------------------- the job
+
+@dataclass
+class StyleResult:
+    image: np.ndarray  # uint8 H×W×3
+    recipe: dict
+    iterations: int
+    stopped: bool
+    losses: dict[str, float]
+    seconds: float
+    timelapse: list[np.ndarray] = field(default_factory=list)
+
+
+class StyleTransferJob:
+    """Repaint ``content`` with the statistics of ``styles``; emits Progress, Metrics, Preview; returns StyleResult."""
+
+    def __init__(self, settings: StyleSettings, content, styles: list | tuple = (),
+                 style_blend: list[float] | None = None) -> None:
+        settings.validate()
+        self.settings = settings
+        self.content = content
+        self.styles = list(styles)
+        self.blend = list(style_blend or settings.style_blend or [1.0] * len(self.styles))
+        if len(self.blend) != len(self.styles):
+            raise StyleError(f"{len(self.styles)} style image(s) but {len(self.blend)} blend weight(s)")
+        if self.styles and sum(self.blend) <= 0:
+            raise StyleError("style blend weights must add up to more than 0")
+        if settings.style_weight > 0 and settings.style_layers and not self.styles:
+            raise StyleError("add at least one style image (or set the style weight to 0)")
+        self.title = "Style transfer"
+        self.backbone: Backbone | None = None
+
+    # -- pieces -----------------------------------------------------------------------------------
+    def _load(self, ctx: JobContext):
+        s = self.settings
+        content, content_name = _open(self.content)
+        styles = [_open(p) for p in self.styles]
+        if s.center_crop:
+            content = _center_square(content)
+            styles = [(_center_square(im), n) for im, n in styles]
+        if max(content.size) > 2 * s.size and isinstance(self.content, (str, Path)):
+            ctx.notice(f"The photo is {content.width}×{content.height}; it is scaled to {s.size} px on its long side.")
+        return content, content_name, styles
+
+    def _check_memory(self, device, aspect: float, arch: str) -> None:
+        need = estimate_memory_bytes(self.settings, aspect, arch)
+        have = available_memory_bytes(device)
+        if have is not None and need > have:
+            fits = max_size_for_memory(self.settings, have, aspect, arch)
+            raise StyleError(f"A {self.settings.size} px result needs about {_gb(need)} of memory but only "
+                             f"{_gb(have)} is free. Choose {fits} px or less, or close other programs.")
+
+    def recipe(self, content_name: str, style_names: list[str], backbone: Backbone) -> dict:
+        return {"kind": RECIPE_KIND, "version": 1, "content": content_name, "styles": style_names,
+                "style_blend": self.blend, "backbone": {"name": backbone.name, "source": backbone.source},
+                "settings": self.settings.to_dict()}
+
+    # -- run --------------------------------------------------------------------------------------
+    def run(self, ctx: JobContext) -> StyleResult:
+        from studio.engine.device import pick_device
+
+        s = self.settings
+        t0 = time.perf_counter()
+        device = pick_device(s.device)
+        ctx.progress(0, s.iterations, "loading images")
+        content_img, content_name, styles = self._load(ctx)
+        aspect = content_img.width / content_img.height
+        needed = list(s.content_layers if s.content_weight > 0 else {}) + list(
+            s.style_layers if s.style_weight > 0 else {})
+        arch = "vgg19" if s.backbone in ("auto", "vgg19") else "vgg16"
+        self._check_memory(device, aspect, arch)
+        ctx.progress(0, s.iterations, "loading features")
+        backbone = load_backbone(s.backbone, s.vgg19_path, device, seed=s.seed)
+        if backbone.warning:
+            ctx.notice(backbone.warning, "warning")
+        backbone = backbone.truncated(needed) if needed else backbone
+        if s.pooling == "avg":
+            net = torch.nn.Sequential(*[torch.nn.AvgPool2d(2, 2) if isinstance(m, torch.nn.MaxPool2d) else m
+                                        for m in backbone.net])
+            backbone = Backbone(backbone.name, net, backbone.layers, backbone.mean, backbone.std, backbone.warning,
+                                backbone.source, backbone.arch)
+        self.backbone = backbone
+        loss_fn = GatysLoss(backbone, s.content_layers, s.style_layers, s.content_weight, s.style_weight,
+                            s.tv_weight).to(device)
+        recipe = self.recipe(content_name, [n for _, n in styles], backbone)
+        gen = torch.Generator().manual_seed(s.seed)
+        plan = plan_scales(s)
+        total = sum(n for _, n in plan)
+        step = 0
+        x: torch.Tensor | None = None
+        last: dict[str, float] = {}
+        frames: list[np.ndarray] = []
+        next_preview = time.perf_counter() + s.preview_every_s
+        content_np = None
+        stopped = False
+        try:
+            for side, n_iter in plan:
+                size = fit_long_side(content_img.size, side)
+                content_np = _resized(content_img, size)
+                target_np = color.luminance(content_np) if s.colors == "keep" else content_np
+                loss_fn.set_content(_to_tensor(target_np, device))
+                if loss_fn.style_layers:
+                    style_tensors = []
+                    for im, _ in styles:
+                        ssize = fit_long_side(im.size, max(16, round(side * s.style_scale)))
+                        a = _resized(im, ssize)
+                        if s.colors == "keep":
+                            a = color.match_luminance(color.luminance(a), target_np)
+                        elif s.colors == "match":
+                            a = color.match_colors(a, content_np)
+                        style_tensors.append(_to_tensor(a, device))
+                    loss_fn.set_styles(style_tensors, self.blend)
+                x = self._start_image(x, target_np, styles, size, gen, device)
+                x.requires_grad_(True)
+                opt = (torch.optim.LBFGS([x], lr=1.0, max_iter=1, history_size=s.lbfgs_history,
+                                         tolerance_grad=0.0, tolerance_change=0.0)
+                       if s.optimizer == "lbfgs" else torch.optim.Adam([x], lr=s.lr))
+                parts: dict[str, torch.Tensor] = {}
+
+                def closure(opt=opt, parts=parts, x=x) -> torch.Tensor:
+                    opt.zero_grad(set_to_none=True)
+                    out = loss_fn(x)
+                    out["total"].backward()
+                    parts.update(out)
+                    return out["total"]
+
+                for _ in range(n_iter):
+                    ctx.check()
+                    opt.step(closure)
+                    with torch.no_grad():
+                        x.clamp_(0, 1)
+                    step += 1
+                    last = {k: float(v.detach()) for k, v in parts.items()}
+                    ctx.emit(Metrics(step, last))
+                    ctx.progress(step, total, f"{side} px")
+                    if s.preview_every_s > 0 and time.perf_counter() >= next_preview:
+                        img = self._finish(x, content_np)
+                        ctx.emit(Preview(step, img, "stylize"))
+                        self._keep_frame(frames, img)
+                        next_preview = time.perf_counter() + s.preview_every_s
+                x = x.detach()
+        except Cancelled:
+            if not s.keep_on_stop or x is None:
+                raise
+            stopped = True
+        assert x is not None and content_np is not None
+        if (x.shape[-1], x.shape[-2]) != fit_long_side(content_img.size, s.size):
+            size = fit_long_side(content_img.size, s.size)  # stopped before the finest scale: upsample
+            x = F.interpolate(x.detach(), size=(size[1], size[0]), mode="bicubic", align_corners=False)
+            content_np = _resized(content_img, size)
+        image = self._finish(x, content_np)
+        self._keep_frame(frames, image)
+        seconds = time.perf_counter() - t0
+        recipe["result"] = {"iterations": step, "stopped": stopped, "seconds": round(seconds, 2),
+                            "losses": last, "size": [int(image.shape[1]), int(image.shape[0])]}
+        return StyleResult(image, recipe, step, stopped, last, seconds, frames)
+
+    def _start_image(self, prev, content_np, styles, size, gen, device) -> torch.Tensor:
+        s = self.settings
+        w, h = size
+        if prev is not None:  # coarse to fine: upsample the previous scale's result
+            return F.interpolate(prev.detach(), size=(h, w), mode="bicubic", align_corners=False).clamp(0, 1)
+        if s.init == "noise":
+            x = torch.rand((1, 3, h, w), generator=gen)
+        elif s.init == "style" and styles:
+            x = _to_tensor(_resized(styles[0][0], size), "cpu")
+            if s.colors == "keep":
+                x = _to_tensor(color.luminance(_resized(styles[0][0], size)), "cpu")
+        else:
+            x = _to_tensor(content_np, "cpu")
+            if s.init == "content+noise":
+                x = (x + s.noise * (torch.rand(x.shape, generator=gen) * 2 - 1)).clamp(0, 1)
+        return x.to(device).contiguous()
+
+    def _finish(self, x: torch.Tensor, content_np: np.ndarray) -> np.ndarray:
+        a = _to_numpy(x)
+        if self.settings.colors == "keep":
+            a = color.combine_luminance(a, content_np)
+        return _to_uint8(a)
+
+    def _keep_frame(self, frames: list, img: np.ndarray) -> None:
+        s = self.settings
+        if s.timelapse_frames <= 0:
+            return
+        pil = Image.fromarray(img)
+        pil = pil.resize(fit_long_side(pil.size, s.timelapse_side), Image.LANCZOS)
+        frames.append(np.asarray(pil))
+        if len(frames) > s.timelapse_frames:  # thin evenly: drop every other frame, keep the newest
+            del frames[1:-1:2]
+
+
+# ------------------------------------------------------------------------------------------- presets
+
+def _lesson(**kw) -> dict:
+    base = {"size": 256, "center_crop": True, "backbone": "vgg16", "optimizer": "adam", "lr": 0.02,
+            "content_layers": {"conv4_2": 1.0}, "style_layers": dict(LESSON_STYLE_LAYERS),
+            "colors": "none", "scales": [256], "min_scale": 256}
+    base.update(kw)
+    return base
+
+
+LESSON_PRESETS: dict[str, dict] = {
+    "lesson-content-only": _lesson(init="noise", style_weight=0.0, tv_weight=0.0, iterations=300),
+    "lesson-content-style": _lesson(init="noise", content_weight=1.0, style_weight=1e4, tv_weight=0.0,
+                                    iterations=300),
+    "lesson-content-style-variation": _lesson(init="content+noise", noise=0.25, content_weight=1.0,
+                                              style_weight=150.0 * 100, tv_weight=30.0, iterations=300),
+    "lesson-layer-block3_conv2": _lesson(init="noise", style_weight=0.0, tv_weight=0.0, optimizer="lbfgs",
+                                         content_layers={"conv3_2": 1.0}, iterations=200),
+    "lesson-layer-block4_conv2": _lesson(init="noise", style_weight=0.0, tv_weight=0.0, optimizer="lbfgs",
+                                         content_layers={"conv4_2": 1.0}, iterations=200),
+    "lesson-layer-block5_conv1": _lesson(init="noise", style_weight=0.0, tv_weight=0.0, optimizer="lbfgs",
+                                         content_layers={"conv5_1": 1.0}, iterations=200),
+}
+
+
+def preset_settings(name: str, **overrides) -> StyleSettings:
+    if name not in LESSON_PRESETS:
+        raise StyleError(f"unknown preset {name!r}; choose one of {', '.join(LESSON_PRESETS)}")
+    return StyleSettings(**{**LESSON_PRESETS[name], **overrides})
+
+
+def save_result(result: StyleResult, path: str | Path, timelapse_gif: str | Path | None = None,
+                fps: float = 8.0, quality: int = 95) -> Path:
+    """Write the artwork (recipe inside and as JSON beside) and, when asked, the optimisation timelapse."""
+    from studio.engine.export import ExportError, save_artwork, write_gif
+
+    out = save_artwork(result.image, path, result.recipe, quality)
+    if timelapse_gif is not None:
+        if not result.timelapse:
+            raise ExportError("No timelapse frames were kept (previews were off)")
+        write_gif(np.stack(_same_size(result.timelapse)), timelapse_gif, fps=fps, resample="lanczos")
+    return out
+
+
+def _same_size(frames: list[np.ndarray]) -> list[np.ndarray]:
+    h, w = frames[-1].shape[:2]
+    return [f if f.shape[:2] == (h, w) else np.asarray(Image.fromarray(f).resize((w, h), Image.BICUBIC))
+            for f in frames]
+
+
+def load_recipe(path: str | Path) -> tuple[StyleSettings, str, list[str], list[float]]:
+    """Settings, content path, style paths and blend weights from a recipe JSON or an artwork that carries one."""
+    import json
+
+    from studio.engine.export import read_artwork_recipe
+
+    p = Path(path)
+    try:
+        data = json.loads(p.read_text()) if p.suffix.lower() == ".json" else read_artwork_recipe(p)
+    except (OSError, ValueError) as exc:
+        raise StyleError(f"cannot read the recipe in {p.name}: {exc}") from exc
+    if not isinstance(data, dict) or data.get("kind") != RECIPE_KIND:
+        raise StyleError(f"{p.name} holds no style-transfer recipe")
+    return (StyleSettings.from_dict(data.get("settings", {})), data.get("content", ""),
+            list(data.get("styles", [])), list(data.get("style_blend", [])))

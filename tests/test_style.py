@@ -1,0 +1,269 @@
+"""Style transfer engine + CLI: losses by hand, the weights ladder, real short runs at 64 px."""
+
+from __future__ import annotations
+
+import http.server
+import pickle
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+from studio.engine import pretrained
+from studio.engine.jobs import Finished, JobToken, Metrics, Preview, run_job
+from studio.engine.style import backbones, color
+from studio.engine.style.gatys import (
+    StyleSettings,
+    StyleTransferJob,
+    gram,
+    plan_scales,
+    preset_settings,
+    tv_loss,
+)
+
+REPO = Path(__file__).resolve().parents[1]
+HAS_VGG16 = pretrained.verify()
+needs_vgg16 = pytest.mark.skipif(not HAS_VGG16, reason="VGG16 features not fetched (make models)")
+
+
+@pytest.fixture(scope="module")
+def images(tmp_path_factory):
+    import skimage.data as data
+
+    d = tmp_path_factory.mktemp("style-inputs")
+    paths = {}
+    for name, arr in (("astronaut", data.astronaut()), ("coffee", data.coffee()), ("chelsea", data.chelsea())):
+        img = Image.fromarray(arr)
+        img.thumbnail((128, 128))
+        paths[name] = d / f"{name}.png"
+        img.save(paths[name])
+    return paths
+
+
+def _tiny(**kw) -> StyleSettings:
+    base = dict(size=64, iterations=8, optimizer="adam", lr=0.05, backbone="vgg16" if HAS_VGG16 else "random",
+                preview_every_s=0, content_layers={"conv3_2": 1.0},
+                style_layers={"conv1_1": 1.0, "conv2_1": 1.0, "conv3_1": 1.0})
+    base.update(kw)
+    return StyleSettings(**base)
+
+
+def test_gram_matches_hand_computation():
+    f = torch.tensor([[1.0, 2.0], [3.0, 4.0]]).reshape(1, 1, 2, 2).repeat(1, 2, 1, 1)
+    f[0, 1] *= -1  # channel 1 = -channel 0
+    g = gram(f)[0]
+    s = 1 + 4 + 9 + 16  # Σx² over the 2×2 map
+    expected = torch.tensor([[s, -s], [-s, s]]) / 4.0  # divided by H·W
+    assert torch.allclose(g, expected)
+
+
+def test_tv_loss_matches_hand_computation():
+    x = torch.tensor([[0.0, 1.0, 3.0], [2.0, 2.0, 2.0]]).reshape(1, 1, 2, 3)
+    horizontal = 1 + 2 + 0 + 0
+    vertical = 2 + 1 + 1
+    assert tv_loss(x).item() == pytest.approx((horizontal + vertical) / 6)
+    assert tv_loss(torch.ones(1, 3, 5, 5)).item() == 0.0
+
+
+def test_layer_indices_match_the_lesson():
+    vgg16 = backbones.layer_indices("vgg16")
+    assert [vgg16[k] for k in ("conv1_1", "conv2_1", "conv3_1", "conv4_1")] == [1, 6, 11, 18]
+    assert (vgg16["conv4_2"], vgg16["conv3_2"], vgg16["conv5_1"]) == (20, 13, 25)
+    vgg19 = backbones.layer_indices("vgg19")
+    assert (vgg19["conv4_2"], vgg19["conv5_1"]) == (22, 29)
+    assert backbones.lesson_layer_name("block4_conv2") == "conv4_2"
+
+
+def test_plan_scales_puts_most_iterations_at_low_resolution():
+    plan = plan_scales(StyleSettings(size=1024, iterations=300))
+    assert [s for s, _ in plan] == [256, 512, 1024]
+    assert sum(n for _, n in plan) == 300 and plan[0][1] > plan[1][1] > plan[2][1]
+
+
+@needs_vgg16
+def test_content_only_reconstruction_from_noise_lowers_content_loss(images):
+    s = _tiny(init="noise", style_weight=0.0, tv_weight=0.0, iterations=15, lr=0.08)
+    metrics = []
+    out = run_job(StyleTransferJob(s, images["astronaut"]),
+                  lambda e: metrics.append(e.values) if isinstance(e, Metrics) else None)
+    assert out.error is None, out.details
+    assert metrics[-1]["content"] < 0.5 * metrics[0]["content"]
+
+
+def test_style_loss_falls_and_output_has_requested_size(images):
+    s = _tiny(iterations=10, optimizer="lbfgs", scales=[32, 64], style_weight=1e4)
+    metrics = []
+    out = run_job(StyleTransferJob(s, images["astronaut"], [images["coffee"], images["chelsea"]], [2, 1]),
+                  lambda e: metrics.append(e.values) if isinstance(e, Metrics) else None)
+    assert out.error is None, out.details
+    first_scale = metrics[: plan_scales(s)[0][1]]
+    assert first_scale[-1]["style"] < 0.5 * first_scale[0]["style"]
+    assert max(out.result.image.shape[:2]) == 64 and out.result.image.dtype == np.uint8
+    assert out.result.recipe["result"]["iterations"] == 10
+
+
+def test_keep_colours_keeps_the_content_chroma(images):
+    s = _tiny(colors="keep", iterations=4)
+    out = run_job(StyleTransferJob(s, images["astronaut"], [images["coffee"]]))
+    assert out.error is None, out.details
+    img = out.result.image
+    content = np.asarray(Image.open(images["astronaut"]).convert("RGB").resize((img.shape[1], img.shape[0]),
+                                                                             Image.LANCZOS)) / 255.0
+    got = color.rgb_to_ycbcr(img / 255.0)[..., 1:]
+    want = color.rgb_to_ycbcr(content)[..., 1:]
+    # chroma survives up to uint8 rounding and gamut clipping; luminance has changed
+    assert np.median(np.abs(got - want)) < 0.01
+    assert np.abs(color.rgb_to_ycbcr(img / 255.0)[..., 0] - color.rgb_to_ycbcr(content)[..., 0]).mean() > 0.005
+
+
+def test_match_colours_moves_style_statistics_to_the_content():
+    rng = np.random.default_rng(0)
+    content = rng.random((16, 16, 3)).astype(np.float32) * 0.5 + 0.25
+    style = np.clip(rng.random((16, 16, 3)) * [0.2, 0.9, 0.3], 0, 1).astype(np.float32)
+    out = color.match_colors(style, content)
+    assert np.allclose(out.reshape(-1, 3).mean(0), content.reshape(-1, 3).mean(0), atol=0.03)
+
+
+def test_job_emits_metrics_and_previews_and_keeps_the_result_on_stop(images):
+    s = _tiny(iterations=1000, preview_every_s=0.01, timelapse_frames=5)
+    token = JobToken()
+    seen = []
+
+    def on_event(ev):
+        seen.append(ev)
+        if isinstance(ev, Metrics) and ev.step == 3:
+            token.stop()
+
+    out = run_job(StyleTransferJob(s, images["astronaut"], [images["coffee"]]), on_event, token)
+    assert out.error is None and out.cancelled
+    assert any(isinstance(e, Preview) and e.image.dtype == np.uint8 for e in seen)
+    final = seen[-1]
+    assert isinstance(final, Finished) and final.result is not None and final.result.stopped
+    assert final.result.iterations == 3 and final.result.image.shape[2] == 3
+    assert 1 <= len(final.result.timelapse) <= 6
+
+
+def test_ladder_falls_back_to_random_with_a_warning(tmp_path, monkeypatch):
+    monkeypatch.setenv("GAN_STUDIO_MODELS", str(tmp_path / "models"))
+    monkeypatch.setattr(torch.hub, "get_dir", lambda: str(tmp_path / "hub"))
+    status = {rung: ok for rung, ok, _ in backbones.ladder_status()}
+    assert status == {"vgg19": False, "vgg16": False, "random": True}
+    bb = backbones.load_backbone("auto")
+    assert bb.name == "random-vgg16" and "texture-like" in bb.warning
+    with pytest.raises(backbones.BackboneError):
+        backbones.load_backbone("vgg16")
+
+
+def test_vgg19_file_loads_with_weights_only_and_a_pickled_class_is_refused(tmp_path, monkeypatch):
+    hub = tmp_path / "hub"
+    (hub / "checkpoints").mkdir(parents=True)
+    monkeypatch.setattr(torch.hub, "get_dir", lambda: str(hub))
+    state = {f"features.{k}": torch.zeros_like(v) for k, v in backbones.vgg_features("vgg19").state_dict().items()}
+    state["classifier.0.weight"] = torch.zeros(2, 2)  # dropped: only features.* are kept
+    torch.save(state, hub / "checkpoints" / backbones.VGG19_FILENAME)
+    bb = backbones.load_backbone("auto")
+    assert bb.name == "vgg19" and bb.warning is None and not any(p.requires_grad for p in bb.net.parameters())
+    assert bb.truncated(["conv4_2"]).net[-1].__class__.__name__ == "ReLU"
+    assert len(bb.truncated(["conv4_2"]).net) == 23
+
+    evil = tmp_path / "evil.pth"
+    with open(evil, "wb") as fh:
+        pickle.dump({"features.0.weight": _Evil()}, fh, protocol=2)
+    with pytest.raises(backbones.BackboneError, match="refused"):
+        backbones.load_vgg19_file(evil)
+    assert not (tmp_path / "pwned").exists()
+
+
+class _Evil:
+    def __reduce__(self):
+        return (Path.touch, (Path("/nonexistent-dir/pwned"),))
+
+
+def test_download_vgg19_from_loopback_with_progress_checksum_and_cancel(tmp_path, monkeypatch):
+    import hashlib
+
+    payload = bytes(range(256)) * 400
+    served = tmp_path / "srv"
+    served.mkdir()
+    (served / "vgg19.pth").write_bytes(payload)
+
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def __init__(self, *a, **kw):
+            super().__init__(*a, directory=str(served), **kw)
+
+        def log_message(self, *a):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Quiet)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        monkeypatch.setattr(backbones, "VGG19_URL", f"http://127.0.0.1:{server.server_port}/vgg19.pth")
+        monkeypatch.setattr(backbones, "VGG19_HASH_PREFIX", hashlib.sha256(payload).hexdigest()[:8])
+        seen = []
+        dest = backbones.download_vgg19(tmp_path / "out" / "vgg19.pth", lambda d, t: seen.append((d, t)),
+                                        chunk_size=10_000)
+        assert dest.read_bytes() == payload and seen[-1] == (len(payload), len(payload)) and len(seen) > 5
+
+        class Stop(Exception):
+            pass
+
+        calls = {"n": 0}
+
+        def check():
+            calls["n"] += 1
+            if calls["n"] > 2:
+                raise Stop
+
+        with pytest.raises(Stop):
+            backbones.download_vgg19(tmp_path / "c" / "v.pth", check=check, chunk_size=10_000)
+        assert list((tmp_path / "c").iterdir()) == []
+
+        monkeypatch.setattr(backbones, "VGG19_HASH_PREFIX", "00000000")
+        with pytest.raises(backbones.BackboneError, match="checksum"):
+            backbones.download_vgg19(tmp_path / "bad" / "v.pth")
+        assert list((tmp_path / "bad").iterdir()) == []
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(5)
+
+
+def test_lesson_presets_use_vgg16_and_the_lesson_layers():
+    s = preset_settings("lesson-content-style-variation")
+    assert s.backbone == "vgg16" and s.center_crop and s.size == 256 and s.init == "content+noise"
+    assert list(s.style_layers) == ["conv1_1", "conv2_1", "conv3_1", "conv4_1"]
+    assert preset_settings("lesson-layer-block5_conv1").content_layers == {"conv5_1": 1.0}
+
+
+def test_cli_writes_png_with_recipe_beside_and_inside(images, tmp_path):
+    from studio.engine.export import read_artwork_recipe
+    from studio.engine.style.gatys import load_recipe
+
+    out = tmp_path / "art.png"
+    gif = tmp_path / "t.gif"
+    cmd = [sys.executable, "-m", "studio", "stylize", "--content", str(images["astronaut"]),
+           "--style", str(images["coffee"]), "--size", "48", "--iterations", "3", "--optimizer", "adam",
+           "--backbone", "vgg16" if HAS_VGG16 else "random", "--style-layers", "conv1_1,conv2_1",
+           "--content-layers", "conv2_2", "--seed", "3", "--timelapse", str(gif), "--out", str(out), "--quiet"]
+    res = subprocess.run(cmd, capture_output=True, text=True, timeout=120, cwd=REPO)
+    assert res.returncode == 0, res.stderr
+    assert Image.open(out).size[0] == 48 and gif.is_file()
+    recipe = read_artwork_recipe(out)
+    assert recipe == __import__("json").loads(out.with_suffix(".json").read_text())
+    settings, content, styles, blend = load_recipe(out.with_suffix(".json"))
+    assert settings.seed == 3 and settings.iterations == 3 and content.endswith("astronaut.png") and blend == [1.0]
+
+
+def test_jpeg_and_webp_carry_the_recipe(tmp_path):
+    from studio.engine.export import read_artwork_recipe, save_artwork
+
+    img = np.zeros((8, 8, 3), np.uint8)
+    for name in ("a.jpg", "a.webp"):
+        save_artwork(img, tmp_path / name, {"kind": "x", "n": 1})
+        assert read_artwork_recipe(tmp_path / name) == {"kind": "x", "n": 1}
