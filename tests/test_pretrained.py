@@ -72,3 +72,19 @@ def test_the_fetched_vgg16_loads_into_torchvision():
     # ImageNet conv1_1 filters are smooth colour/edge detectors: much larger than N(0, 0.01) noise
     w = net[0].weight
     assert w.shape == (64, 3, 3, 3) and w.abs().mean() > 0.05
+
+
+def test_models_command_lists_the_style_feature_ladder(tmp_path):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    env = {**os.environ, "PYTHONPATH": str(root), "GAN_STUDIO_MODELS": str(tmp_path), "TORCH_HOME": str(tmp_path)}
+    r = subprocess.run([sys.executable, "-m", "studio", "models"], capture_output=True, text=True, env=env,
+                       timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert "vgg16_features.safetensors         missing" in r.stdout
+    lines = {line.split()[0]: line for line in r.stdout.splitlines() if line.startswith("  ")}
+    assert "no" in lines["vgg19"].split()[1] and "no" in lines["vgg16"].split()[1]
+    assert "texture-like" in lines["random"]
