@@ -275,6 +275,7 @@ class MainWindow(QMainWindow):
         self._closing_done = False
         self._train_page: QWidget | None = None
         self._explore_page: QWidget | None = None
+        self._stylize_page: QWidget | None = None
         self._job_title = ""
         self._last_failure: str | None = None
 
@@ -459,6 +460,7 @@ class MainWindow(QMainWindow):
             self._install_train_page(info)
             if info.ok:
                 self._install_explore_page()
+                self._install_stylize_page()
         self.engine_ready.emit(info)
 
     def _install_train_page(self, info: EngineInfo) -> None:
@@ -511,6 +513,28 @@ class MainWindow(QMainWindow):
             self._train_page_failed(slot, spec)
             return
         self._explore_page = page
+        slot.set_content(page)
+
+    def stylize_page(self) -> QWidget | None:
+        """The real Stylize page once built (None while the engine loads, or if it could not be built)."""
+        return self._stylize_page
+
+    def _install_stylize_page(self) -> None:
+        """Same pattern as Explore: the real page replaces the placeholder; a broken import keeps the card."""
+        spec = PAGES[2]
+        slot = self._slots["stylize"]
+        try:
+            from studio.ui.stylize_page import StylizePage
+
+            page = StylizePage(parent=None)
+        except ModuleNotFoundError as exc:
+            if exc.name != "studio.ui.stylize_page":
+                self._train_page_failed(slot, spec)
+            return
+        except Exception:  # noqa: BLE001 - a broken page must not take the whole studio down
+            self._train_page_failed(slot, spec)
+            return
+        self._stylize_page = page
         slot.set_content(page)
 
     def _train_page_failed(self, slot: _Slot, spec: PageSpec) -> None:
@@ -675,6 +699,10 @@ class MainWindow(QMainWindow):
                 if not self.ask_stop_job(self._explore_page.export_runner.title()):
                     event.ignore()
                     return
+            elif self._stylizing():
+                if not self.ask_stop_job(self._stylize_page.runner.title()):
+                    event.ignore()
+                    return
             self.save_settings()
             self.shutdown_background()
         event.accept()
@@ -682,6 +710,10 @@ class MainWindow(QMainWindow):
 
     def _explore_exporting(self) -> bool:
         runner = getattr(self._explore_page, "export_runner", None)
+        return bool(runner is not None and runner.is_running())
+
+    def _stylizing(self) -> bool:
+        runner = getattr(self._stylize_page, "runner", None)
         return bool(runner is not None and runner.is_running())
 
     def _busy(self, fn) -> None:
@@ -702,6 +734,9 @@ class MainWindow(QMainWindow):
         explore = self._explore_page
         if explore is not None and hasattr(explore, "shutdown"):
             explore.shutdown(SHUTDOWN_TIMEOUT_MS)
+        stylize = self._stylize_page
+        if stylize is not None and hasattr(stylize, "shutdown"):
+            stylize.shutdown(SHUTDOWN_TIMEOUT_MS)
         self.runner.shutdown(SHUTDOWN_TIMEOUT_MS)
         self.engine_loader.wait(SHUTDOWN_TIMEOUT_MS)  # an import cannot be interrupted; join it
 
