@@ -8,6 +8,23 @@ import sys
 from pathlib import Path
 
 
+def _show_progress_or_notice(bar, ev) -> bool:
+    """Move a tqdm bar to a Progress event, or print a Notice above it. True when the event was one."""
+    from studio.engine.jobs import Notice, Progress
+
+    if isinstance(ev, Progress):
+        if ev.total is not None and bar.total != ev.total:
+            bar.reset(total=ev.total)
+        if ev.step > bar.n:
+            bar.update(ev.step - bar.n)
+        bar.set_description(ev.text, refresh=False)
+        return True
+    if isinstance(ev, Notice):
+        bar.write(f"[{ev.level}] {ev.text}" if ev.level != "info" else ev.text)
+        return True
+    return False
+
+
 def _run_with_ctrl_c(job, on_event, token, bar, stopping_text: str):
     """Run a job in this thread; the first Ctrl+C asks it to stop cleanly, a second one aborts."""
     from studio.engine.jobs import run_job
@@ -244,7 +261,7 @@ def cmd_walk(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     from studio.engine.export import ExportError
-    from studio.engine.jobs import Finished, JobToken, Notice, Progress
+    from studio.engine.jobs import Finished, JobToken
 
     try:
         job = _walk_job(args)
@@ -255,15 +272,9 @@ def cmd_walk(args: argparse.Namespace) -> int:
     bar = tqdm(total=None, unit="frame", disable=args.quiet, dynamic_ncols=True)
 
     def on_event(ev) -> None:
-        if isinstance(ev, Progress):
-            if ev.total is not None and bar.total != ev.total:
-                bar.reset(total=ev.total)
-            if ev.step > bar.n:
-                bar.update(ev.step - bar.n)
-            bar.set_description(ev.text, refresh=False)
-        elif isinstance(ev, Notice):
-            bar.write(f"[{ev.level}] {ev.text}" if ev.level != "info" else ev.text)
-        elif isinstance(ev, Finished) and ev.result is not None:
+        if _show_progress_or_notice(bar, ev):
+            return
+        if isinstance(ev, Finished) and ev.result is not None:
             bar.write(f"written: {ev.result}")
 
     outcome = _run_with_ctrl_c(job, on_event, token, bar, "Cancelling… (no file will be left behind)")
@@ -372,7 +383,7 @@ def cmd_stylize(args: argparse.Namespace) -> int:
 
     from studio.engine.export import ExportError
     from studio.engine.images import ImageRejected
-    from studio.engine.jobs import JobToken, Metrics, Notice, Progress
+    from studio.engine.jobs import JobToken, Metrics
     from studio.engine.style.backbones import BackboneError
     from studio.engine.style.gatys import StyleError, save_result
 
@@ -389,18 +400,12 @@ def cmd_stylize(args: argparse.Namespace) -> int:
     bar = tqdm(total=job.settings.iterations, unit="it", disable=args.quiet, dynamic_ncols=True)
 
     def on_event(ev) -> None:
-        if isinstance(ev, Progress):
-            if ev.total is not None and bar.total != ev.total:
-                bar.reset(total=ev.total)
-            if ev.step > bar.n:
-                bar.update(ev.step - bar.n)
-            bar.set_description(ev.text, refresh=False)
-        elif isinstance(ev, Metrics):
+        if _show_progress_or_notice(bar, ev):
+            return
+        if isinstance(ev, Metrics):
             v = ev.values
             bar.set_postfix(content=f"{v['content']:.3g}", style=f"{v['style']:.3g}", tv=f"{v['tv']:.3g}",
                             refresh=False)
-        elif isinstance(ev, Notice):
-            bar.write(f"[{ev.level}] {ev.text}" if ev.level != "info" else ev.text)
 
     outcome = _run_with_ctrl_c(job, on_event, token, bar,
                                "Stopping… (the current result will be saved; press Ctrl+C again to abort)")

@@ -8,6 +8,7 @@ when it arrives. Until then the Train slot says the engine is loading.
 from __future__ import annotations
 
 import html
+import importlib
 import platform
 import sys
 import traceback
@@ -459,8 +460,8 @@ class MainWindow(QMainWindow):
         if not self._closing_done:
             self._install_train_page(info)
             if info.ok:
-                self._install_explore_page()
-                self._install_stylize_page()
+                self._explore_page = self._install_page("explore", "studio.ui.explore_page", "ExplorePage")
+                self._stylize_page = self._install_page("stylize", "studio.ui.stylize_page", "StylizePage")
         self.engine_ready.emit(info)
 
     def _install_train_page(self, info: EngineInfo) -> None:
@@ -479,15 +480,15 @@ class MainWindow(QMainWindow):
             if exc.name == "studio.ui.train_page":
                 slot.set_content(self._scrollable(InfoPage(spec, _COMING_SOON)))
                 return
-            self._train_page_failed(slot, spec)
+            self._page_failed(slot, spec)
             return
         except Exception:  # noqa: BLE001 - a broken page must not take the whole studio down
-            self._train_page_failed(slot, spec)
+            self._page_failed(slot, spec)
             return
         try:
             page = TrainPage(self.runner, parent=None)
         except Exception:  # noqa: BLE001
-            self._train_page_failed(slot, spec)
+            self._page_failed(slot, spec)
             return
         page.setObjectName(page.objectName() or "page-train")
         self._train_page = page
@@ -497,47 +498,28 @@ class MainWindow(QMainWindow):
         """The real Explore page once built (None while the engine loads, or if it could not be built)."""
         return self._explore_page
 
-    def _install_explore_page(self) -> None:
-        """Like the Train page: the real page replaces the placeholder; a broken import keeps the card."""
-        spec = PAGES[1]
-        slot = self._slots["explore"]
-        try:
-            from studio.ui.explore_page import ExplorePage
-
-            page = ExplorePage(parent=None)
-        except ModuleNotFoundError as exc:
-            if exc.name != "studio.ui.explore_page":
-                self._train_page_failed(slot, spec)
-            return
-        except Exception:  # noqa: BLE001 - a broken page must not take the whole studio down
-            self._train_page_failed(slot, spec)
-            return
-        self._explore_page = page
-        slot.set_content(page)
-
     def stylize_page(self) -> QWidget | None:
         """The real Stylize page once built (None while the engine loads, or if it could not be built)."""
         return self._stylize_page
 
-    def _install_stylize_page(self) -> None:
-        """Same pattern as Explore: the real page replaces the placeholder; a broken import keeps the card."""
-        spec = PAGES[2]
-        slot = self._slots["stylize"]
+    def _install_page(self, key: str, module: str, class_name: str) -> QWidget | None:
+        """Like the Train page: the real page replaces the placeholder; a missing module keeps the card,
+        a broken one shows an error card. Returns the page, or None."""
+        spec = next(p for p in PAGES if p.key == key)
+        slot = self._slots[key]
         try:
-            from studio.ui.stylize_page import StylizePage
-
-            page = StylizePage(parent=None)
+            page = getattr(importlib.import_module(module), class_name)(parent=None)
         except ModuleNotFoundError as exc:
-            if exc.name != "studio.ui.stylize_page":
-                self._train_page_failed(slot, spec)
-            return
+            if exc.name != module:
+                self._page_failed(slot, spec)
+            return None
         except Exception:  # noqa: BLE001 - a broken page must not take the whole studio down
-            self._train_page_failed(slot, spec)
-            return
-        self._stylize_page = page
+            self._page_failed(slot, spec)
+            return None
         slot.set_content(page)
+        return page
 
-    def _train_page_failed(self, slot: _Slot, spec: PageSpec) -> None:
+    def _page_failed(self, slot: _Slot, spec: PageSpec) -> None:
         details = traceback.format_exc()
         print(details, file=sys.stderr)
         last = details.strip().splitlines()[-1] if details.strip() else "unknown error"
