@@ -1,16 +1,29 @@
-"""Style transfer benchmarks (same process, same backbone): multi-scale vs single-scale, preview overhead.
+"""Style transfer benchmarks against a tutorial-style reference, same process, same backbone, same losses.
 
-    .venv/bin/python tests/bench/bench_style.py [--size 384] [--iterations 60] [--repeats 1]
+    .venv/bin/python tests/bench/bench_style.py                 # 512 px: time to quality, cost per evaluation, previews
+    .venv/bin/python tests/bench/bench_style.py --size 256      # quicker
+    .venv/bin/python tests/bench/bench_style.py --big           # also 2048 px total time and peak memory at 512/1024/2048
 
-1. Equal evaluation budget at the same output size: single-scale L-BFGS vs our default coarse-to-fine
-   schedule; reports wall time, the final loss *measured at full size* for both, and the time ratio.
-2. Previews every 0.5 s vs none (goal: ≤ 5 % slower).
+1. Time to quality. The reference is written the way the PyTorch tutorial does it: a Sequential rebuilt from the
+   VGG layers with out-of-place ReLUs and loss modules inserted after the chosen layers, float32, content init, one
+   scale, L-BFGS (torch defaults: 20 evaluations per step, history 100) for 150 evaluations. Its final image's
+   loss (measured in float32 at full size with our loss, whose definitions it shares) is the target. Our default
+   settings then run as a StyleTransferJob; every full-size iterate is kept and the time at which the first one
+   reaches the target (again float32, full size) is reported as a ratio to the reference's time. Goal ≤ 0.7×.
+2. Cost of one forward+backward at the same size: the reference's model vs our GatysLoss. Goal ≤ 0.9×.
+3. Previews every 0.5 s vs none (goal: ≤ 5 % slower).
+4. (--big) 2048 px: our default's total time vs the reference's time per evaluation × 150; peak memory (RSS of a
+   fresh process) at 512, 1024 and 2048 px next to our estimate.
+Medians over --repeats runs; the machine is shared and noisy.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import resource
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -19,74 +32,334 @@ from pathlib import Path
 import numpy as np
 import torch
 from PIL import Image
+from torch import nn
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from studio.engine.jobs import run_job  # noqa: E402
-from studio.engine.style.backbones import load_backbone  # noqa: E402
-from studio.engine.style.gatys import GatysLoss, StyleSettings, StyleTransferJob, _resized, _to_tensor  # noqa: E402
+from studio.engine.style.backbones import IMAGENET_MEAN, IMAGENET_STD, load_backbone  # noqa: E402
+from studio.engine.style.gatys import (  # noqa: E402
+    GatysLoss,
+    StyleSettings,
+    StyleTransferJob,
+    _resized,
+    _to_tensor,
+    estimate_memory_bytes,
+    fit_long_side,
+    gram,
+    use_bf16,
+)
+
+REF_EVALS = 150
 
 
-def full_size_loss(result_img, s, content, style, device="cpu"):
-    bb = load_backbone(s.backbone, device=device)
-    loss = GatysLoss(bb, s.content_layers, s.style_layers, s.content_weight, s.style_weight, s.tv_weight)
-    c = Image.open(content).convert("RGB")
-    st = Image.open(style).convert("RGB")
-    h, w = result_img.shape[:2]
-    loss.set_content(_to_tensor(_resized(c, (w, h)), device))
-    st_size = (round(st.width * s.size / max(st.size)), round(st.height * s.size / max(st.size)))
-    loss.set_styles([_to_tensor(_resized(st, st_size), device)], [1.0])
+# ------------------------------------------------------------------------------------------- reference
+
+class _ContentLoss(nn.Module):
+    def __init__(self, target: torch.Tensor) -> None:
+        super().__init__()
+        self.target = target.detach()
+        self.loss = torch.zeros(())
+
+    def forward(self, x):
+        self.loss = nn.functional.mse_loss(x, self.target)
+        return x
+
+
+class _StyleLoss(nn.Module):
+    def __init__(self, target_feature: torch.Tensor, weight: float) -> None:
+        super().__init__()
+        self.target = gram(target_feature).detach()
+        self.weight = weight
+        self.loss = torch.zeros(())
+
+    def forward(self, x):
+        self.loss = self.weight * nn.functional.mse_loss(gram(x), self.target)
+        return x
+
+
+class _Normalization(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.mean = torch.tensor(IMAGENET_MEAN).view(-1, 1, 1)
+        self.std = torch.tensor(IMAGENET_STD).view(-1, 1, 1)
+
+    def forward(self, img):
+        return (img - self.mean) / self.std
+
+
+def reference_model(backbone, content: torch.Tensor, style: torch.Tensor, s: StyleSettings):
+    """The tutorial's construction: walk the layers, insert loss modules after the chosen ReLUs, cut after the last."""
+    names = {i: name for name, i in backbone.layers.items() if name.startswith("conv")}
+    style_w = {k: v / sum(s.style_layers.values()) for k, v in s.style_layers.items()}
+    norm = _Normalization()
+    model = nn.Sequential(norm)
+    content_losses, style_losses = [], []
+    last = max(backbone.index(k) for k in [*s.content_layers, *s.style_layers])
+    hc, hs = norm(content), norm(style)  # the targets, carried along layer by layer
+    for i, layer in enumerate(backbone.net[: last + 1]):
+        layer = nn.ReLU(inplace=False) if isinstance(layer, nn.ReLU) else layer
+        model.add_module(f"layer{i}", layer)
+        with torch.no_grad():
+            hc, hs = layer(hc), layer(hs)
+        name = names.get(i)
+        if name in s.content_layers:
+            cl = _ContentLoss(hc)
+            model.add_module(f"content_{name}", cl)
+            content_losses.append(cl)
+        if name in s.style_layers:
+            sl = _StyleLoss(hs, style_w[name])
+            model.add_module(f"style_{name}", sl)
+            style_losses.append(sl)
+    model.eval().requires_grad_(False)
+    return model, content_losses, style_losses
+
+
+def tv(x):
+    return ((x[..., 1:, :] - x[..., :-1, :]).abs().sum() + (x[..., :, 1:] - x[..., :, :-1]).abs().sum()) / x.numel()
+
+
+def run_reference(backbone, content, style, s: StyleSettings, evals: int = REF_EVALS):
+    """→ (seconds, final image tensor, per-eval seconds). Timing starts before the targets are computed."""
+    t0 = time.perf_counter()
+    model, cls, sls = reference_model(backbone, content, style, s)
+    x = content.clone().requires_grad_(True)
+    opt = torch.optim.LBFGS([x])
+    count = [0]
+
+    def closure():
+        with torch.no_grad():
+            x.clamp_(0, 1)
+        opt.zero_grad()
+        model(x)
+        loss = (s.content_weight * sum(c.loss for c in cls) + s.style_weight * sum(sl.loss for sl in sls)
+                + s.tv_weight * tv(x))
+        loss.backward()
+        count[0] += 1
+        return loss
+
+    while count[0] < evals:
+        opt.step(closure)
     with torch.no_grad():
-        return float(loss(_to_tensor(result_img.astype(np.float32) / 255.0, device))["total"])
+        x.clamp_(0, 1)
+    seconds = time.perf_counter() - t0
+    return seconds, x.detach(), seconds / count[0]
 
 
-def run(s, content, style):
-    t = time.perf_counter()
-    out = run_job(StyleTransferJob(s, content, [style]))
+# ------------------------------------------------------------------------------------------- helpers
+
+def images(size: int, tmp: Path):
+    import skimage.data as data
+
+    content_p, style_p = tmp / "astronaut.png", tmp / "coffee.png"
+    Image.fromarray(data.astronaut()).save(content_p)
+    Image.fromarray(data.coffee()).save(style_p)
+    c = Image.open(content_p).convert("RGB")
+    st = Image.open(style_p).convert("RGB")
+    content = _to_tensor(_resized(c, fit_long_side(c.size, size)), "cpu")
+    style = _to_tensor(_resized(st, fit_long_side(st.size, size)), "cpu")
+    return content_p, style_p, content, style
+
+
+def fp32_loss_fn(backbone, content, style, s: StyleSettings) -> GatysLoss:
+    loss = GatysLoss(backbone, s.content_layers, s.style_layers, s.content_weight, s.style_weight, s.tv_weight,
+                     bf16=False)
+    loss.set_content(content)
+    loss.set_styles([style], [1.0])
+    return loss
+
+
+def evaluate(loss: GatysLoss, x: torch.Tensor) -> float:
+    with torch.no_grad():
+        return float(loss(x)["total"])
+
+
+def first_reaching(snapshots, target: float, loss: GatysLoss, stride: int = 5):
+    """Earliest (seconds, loss) among full-size snapshots whose float32 loss ≤ target; None if none does."""
+    hit = None
+    for i in range(0, len(snapshots), stride):
+        if evaluate(loss, snapshots[i][1]) <= target:
+            hit = i
+            break
+    if hit is None:
+        last = len(snapshots) - 1
+        if last >= 0 and evaluate(loss, snapshots[last][1]) <= target:
+            hit = last
+        else:
+            return None
+    first = hit
+    for j in range(max(0, hit - stride + 1), hit):
+        if evaluate(loss, snapshots[j][1]) <= target:
+            first = j
+            break
+    return snapshots[first][0], evaluate(loss, snapshots[first][1])
+
+
+def run_ours(s: StyleSettings, content_p, style_p, keep_side: int | None = None):
+    snaps: list[tuple[float, torch.Tensor]] = []
+    t0 = time.perf_counter()
+
+    def hook(step, side, x):
+        if keep_side is not None and side == keep_side:
+            snaps.append((time.perf_counter() - t0, x.detach().clone()))
+
+    out = run_job(StyleTransferJob(s, content_p, [style_p], on_iteration=hook))
     assert out.error is None, out.details
-    return time.perf_counter() - t, out.result
+    return time.perf_counter() - t0, out.result, snaps
+
+
+def cost_per_eval(fn, x0, repeats: int = 5) -> float:
+    times = []
+    for _ in range(repeats + 1):
+        x = x0.clone().requires_grad_(True)
+        t = time.perf_counter()
+        fn(x).backward()
+        times.append(time.perf_counter() - t)
+    return statistics.median(times[1:])
+
+
+# ------------------------------------------------------------------------------------------- parts
+
+def time_to_quality(args, tmp: Path) -> None:
+    size = args.size
+    content_p, style_p, content, style = images(size, tmp)
+    ours = StyleSettings(size=size, backbone=args.backbone, timelapse_frames=0)
+    ref_s = StyleSettings(size=size, backbone=args.backbone)
+    backbone = load_backbone(args.backbone)
+    loss = fp32_loss_fn(backbone, content, style, ref_s)
+    print(f"\n== time to quality at {size} px ({backbone.name}, torch threads {torch.get_num_threads()}, "
+          f"bf16 {'on' if use_bf16(ours.precision, 'cpu') else 'off'} in ours) ==")
+    ref_times, targets, ours_times, ours_final, ours_total = [], [], [], [], []
+    for r in range(args.repeats):
+        t_ref, x_ref, _ = run_reference(backbone, content, style, ref_s)
+        target = evaluate(loss, x_ref)
+        t_total, res, snaps = run_ours(ours, content_p, style_p, keep_side=size)
+        hit = first_reaching(snaps, target, loss)
+        final = evaluate(loss, snaps[-1][1]) if snaps else float("nan")
+        ref_times.append(t_ref)
+        targets.append(target)
+        ours_total.append(t_total)
+        ours_final.append(final)
+        ours_times.append(hit[0] if hit else float("inf"))
+        print(f"run {r + 1}: reference {t_ref:6.1f} s → loss {target:.4g}; ours reaches it at "
+              f"{(f'{hit[0]:6.1f} s' if hit else 'never')} (ratio "
+              f"{(hit[0] / t_ref if hit else float('inf')):.2f}); ours ran {t_total:.1f} s to loss {final:.4g}",
+              flush=True)
+        if r == 0 and args.save_images:
+            Image.fromarray((x_ref[0].permute(1, 2, 0).numpy() * 255 + 0.5).astype(np.uint8)).save(
+                args.save_images / f"reference_{size}.png")
+            Image.fromarray(res.image).save(args.save_images / f"ours_{size}.png")
+    ratio = statistics.median(ours_times) / statistics.median(ref_times)
+    print(f"median: reference {statistics.median(ref_times):.1f} s, ours to the same loss "
+          f"{statistics.median(ours_times):.1f} s → ratio {ratio:.2f} (goal ≤ 0.70); ours' full default run "
+          f"{statistics.median(ours_total):.1f} s ends at {statistics.median(ours_final) / statistics.median(targets):.2f}× "
+          "the target loss")
+
+
+def cost(args, tmp: Path) -> None:
+    size = args.size
+    _, _, content, style = images(size, tmp)
+    s = StyleSettings(size=size, backbone=args.backbone)
+    backbone = load_backbone(args.backbone)
+    model, cls, sls = reference_model(backbone, content, style, s)
+
+    def ref_fn(x):
+        model(x)
+        return s.content_weight * sum(c.loss for c in cls) + s.style_weight * sum(sl.loss for sl in sls) \
+            + s.tv_weight * tv(x)
+
+    ours = GatysLoss(backbone, s.content_layers, s.style_layers, s.content_weight, s.style_weight, s.tv_weight,
+                     bf16=use_bf16(s.precision, "cpu"))
+    ours.set_content(content)
+    ours.set_styles([style], [1.0])
+    fp32 = fp32_loss_fn(backbone, content, style, s)
+    a = cost_per_eval(ref_fn, content, args.cost_repeats)
+    b = cost_per_eval(lambda x: ours(x)["total"], content, args.cost_repeats)
+    c = cost_per_eval(lambda x: fp32(x)["total"], content, args.cost_repeats)
+    print(f"\n== one forward+backward at {size} px ==\nreference {1000 * a:.0f} ms, ours (default) {1000 * b:.0f} ms "
+          f"→ {b / a:.2f}× (goal ≤ 0.90); ours forced to float32 {1000 * c:.0f} ms → {c / a:.2f}×")
+
+
+def previews(args, tmp: Path) -> None:
+    content_p, style_p, _, _ = images(args.size, tmp)
+    common = dict(size=args.size, iterations=40, backbone=args.backbone, timelapse_frames=0, scales=[args.size])
+    off, on = [], []
+    for _ in range(args.repeats):
+        off.append(run_ours(StyleSettings(**common, preview_every_s=0), content_p, style_p)[0])
+        on.append(run_ours(StyleSettings(**common, preview_every_s=0.5), content_p, style_p)[0])
+    m_off, m_on = statistics.median(off), statistics.median(on)
+    print(f"\n== live previews ==\npreviews off {m_off:.2f} s, every 0.5 s {m_on:.2f} s: overhead "
+          f"{100 * (m_on / m_off - 1):+.1f} % (goal ≤ 5 %)")
+
+
+def _child(size: int, iterations: int, backbone: str, tmp: str) -> None:
+    """Run our default at ``size`` in this fresh process; print JSON with the time and peak RSS."""
+    content_p, style_p, _, _ = images(256, Path(tmp))
+    s = StyleSettings(size=size, backbone=backbone, timelapse_frames=0, iterations=iterations)
+    t, res, _ = run_ours(s, content_p, style_p)
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    aspect = 512 / 512
+    print(json.dumps({"size": size, "seconds": t, "peak_bytes": peak, "shape": list(res.image.shape),
+                      "estimate_bytes": estimate_memory_bytes(s, aspect, "vgg16")}))
+
+
+def big(args, tmp: Path) -> None:
+    print("\n== big outputs (fresh process per size; peak RSS includes Python, torch and the backbone) ==")
+    rows = {}
+    for size in (512, 1024, 2048):
+        out = subprocess.run([sys.executable, __file__, "--child", str(size), "--backbone", args.backbone,
+                              "--tmp", str(tmp)], capture_output=True, text=True)
+        if out.returncode != 0:
+            print(f"{size} px failed: {out.stderr[-800:]}")
+            continue
+        rows[size] = json.loads(out.stdout.strip().splitlines()[-1])
+        r = rows[size]
+        print(f"{size:5d} px: {r['seconds']:7.1f} s, peak {r['peak_bytes'] / 1e9:5.2f} GB "
+              f"(our estimate before starting: {r['estimate_bytes'] / 1e9:5.2f} GB)", flush=True)
+    if 2048 in rows:
+        _, _, content, style = images(2048, tmp)
+        backbone = load_backbone(args.backbone)
+        s = StyleSettings(size=2048, backbone=args.backbone)
+        model, cls, sls = reference_model(backbone, content, style, s)
+
+        def ref_fn(x):
+            model(x)
+            return s.content_weight * sum(c.loss for c in cls) + s.style_weight * sum(sl.loss for sl in sls) \
+                + s.tv_weight * tv(x)
+
+        per = cost_per_eval(ref_fn, content, repeats=1)
+        print(f"2048 px: reference {per:.1f} s per evaluation × {REF_EVALS} = {per * REF_EVALS:.0f} s; "
+              f"ours (default schedule) {rows[2048]['seconds']:.0f} s → {rows[2048]['seconds'] / (per * REF_EVALS):.2f}×")
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--size", type=int, default=384)
-    ap.add_argument("--iterations", type=int, default=60)
+    ap.add_argument("--size", type=int, default=512)
     ap.add_argument("--repeats", type=int, default=1)
+    ap.add_argument("--cost-repeats", type=int, default=5)
     ap.add_argument("--backbone", default="vgg16")
+    ap.add_argument("--only", choices=("quality", "cost", "previews", "big"), default=None)
+    ap.add_argument("--big", action="store_true")
+    ap.add_argument("--save-images", type=Path, default=None)
+    ap.add_argument("--child", type=int, default=None, help=argparse.SUPPRESS)
+    ap.add_argument("--iterations", type=int, default=300, help=argparse.SUPPRESS)
+    ap.add_argument("--tmp", default=None, help=argparse.SUPPRESS)
     args = ap.parse_args()
-    import skimage.data as data
-
+    if args.child:
+        _child(args.child, args.iterations, args.backbone, args.tmp)
+        return
     tmp = Path(tempfile.mkdtemp())
-    content, style = tmp / "astronaut.png", tmp / "coffee.png"
-    Image.fromarray(data.astronaut()).save(content)
-    Image.fromarray(data.coffee()).save(style)
-    common = dict(size=args.size, iterations=args.iterations, backbone=args.backbone, timelapse_frames=0)
-    single = StyleSettings(**common, scales=[args.size], preview_every_s=0)
-    multi = StyleSettings(**common, scales=[args.size // 2, args.size], preview_every_s=0)
-    print(f"torch threads {torch.get_num_threads()}, size {args.size}, {args.iterations} L-BFGS evaluations, "
-          f"backbone {args.backbone}")
-    rows = {}
-    for name, s in (("single-scale", single), ("multi-scale", multi)):
-        times, losses = [], []
-        for _ in range(args.repeats):
-            t, res = run(s, content, style)
-            times.append(t)
-            losses.append(full_size_loss(res.image, s, content, style))
-        rows[name] = (statistics.median(times), statistics.median(losses))
-        print(f"{name:13s} median {rows[name][0]:7.2f} s   final total loss at {args.size} px {rows[name][1]:.4g}")
-    print(f"multi/single time ratio: {rows['multi-scale'][0] / rows['single-scale'][0]:.2f}")
-
-    base = StyleSettings(**{**common, "iterations": max(10, args.iterations // 2)}, scales=[args.size],
-                         preview_every_s=0)
-    prev = StyleSettings(**{**common, "iterations": max(10, args.iterations // 2)}, scales=[args.size],
-                         preview_every_s=0.5)
-    off, on = [], []
-    for _ in range(args.repeats):
-        off.append(run(base, content, style)[0])
-        on.append(run(prev, content, style)[0])
-    m_off, m_on = statistics.median(off), statistics.median(on)
-    print(f"previews off {m_off:.2f} s, every 0.5 s {m_on:.2f} s: overhead {100 * (m_on / m_off - 1):+.1f} % "
-          "(goal ≤ 5 %)")
+    if args.save_images:
+        args.save_images.mkdir(parents=True, exist_ok=True)
+    parts = {"quality": time_to_quality, "cost": cost, "previews": previews, "big": big}
+    if args.only:
+        parts[args.only](args, tmp)
+        return
+    cost(args, tmp)
+    time_to_quality(args, tmp)
+    previews(args, tmp)
+    if args.big:
+        big(args, tmp)
 
 
 if __name__ == "__main__":
