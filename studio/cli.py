@@ -314,6 +314,11 @@ def _add_stylize(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--pooling", choices=["max", "avg"])
     p.add_argument("--seed", type=int)
     p.add_argument("--device", help="auto (default), cpu, cuda, mps")
+    p.add_argument("--style-mask", action="append", default=[], metavar="INDEX=MASK.png",
+                   help="use only the white parts of style INDEX (1 = the first style); repeat per style")
+    p.add_argument("--content-mask", metavar="MASK.png",
+                   help="which style goes where on the photo: painted in the region colours (red = style 1, "
+                        "green = 2, blue = 3, yellow = 4, …); black parts take the blend of all styles")
     p.add_argument("--timelapse", metavar="GIF", help="also write a GIF of the optimisation")
     p.add_argument("--out", required=True, help="art.png, art.jpg or art.webp (recipe written beside as .json)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -334,6 +339,7 @@ def _stylize_job(args: argparse.Namespace):
         StyleSettings,
         StyleTransferJob,
         load_recipe,
+        load_recipe_masks,
         preset_settings,
     )
 
@@ -341,8 +347,12 @@ def _stylize_job(args: argparse.Namespace):
     positional = ([args.content_pos] if args.content and args.content_pos else []) + list(args.styles_pos)
     styles = list(args.style) + positional
     blend = None
+    style_masks: list = []
+    content_mask = None
     if args.recipe:
         settings, r_content, r_styles, r_blend = load_recipe(args.recipe)
+        if not styles:  # the recipe's masks belong to the recipe's styles
+            style_masks, content_mask = load_recipe_masks(args.recipe)
         content = content or r_content
         styles = styles or r_styles
         blend = r_blend or None
@@ -375,7 +385,19 @@ def _stylize_job(args: argparse.Namespace):
         settings.scales = None  # a preset's fixed scale follows the new size
     if args.timelapse is None:
         settings.timelapse_frames = 0 if settings.preview_every_s <= 0 else settings.timelapse_frames
-    return StyleTransferJob(settings, content, styles, blend)
+    style_masks = list(style_masks) + [None] * (len(styles) - len(style_masks))
+    for item in args.style_mask:
+        index, sep, path = item.partition("=")
+        if not sep or not index.strip().isdigit() or not path:
+            raise StyleError(f"--style-mask wants INDEX=MASK.png (1 = the first style), not {item!r}")
+        k = int(index)
+        if not 1 <= k <= len(styles):
+            raise StyleError(f"--style-mask {k}: there are {len(styles)} style image(s)")
+        style_masks[k - 1] = path
+    if args.content_mask:
+        content_mask = args.content_mask
+    return StyleTransferJob(settings, content, styles, blend, style_masks=style_masks[: len(styles)],
+                            content_mask=content_mask)
 
 
 def cmd_stylize(args: argparse.Namespace) -> int:

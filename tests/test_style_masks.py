@@ -174,3 +174,51 @@ def test_a_mask_that_selects_nothing_is_a_clear_error():
     assert out.error is not None and "selects nothing" in out.error
     with pytest.raises(ValueError, match="mask"):
         StyleTransferJob(s, img, [img], style_masks=[None, None])
+
+
+def test_cli_masks_and_recipe_rerun(tmp_path):
+    import json
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    repo = Path(__file__).resolve().parents[1]
+    size = 40
+    rng = np.random.default_rng(1)
+    Image.fromarray(rng.integers(0, 255, (size, size, 3), dtype=np.uint8)).save(tmp_path / "photo.png")
+    Image.fromarray(_stripes((200, 30, 30), (240, 240, 240), size)).save(tmp_path / "a.png")
+    Image.fromarray(_stripes((30, 30, 200), (0, 0, 0), size, 16, False)).save(tmp_path / "b.png")
+    sm = np.zeros((size, size), np.uint8)
+    sm[:, :20] = 255
+    Image.fromarray(sm).save(tmp_path / "sel.png")
+    w = np.zeros((size, size, 2), np.float32)
+    w[:, :20, 1] = 1.0  # left half: style 2 (green)
+    Image.fromarray(masks.encode_regions(w)).save(tmp_path / "where.png")
+    backbone = "vgg16" if vgg16_path().is_file() else "random"
+    base = [sys.executable, "-m", "studio", "stylize", "--size", str(size), "--iterations", "2", "--backbone",
+            backbone, "--quiet"]
+    cmd = base + [str(tmp_path / "photo.png"), str(tmp_path / "a.png"), str(tmp_path / "b.png"),
+                  "--style-mask", f"2={tmp_path / 'sel.png'}", "--content-mask", str(tmp_path / "where.png"),
+                  "--out", str(tmp_path / "art.png")]
+    res = subprocess.run(cmd, capture_output=True, text=True, timeout=120, cwd=repo)
+    assert res.returncode == 0, res.stderr
+    recipe = json.loads((tmp_path / "art.json").read_text())
+    assert recipe["mask_files"]["style"] == [None, "art.style-mask-2.png"]
+    assert np.array_equal(np.asarray(Image.open(tmp_path / "art.style-mask-2.png")), sm)
+    left = np.asarray(Image.open(tmp_path / "art.region-2.png"))
+    assert left[:, :20].min() == 255 and left[:, 20:].max() == 0
+    again = subprocess.run(base + ["--recipe", str(tmp_path / "art.json"), "--out", str(tmp_path / "again.png")],
+                           capture_output=True, text=True, timeout=120, cwd=repo)
+    assert again.returncode == 0, again.stderr
+    assert json.loads((tmp_path / "again.json").read_text())["mask_files"] == {
+        "style": [None, "again.style-mask-2.png"], "regions": ["again.region-1.png", "again.region-2.png"]}
+    bad = subprocess.run(base + [str(tmp_path / "photo.png"), str(tmp_path / "a.png"), "--style-mask", "3=x.png",
+                                 "--out", str(tmp_path / "x.png")], capture_output=True, text=True, timeout=120,
+                         cwd=repo)
+    assert bad.returncode == 2 and "1 style image" in bad.stderr
+
+
+def test_region_palette_is_one_for_engine_and_editor():
+    from studio.ui.widgets.mask.editor import DEFAULT_REGION_COLORS
+
+    assert tuple(map(tuple, DEFAULT_REGION_COLORS)) == masks.REGION_COLORS
