@@ -1,68 +1,160 @@
-"""The Stylize page: repaint a photo in the style of one or more paintings (Gatys style transfer)."""
+"""The Stylize page: repaint a photo in the style of one or more paintings (Gatys style transfer).
+
+What the page keeps straight:
+- Every StyleSettings field an artist can change has exactly one control (basic form, Features panel or
+  the Advanced panel). ``settings()`` = engine defaults ← fields restored from a recipe that have no
+  control (device, preview rate…) ← the controls ← ``overrides`` (tests, scripting).
+- The Preset combo names a lesson preset exactly while every control matches it (defaults + the
+  preset's fields); touching any control so that it no longer matches shows "Custom" — nothing hidden
+  is kept, so what you see is what runs.
+- Inputs pasted as raw pictures are saved under the workspace first, so recipes always name real files.
+"""
 
 from __future__ import annotations
 
 import math
+import time
 from pathlib import Path
 
+import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QSize, Qt
+from PySide6.QtCore import QMimeData, QSize, Qt
+from PySide6.QtGui import QGuiApplication, QImage, QKeySequence, QPixmap, QShortcut
 from PySide6.QtWidgets import (
+    QApplication,
     QComboBox,
     QFileDialog,
     QFormLayout,
+    QFrame,
     QGroupBox,
     QHBoxLayout,
     QLabel,
+    QProgressBar,
     QPushButton,
+    QScrollArea,
+    QSizePolicy,
     QSlider,
     QSpinBox,
     QVBoxLayout,
     QWidget,
 )
 
-from studio.engine.style.backbones import ladder_status
 from studio.engine.style.gatys import (
     COLOR_MODES,
+    LESSON_PRESETS,
     StyleError,
     StyleResult,
     StyleSettings,
     StyleTransferJob,
+    available_memory_bytes,
     estimate_memory_bytes,
+    load_recipe,
+    plan_scales,
     save_result,
 )
 from studio.ui.job_runner import JobRunner
-from studio.ui.widgets.image_view import ImageView
+from studio.ui.qimage import uint8_to_qimage
+from studio.ui.widgets.collapsible import CollapsibleSection
+from studio.ui.widgets.compare_view import CompareView
+from studio.ui.widgets.drop_area import local_paths
+from studio.ui.widgets.features_panel import FeaturesPanel, backbone_in_use, plain_message
+from studio.ui.widgets.run_progress import EtaEstimator, format_duration, plan_costs, progress_text
+from studio.ui.widgets.style_advanced import AdvancedStylePanel, WeightSpinBox, nice_weight
 from studio.ui.widgets.stylize_inputs import ContentBox, StyleList
 
-STYLE_LOG_RANGE = (1.0, 7.0)  # style_weight 1e1 … 1e7; slider middle = 1e4 (the default)
-TV_LOG_RANGE = (-2.0, 2.0)  # tv_weight 1e-2 … 1e2; slider middle = 1
+__all__ = ["PRESET_INFO", "StylizePage", "backbone_in_use", "slider_to_weight", "weight_to_slider"]
+
+STYLE_LOG_RANGE = (1.0, 7.0)  # style_weight 1e1 … 1e7; slider middle = 1e4 (the default); 0 = off
+TV_LOG_RANGE = (-2.0, 2.0)  # tv_weight 1e-2 … 1e2; slider middle = 1; 0 = off
 LOSS_KEYS = ("content", "style", "total")
 LOSS_COLORS = {"content": "#4e9af1", "style": "#f1a34e", "total": "#d0d0d0"}
-BACKBONES = ("auto", "vgg19", "vgg16", "random")
 COLOR_LABELS = {"none": "Use the painting's colours", "keep": "Keep the photo's colours",
                 "match": "Recolour the painting to the photo"}
-SAVE_FILTER = "PNG image (*.png);;JPEG image (*.jpg *.jpeg);;WebP image (*.webp)"
+SAVE_FILTERS = {"PNG image (*.png)": ".png", "JPEG image (*.jpg *.jpeg)": ".jpg", "WebP image (*.webp)": ".webp"}
+ARTWORK_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp")
+GIF_FILTER = "Animated GIF (*.gif)"
+RECIPE_FILTER = "Recipes and artworks (*.json *.png *.jpg *.jpeg *.webp);;All files (*)"
+PAGE_DEFAULTS = {"preview_every_s": 0.25}  # the GUI wants livelier previews than the CLI
+BASIC_FIELDS = ("size", "iterations", "style_weight", "tv_weight", "colors", "backbone", "vgg19_path")
+CONTROL_FIELDS = BASIC_FIELDS + AdvancedStylePanel.FIELDS
+TIMELAPSE_FPS = 8.0
+TIMELAPSE_HOLD_S = 1.5  # the finished picture stays this long before the GIF loops
+COMPARE_SIDE = 2048  # the photo is kept at most this large for the before/after view
+CUSTOM = ""
+
+PRESET_INFO: dict[str, tuple[str, str]] = {
+    "lesson-content-only": (
+        "Lesson 1 · Photo only, from noise",
+        "Starts from random noise and only asks that the network's conv4_2 layer (block4_conv2) sees what it "
+        "sees in the photo — no painting at all. Shows what a deep layer remembers: the layout and shapes come "
+        "back, exact colours and fine texture do not. Needs only a photo."),
+    "lesson-content-style": (
+        "Lesson 2 · Photo + style, from noise",
+        "Starts from noise and matches the photo (conv4_2) and the painting's textures (Gram matrices of "
+        "conv1_1 … conv4_1) at once. With no smoothness term the result is busy and grainy — the point the "
+        "lesson makes before adding variation."),
+    "lesson-content-style-variation": (
+        "Lesson 3 · Photo + 150·style + 30·variation",
+        "The lesson's final recipe: starts from the photo plus noise and weighs content 1, style 150 (15000 "
+        "on this studio's scale) and variation 30. The variation (smoothness) term removes Lesson 2's grain."),
+    "lesson-layer-block3_conv2": (
+        "Layer view · block3_conv2 (conv3_2)",
+        "Rebuilds the photo from noise through one early layer only (L-BFGS). Early layers keep almost "
+        "everything: edges, fine texture and even colours come back nearly as they were. Needs only a photo."),
+    "lesson-layer-block4_conv2": (
+        "Layer view · block4_conv2 (conv4_2)",
+        "Rebuilds the photo from noise through one middle-deep layer. Shapes and layout survive while fine "
+        "texture and exact colours start to dissolve — which is why style transfer uses this layer for the "
+        "photo. Needs only a photo."),
+    "lesson-layer-block5_conv1": (
+        "Layer view · block5_conv1 (conv5_1)",
+        "Rebuilds the photo from noise through the deepest layer. Only a rough arrangement of objects "
+        "remains; the picture turns into abstract forms. Needs only a photo."),
+}
+LOADING_TEXT = {"loading images": "Loading the pictures…", "loading features": "Loading the network…"}
+
+
+def preset_title(name: str) -> str:
+    return PRESET_INFO.get(name, (name.replace("-", " ").capitalize(), ""))[0]
+
+
+def preset_description(name: str) -> str:
+    return PRESET_INFO.get(name, ("", "A lesson preset."))[1]
 
 
 def slider_to_weight(pos: int, lo: float, hi: float) -> float:
+    """Slider position 1…100 → 10^lo … 10^hi on a log scale; 0 means off (weight 0)."""
+    if pos <= 0:
+        return 0.0
     return 10 ** (lo + (hi - lo) * pos / 100.0)
 
 
 def weight_to_slider(weight: float, lo: float, hi: float) -> int:
-    return max(0, min(100, round((math.log10(max(weight, 1e-12)) - lo) / (hi - lo) * 100)))
+    if weight <= 0:
+        return 0
+    return max(1, min(100, round((math.log10(max(weight, 1e-12)) - lo) / (hi - lo) * 100)))
 
 
-def backbone_in_use(preference: str) -> tuple[str, str | None]:
-    """(rung, warning or None) that `preference` resolves to with the files present now."""
-    status = {name: ok for name, ok, _ in ladder_status()}
-    if preference == "auto":
-        rung = next(name for name in ("vgg19", "vgg16", "random") if status.get(name))
-    else:
-        rung = preference if status.get(preference) else "random"
-    if rung == "random":
-        return rung, "Random features: no pretrained network found; results will look texture-like."
-    return rung, None
+def _same(a, b) -> bool:
+    """Equality that forgives float round-off (spin boxes) and tuple/list differences."""
+    if isinstance(a, bool) or isinstance(b, bool):
+        return a == b
+    if isinstance(a, int | float) and isinstance(b, int | float):
+        return math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-12)
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
+    if isinstance(a, list | tuple) and isinstance(b, list | tuple):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b, strict=True))
+    return a == b
+
+
+def _same_size(frames: list[np.ndarray]) -> list[np.ndarray]:
+    """Timelapse frames from different scales can differ by a pixel; bring them to the last one's size."""
+    from PIL import Image
+
+    h, w = frames[-1].shape[:2]
+    return [f if f.shape[:2] == (h, w) else np.asarray(Image.fromarray(f).resize((w, h), Image.BICUBIC))
+            for f in frames]
 
 
 class StylizePage(QWidget):
@@ -71,187 +163,524 @@ class StylizePage(QWidget):
         self.setObjectName("page-stylize")
         self.runner = JobRunner(self)
         self.result: StyleResult | None = None
-        self.overrides: dict = {}  # extra StyleSettings fields (tests, advanced use)
+        self.overrides: dict = {}  # extra StyleSettings fields (tests, scripting); applied last
         self.loss_steps: list[int] = []
         self.loss_values: dict[str, list[float]] = {k: [] for k in LOSS_KEYS}
+        self.eta = EtaEstimator()
         self._job: StyleTransferJob | None = None
+        self._extras: dict = dict(PAGE_DEFAULTS)  # settings without a control (from recipes)
+        self._applying = 0  # > 0 while code sets many controls at once
+        self._syncing = False  # slider <-> number box
+        self._before_path: str | None = None
+        self._last_dir = ""
+        self._devices: dict[str, object] = {}
+        self._editable = True
 
-        # inputs
+        self._build_inputs()
+        self._build_settings()
+        self._build_output()
+        self._build_layout()
+        self._connect()
+        self._on_controls_changed()
+
+    # ========================================================================================= build
+    def _build_inputs(self) -> None:
+        self.preset_combo = QComboBox(self)
+        self.preset_combo.setObjectName("stylePreset")
+        self.preset_combo.addItem("Custom", CUSTOM)
+        self.preset_combo.setItemData(0, "Your own settings", Qt.ItemDataRole.ToolTipRole)
+        for name in LESSON_PRESETS:
+            self.preset_combo.addItem(preset_title(name), name)
+            self.preset_combo.setItemData(self.preset_combo.count() - 1, preset_description(name),
+                                          Qt.ItemDataRole.ToolTipRole)
+        self.preset_combo.setToolTip("Ready-made settings, among them the lesson's demonstrations. "
+                                     "Change any setting afterwards and this says Custom.")
+        self.preset_info = QLabel(self)
+        self.preset_info.setObjectName("presetInfo")
+        self.preset_info.setWordWrap(True)
+        self.preset_info.setStyleSheet("color: #9ca1ab")
+        self.open_recipe_button = QPushButton("Open recipe…", self)
+        self.open_recipe_button.setToolTip("Repeat an earlier artwork: choose its recipe (.json) or the saved "
+                                           "picture; every setting, the photo and the paintings come back.")
+
         self.content = ContentBox(self)
+        self.content.drop.label.setText("Drop a photo here (or paste one: Ctrl+V)")
         self.styles = StyleList(self)
-        self.content.changed.connect(self._update_state)
-        self.styles.changed.connect(self._update_state)
-        self.content.rejected.connect(self._show_error)
-        self.styles.rejected.connect(self._show_error)
+        self.styles.drop.label.setText("Drop one or more style paintings here")
 
-        # controls
+    def _build_settings(self) -> None:
+        d = StyleSettings()
         self.strength = QSlider(Qt.Orientation.Horizontal, self)
         self.strength.setRange(0, 100)
-        self.strength.setValue(weight_to_slider(StyleSettings.style_weight, *STYLE_LOG_RANGE))
-        self.strength_label = QLabel(self)
+        self.strength_spin = WeightSpinBox(0.0, 1e9, d.style_weight, step_from_zero=10 ** STYLE_LOG_RANGE[0],
+                                           parent=self)
+        self.strength_spin.setObjectName("styleWeight")
+        self.strength.setValue(weight_to_slider(d.style_weight, *STYLE_LOG_RANGE))
+        tip = ("How strongly the painting's textures count against the photo's content. "
+               "Right: more painting; left: more photo; far left: off (no style).")
+        self.strength.setToolTip(tip)
+        self.strength_spin.setToolTip(tip + " Type an exact number if you like.")
         self.smooth = QSlider(Qt.Orientation.Horizontal, self)
         self.smooth.setRange(0, 100)
-        self.smooth.setValue(weight_to_slider(StyleSettings.tv_weight, *TV_LOG_RANGE))
-        self.smooth_label = QLabel(self)
+        self.smooth_spin = WeightSpinBox(0.0, 1e4, d.tv_weight, step_from_zero=10 ** TV_LOG_RANGE[0], parent=self)
+        self.smooth_spin.setObjectName("tvWeight")
+        self.smooth.setValue(weight_to_slider(d.tv_weight, *TV_LOG_RANGE))
+        tip = ("How much neighbouring pixels are pulled together (the variation loss): more gives calmer, "
+               "smoother areas; less keeps grain and crisp detail; far left: off.")
+        self.smooth.setToolTip(tip)
+        self.smooth_spin.setToolTip(tip)
+        # kept for code that reads the old labels
+        self.strength_label, self.smooth_label = self.strength_spin, self.smooth_spin
+
         self.size_spin = QSpinBox(self)
-        self.size_spin.setRange(32, 4096)
+        self.size_spin.setRange(16, 8192)
         self.size_spin.setSingleStep(64)
         self.size_spin.setSuffix(" px")
-        self.size_spin.setValue(512)
+        self.size_spin.setValue(d.size)
+        self.size_spin.setToolTip("The long side of the finished picture. Bigger takes longer and needs more "
+                                  "memory (see below); 512 px is a good first try.")
         self.iter_spin = QSpinBox(self)
-        self.iter_spin.setRange(1, 10_000)
-        self.iter_spin.setValue(300)
+        self.iter_spin.setRange(1, 100_000)
+        self.iter_spin.setValue(d.iterations)
+        self.iter_spin.setToolTip("How many improvement steps, over all scales. More steps: a more finished "
+                                  "picture; you can also stop early and keep what is there.")
         self.colors_combo = QComboBox(self)
         for mode in COLOR_MODES:
             self.colors_combo.addItem(COLOR_LABELS.get(mode, mode), mode)
-        self.backbone_combo = QComboBox(self)
-        self.backbone_combo.addItems(list(BACKBONES))
-        self.backbone_label = QLabel(self)
-        self.backbone_label.setWordWrap(True)
+        self.colors_combo.setToolTip("Whose colours the result wears: the painting's, the photo's (only the "
+                                     "brushwork is transferred), or the painting recoloured to the photo first.")
+        self.features = FeaturesPanel(self, embed_combo=False)
+        self.backbone_combo = self.features.combo
+        self.backbone_label = self.features.status_label
         self.memory_label = QLabel(self)
-        for w in (self.strength, self.smooth):
-            w.valueChanged.connect(self._update_labels)
-        for w in (self.size_spin, self.iter_spin):
-            w.valueChanged.connect(self._update_labels)
-        self.backbone_combo.currentIndexChanged.connect(self._update_labels)
+        self.memory_label.setObjectName("memoryEstimate")
+        self.memory_label.setWordWrap(True)
+        self.memory_label.setToolTip("A cautious estimate for the largest scale; the run stops with a clear "
+                                     "message instead of freezing the computer when memory is short.")
 
-        form = QFormLayout()
-        srow = QHBoxLayout()
-        srow.addWidget(self.strength, 1)
-        srow.addWidget(self.strength_label)
-        form.addRow("Style strength", srow)
-        trow = QHBoxLayout()
-        trow.addWidget(self.smooth, 1)
-        trow.addWidget(self.smooth_label)
-        form.addRow("Smoothness", trow)
-        form.addRow("Output size", self.size_spin)
-        form.addRow("Iterations", self.iter_spin)
-        form.addRow("Colours", self.colors_combo)
-        form.addRow("Features", self.backbone_combo)
-        form.addRow("", self.backbone_label)
-        form.addRow("", self.memory_label)
+        self.advanced = AdvancedStylePanel(self)
+        self.advanced_section = CollapsibleSection("Advanced settings", expanded=False, parent=self)
+        self.advanced_section.body_layout.addWidget(self.advanced)
+        self.advanced_section.header.setToolTip("Layers, start image, optimiser, seed, pooling and scales")
 
-        # actions
+    def _build_output(self) -> None:
         self.start_button = QPushButton("Start", self)
-        self.start_button.clicked.connect(self.start)
+        self.start_button.setProperty("primary", True)
         self.stop_button = QPushButton("Stop", self)
         self.stop_button.setToolTip("Stop and discard this run")
-        self.stop_button.clicked.connect(lambda: self.stop(keep=False))
         self.keep_button = QPushButton("Keep current result", self)
         self.keep_button.setToolTip("Stop now and keep the picture as it is")
-        self.keep_button.clicked.connect(lambda: self.stop(keep=True))
         self.save_button = QPushButton("Save artwork…", self)
-        self.save_button.clicked.connect(lambda: self.save_artwork())
+        self.save_button.setToolTip("Save as PNG, JPEG or WebP; the recipe goes inside and beside it (Ctrl+S)")
+        self.gif_button = QPushButton("Save timelapse GIF…", self)
+        self.gif_button.setToolTip("An animated GIF of the picture being painted")
+        self.copy_button = QPushButton("Copy", self)
+        self.copy_button.setToolTip("Copy the picture to the clipboard, to paste into another program")
+
         self.progress_label = QLabel("Add a photo and at least one style painting.", self)
+        self.progress_label.setObjectName("stylizeProgress")
         self.progress_label.setWordWrap(True)
+        self.progress_bar = QProgressBar(self)
+        self.progress_bar.setObjectName("stylizeProgressBar")
+        self.progress_bar.setTextVisible(False)
+        self.progress_bar.setMaximumHeight(6)
+        self.progress_bar.hide()
         self.error_label = QLabel(self)
         self.error_label.setWordWrap(True)
         self.error_label.setStyleSheet("color: #e06c6c")
         self.error_label.hide()
 
-        # output
-        self.preview = ImageView(self, placeholder="The painting appears here while it is made",
-                                 min_size=QSize(256, 256))
+        self.fit_button = QPushButton("Fit", self)
+        self.fit_button.setToolTip("Show the whole picture (double-click the picture, or press F)")
+        self.actual_button = QPushButton("100%", self)
+        self.actual_button.setToolTip("One picture pixel per screen pixel (press 1)")
+        self.compare_button = QPushButton("Before / after", self)
+        self.compare_button.setCheckable(True)
+        self.compare_button.setToolTip("Show the photo left of a divider and the result right of it; "
+                                       "drag the divider to compare")
+        self.zoom_label = QLabel(self)
+        self.zoom_label.setObjectName("zoomLabel")
+        self.zoom_label.setMinimumWidth(90)
+        self.view_hint = QLabel("Wheel: zoom · drag: move · double-click: fit", self)
+        self.view_hint.setStyleSheet("color: #7d828c")
+        self.preview = CompareView(self, placeholder="The painting appears here while it is made",
+                                   min_size=QSize(256, 200))
+        self.preview.set_labels("Photo", "Result")
+
         self.plot = pg.PlotWidget(background=None)
         self.plot.setMinimumHeight(140)
         self.plot.setLogMode(y=True)
-        self.plot.addLegend(offset=(5, 5))
         self.plot.setLabel("bottom", "iteration")
+        self.plot.setXRange(0, StyleSettings.iterations)
+        self.plot.setYRange(0, 6)  # log10: 1 … 1e6 until there is data
+        self.plot.setToolTip("How far the picture still is from the photo (content) and the painting (style); "
+                             "lower is closer. Log scale.")
         self.curves = {k: self.plot.plot([], [], name=k, pen=pg.mkPen(LOSS_COLORS[k], width=2)) for k in LOSS_KEYS}
+        keys = " &nbsp; ".join(f'<span style="color:{LOSS_COLORS[k]}">━ {k}</span>' for k in LOSS_KEYS)
+        self.plot_legend = QLabel(f'<span style="color:#9ca1ab">Losses (lower = closer):</span> &nbsp; {keys}', self)
+        self.plot_legend.setToolTip(self.plot.toolTip())
+
+    def _build_layout(self) -> None:
+        form = QFormLayout()
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        for label, slider, spin in (("Style strength", self.strength, self.strength_spin),
+                                    ("Smoothness", self.smooth, self.smooth_spin)):
+            row = QHBoxLayout()
+            row.addWidget(slider, 1)
+            spin.setFixedWidth(84)
+            row.addWidget(spin)
+            form.addRow(label, row)
+        form.addRow("Output size", self.size_spin)
+        form.addRow("Iterations", self.iter_spin)
+        form.addRow("Colours", self.colors_combo)
+        form.addRow("Features", self.features.combo)
+        form.addRow(self.features)
+        form.addRow(self.memory_label)
 
         left = QVBoxLayout()
+        left.setContentsMargins(8, 8, 8, 8)
+        left.setSpacing(8)
+        prow = QHBoxLayout()
+        plabel = QLabel("Preset", self)
+        plabel.setToolTip(self.preset_combo.toolTip())
+        prow.addWidget(plabel)
+        prow.addWidget(self.preset_combo, 1)
+        prow.addWidget(self.open_recipe_button)
+        left.addLayout(prow)
+        left.addWidget(self.preset_info)
         g1 = QGroupBox("Photo", self)
         QVBoxLayout(g1).addWidget(self.content)
         g2 = QGroupBox("Style paintings", self)
         QVBoxLayout(g2).addWidget(self.styles)
         g3 = QGroupBox("Settings", self)
         g3.setLayout(form)
-        left.addWidget(g1)
-        left.addWidget(g2)
-        left.addWidget(g3)
+        for g in (g1, g2, g3):
+            left.addWidget(g)
+        left.addWidget(self.advanced_section)
         left.addStretch(1)
-        buttons = QHBoxLayout()
-        for b in (self.start_button, self.stop_button, self.keep_button, self.save_button):
-            buttons.addWidget(b)
+        left_inner = QWidget(self)
+        left_inner.setObjectName("stylizeSettingsColumn")
+        left_inner.setLayout(left)
+        self.left_scroll = QScrollArea(self)
+        self.left_scroll.setObjectName("stylizeLeftScroll")
+        self.left_scroll.setWidgetResizable(True)
+        self.left_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.left_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.left_scroll.setWidget(left_inner)
+        self.left_scroll.setFixedWidth(480)
+
+        run_row = QHBoxLayout()
+        for b in (self.start_button, self.stop_button, self.keep_button):
+            run_row.addWidget(b)
+        run_row.addStretch(1)
+        for b in (self.save_button, self.gif_button, self.copy_button):
+            run_row.addWidget(b)
+        view_row = QHBoxLayout()
+        for b in (self.fit_button, self.actual_button, self.compare_button):
+            view_row.addWidget(b)
+        view_row.addWidget(self.zoom_label)
+        view_row.addStretch(1)
+        view_row.addWidget(self.view_hint)
         right = QVBoxLayout()
-        right.addLayout(buttons)
+        right.addLayout(run_row)
         right.addWidget(self.progress_label)
+        right.addWidget(self.progress_bar)
         right.addWidget(self.error_label)
+        right.addLayout(view_row)
         right.addWidget(self.preview, 3)
+        right.addWidget(self.plot_legend)
         right.addWidget(self.plot, 1)
         outer = QHBoxLayout(self)
-        lw = QWidget(self)
-        lw.setLayout(left)
-        lw.setMaximumWidth(460)
-        outer.addWidget(lw)
+        outer.addWidget(self.left_scroll)
         outer.addLayout(right, 1)
+        for w in (self.progress_label, self.error_label, self.preset_info):
+            w.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
+
+    def _connect(self) -> None:
+        self.content.changed.connect(self._on_content_changed)
+        self.styles.changed.connect(self._update_state)
+        self.content.rejected.connect(self._show_error)
+        self.styles.rejected.connect(self._show_error)
+        self.preset_combo.currentIndexChanged.connect(self._on_preset_chosen)
+        self.open_recipe_button.clicked.connect(lambda: self.open_recipe())
+        self.strength.valueChanged.connect(self._on_strength_slider)
+        self.smooth.valueChanged.connect(self._on_smooth_slider)
+        self.strength_spin.valueChanged.connect(self._on_strength_spin)
+        self.smooth_spin.valueChanged.connect(self._on_smooth_spin)
+        for w in (self.size_spin, self.iter_spin):
+            w.valueChanged.connect(self._on_controls_changed)
+        self.colors_combo.currentIndexChanged.connect(self._on_controls_changed)
+        self.features.changed.connect(self._on_controls_changed)
+        self.advanced.changed.connect(self._on_controls_changed)
+
+        self.start_button.clicked.connect(self.start)
+        self.stop_button.clicked.connect(lambda: self.stop(keep=False))
+        self.keep_button.clicked.connect(lambda: self.stop(keep=True))
+        self.save_button.clicked.connect(lambda: self.save_artwork())
+        self.gif_button.clicked.connect(lambda: self.save_timelapse())
+        self.copy_button.clicked.connect(self.copy_to_clipboard)
+        self.fit_button.clicked.connect(self.preview.fit)
+        self.actual_button.clicked.connect(lambda: self.preview.actual_size())
+        self.compare_button.toggled.connect(self.preview.set_compare)
+        self.preview.compare_changed.connect(self.compare_button.setChecked)
+        self.preview.view_changed.connect(self._update_zoom_label)
+
+        ctx = Qt.ShortcutContext.WidgetWithChildrenShortcut
+        self.paste_shortcut = QShortcut(QKeySequence.StandardKey.Paste, self, self._paste_shortcut, context=ctx)
+        self.save_shortcut = QShortcut(QKeySequence.StandardKey.Save, self, self._save_shortcut, context=ctx)
 
         self.runner.progress.connect(self._on_progress)
         self.runner.metrics.connect(self._on_metrics)
-        self.runner.preview.connect(lambda ev: self.preview.set_image(ev.image))
+        self.runner.preview.connect(self._on_preview)
         self.runner.notice.connect(self._on_notice)
         self.runner.finished.connect(self._on_finished)
         self.runner.failed.connect(self._on_failed)
-        self.runner.running_changed.connect(lambda _on: self._update_state())
-        self._update_labels()
-        self._update_state()
+        self.runner.running_changed.connect(self._on_running_changed)
 
-    # -- settings ---------------------------------------------------------------------------------
+    # ====================================================================================== settings
     def style_weight(self) -> float:
-        return slider_to_weight(self.strength.value(), *STYLE_LOG_RANGE)
+        return float(self.strength_spin.value())
 
     def tv_weight(self) -> float:
-        return slider_to_weight(self.smooth.value(), *TV_LOG_RANGE)
+        return float(self.smooth_spin.value())
+
+    def control_values(self) -> dict:
+        """The StyleSettings fields the controls show (StyleError for an unreadable scales list)."""
+        values = dict(size=self.size_spin.value(), iterations=self.iter_spin.value(),
+                      style_weight=self.style_weight(), tv_weight=self.tv_weight(),
+                      colors=self.colors_combo.currentData(), backbone=self.features.preference(),
+                      vgg19_path=self.features.vgg19_path())
+        values.update(self.advanced.values())
+        return values
 
     def settings(self) -> StyleSettings:
-        fields = dict(size=self.size_spin.value(), iterations=self.iter_spin.value(),
-                      style_weight=self.style_weight(), tv_weight=self.tv_weight(),
-                      colors=self.colors_combo.currentData(), backbone=self.backbone_combo.currentText(),
-                      preview_every_s=0.25)
+        fields = StyleSettings().to_dict()
+        fields.update(self._extras)
+        fields.update(self.control_values())
         fields.update(self.overrides)
         return StyleSettings(**fields)
 
-    def _update_labels(self) -> None:
-        self.strength_label.setText(f"{self.style_weight():.3g}")
-        self.smooth_label.setText(f"{self.tv_weight():.3g}")
-        rung, warning = backbone_in_use(self.backbone_combo.currentText())
-        text = f"Uses: {rung}"
-        if warning:
-            text += f" — ⚠ {warning}"
-        self.backbone_label.setText(text)
-        self.backbone_label.setStyleSheet("color: #e0a040" if warning else "")
+    def set_settings(self, settings: StyleSettings | dict) -> None:
+        """Show ``settings`` in every control; fields without a control are kept for the next run."""
+        d = settings.to_dict() if isinstance(settings, StyleSettings) else dict(settings)
+        known = set(StyleSettings.__dataclass_fields__)
+        self._applying += 1
         try:
-            arch = "vgg16" if rung == "vgg16" else "vgg19"
-            need = estimate_memory_bytes(self.settings(), 1.0, arch)
-            self.memory_label.setText(f"Needs about {need / 2**30:.1f} GB of memory")
+            if "size" in d:
+                self.size_spin.setValue(int(d["size"]))
+            if "iterations" in d:
+                self.iter_spin.setValue(int(d["iterations"]))
+            if "style_weight" in d:
+                self.strength_spin.setValue(float(d["style_weight"]))
+            if "tv_weight" in d:
+                self.smooth_spin.setValue(float(d["tv_weight"]))
+            if "colors" in d:
+                i = self.colors_combo.findData(d["colors"])
+                if i >= 0:
+                    self.colors_combo.setCurrentIndex(i)
+            if "backbone" in d:
+                self.features.set_preference(d["backbone"])
+            if "vgg19_path" in d:
+                self.features.set_vgg19_path(d["vgg19_path"])
+            self.advanced.set_arch(self.features.arch())
+            self.advanced.set_values({k: v for k, v in d.items() if k in AdvancedStylePanel.FIELDS})
+            self._extras = {**PAGE_DEFAULTS, **{k: v for k, v in d.items()
+                                                if k in known and k not in CONTROL_FIELDS}}
+        finally:
+            self._applying -= 1
+        self._on_controls_changed()
+
+    # -- presets ------------------------------------------------------------------------------------
+    def preset(self) -> str:
+        """The lesson preset on show, or "" for Custom."""
+        return self.preset_combo.currentData() or CUSTOM
+
+    def apply_preset(self, name: str) -> None:
+        """Engine defaults + the preset's fields into every control (your VGG19 file and device stay)."""
+        if name not in LESSON_PRESETS:
+            raise StyleError(f"unknown preset {name!r}")
+        keep = {k: v for k, v in self._extras.items() if k == "device"}
+        base = {**StyleSettings().to_dict(), **PAGE_DEFAULTS, **keep, "vgg19_path": self.features.vgg19_path(),
+                **LESSON_PRESETS[name]}
+        self.set_settings(base)
+        self._show_preset(name)
+
+    def matches_preset(self, name: str) -> bool:
+        target = {**StyleSettings().to_dict(), **LESSON_PRESETS[name]}
+        try:
+            current = self.control_values()
+        except StyleError:
+            return False
+        return all(_same(current[k], target[k]) for k in CONTROL_FIELDS if k != "vgg19_path" and k in target)
+
+    def _on_preset_chosen(self, _index: int) -> None:
+        if self._applying:
+            return
+        name = self.preset()
+        if name:
+            self.apply_preset(name)
+        else:
+            self._show_preset(CUSTOM)
+
+    def _show_preset(self, name: str) -> None:
+        i = max(0, self.preset_combo.findData(name))
+        self.preset_combo.blockSignals(True)
+        self.preset_combo.setCurrentIndex(i)
+        self.preset_combo.blockSignals(False)
+        if name:
+            self.preset_info.setText(preset_description(name))
+            self.preset_combo.setToolTip(preset_description(name))
+        else:
+            self.preset_info.setText("")
+            self.preset_combo.setToolTip("Ready-made settings, among them the lesson's demonstrations. "
+                                         "Change any setting afterwards and this says Custom.")
+        self.preset_info.setVisible(bool(name))
+
+    def _sync_preset_combo(self) -> None:
+        current = self.preset()
+        if current and self.matches_preset(current):
+            return
+        match = next((n for n in LESSON_PRESETS if self.matches_preset(n)), CUSTOM)
+        if match != current:
+            self._show_preset(match)
+
+    # -- slider <-> number ----------------------------------------------------------------------------
+    def _on_strength_slider(self, pos: int) -> None:
+        if not self._syncing:
+            self._syncing = True
+            self.strength_spin.setValue(nice_weight(slider_to_weight(pos, *STYLE_LOG_RANGE)))
+            self._syncing = False
+
+    def _on_smooth_slider(self, pos: int) -> None:
+        if not self._syncing:
+            self._syncing = True
+            self.smooth_spin.setValue(nice_weight(slider_to_weight(pos, *TV_LOG_RANGE)))
+            self._syncing = False
+
+    def _on_strength_spin(self, value: float) -> None:
+        if not self._syncing:
+            self._syncing = True
+            self.strength.setValue(weight_to_slider(value, *STYLE_LOG_RANGE))
+            self._syncing = False
+        self._on_controls_changed()
+
+    def _on_smooth_spin(self, value: float) -> None:
+        if not self._syncing:
+            self._syncing = True
+            self.smooth.setValue(weight_to_slider(value, *TV_LOG_RANGE))
+            self._syncing = False
+        self._on_controls_changed()
+
+    def _on_controls_changed(self, *_args) -> None:
+        if self._applying:
+            return
+        self.advanced.set_arch(self.features.arch())
+        self._sync_preset_combo()
+        self._update_labels()
+        self._update_state()
+
+    # -- labels -------------------------------------------------------------------------------------
+    def _aspect(self) -> float:
+        thumb = self.content.thumb.image
+        if thumb is None:
+            return 1.0
+        return thumb.shape[1] / max(1, thumb.shape[0])
+
+    def _device(self, pref: str):
+        if pref not in self._devices:
+            from studio.engine.device import pick_device
+
+            try:
+                self._devices[pref] = pick_device(pref)
+            except Exception:  # noqa: BLE001 - an unavailable device is reported when the run starts
+                self._devices[pref] = "cpu"
+        return self._devices[pref]
+
+    def _update_labels(self) -> None:
+        if not self.loss_steps:
+            self.plot.setXRange(0, self.iter_spin.value())
+        try:
+            s = self.settings()
+            aspect = 1.0 if s.center_crop else self._aspect()
+            need = estimate_memory_bytes(s, aspect, self.features.arch())
+            have = available_memory_bytes(self._device(s.device))
         except Exception:  # noqa: BLE001 - an estimate must never break the page
             self.memory_label.setText("")
+            return
+        if have is not None and need > have:
+            self.memory_label.setText(f"⚠ Needs about {need / 1e9:.1f} GB of memory but only {have / 1e9:.1f} GB "
+                                      "is free: choose a smaller output size.")
+            self.memory_label.setStyleSheet("color: #e0a040")
+        else:
+            free = f" ({have / 1e9:.1f} GB free)" if have is not None else ""
+            self.memory_label.setText(f"Needs about {need / 1e9:.1f} GB of memory{free}")
+            self.memory_label.setStyleSheet("color: #9ca1ab")
 
-    def _update_state(self) -> None:
+    def _update_zoom_label(self) -> None:
+        if self.preview.image is None:
+            self.zoom_label.setText("")
+        else:
+            z = round(self.preview.zoom() * 100)
+            self.zoom_label.setText(f"Fit · {z} %" if self.preview.is_fit() else f"Zoom {z} %")
+        self.fit_button.setEnabled(self.preview.image is not None and not self.preview.is_fit())
+
+    def _missing_inputs(self) -> str:
+        if self.content.path() is None:
+            return "Add a photo: drop it, choose it, or paste it (Ctrl+V)."
+        try:
+            s = self.settings()
+        except (StyleError, TypeError, ValueError):
+            return ""  # Start explains it
+        needs_style = (s.style_weight > 0 and bool(s.style_layers)) or s.init == "style"
+        if needs_style and not self.styles.paths():
+            return "Add at least one style painting."
+        if self.features.rung() is None:
+            return ("The chosen network is not on this computer: get it under Settings → Features, "
+                    "or choose 'Best available'.")
+        return ""
+
+    def _update_state(self, *_args) -> None:
         running = self.runner.is_running()
-        ready = self.content.path() is not None and bool(self.styles.paths())
-        self.start_button.setEnabled(ready and not running)
+        missing = self._missing_inputs()
+        self.start_button.setEnabled(not running and not missing)
+        self.start_button.setToolTip(missing or "Start painting; the settings are locked while it runs")
         self.stop_button.setEnabled(running)
         self.keep_button.setEnabled(running)
-        self.save_button.setEnabled(self.result is not None and not running)
-        for w in (self.content.drop, self.content.choose_button, self.strength, self.smooth, self.size_spin,
-                  self.iter_spin, self.colors_combo, self.backbone_combo):
+        has_result = self.result is not None and not running
+        self.save_button.setEnabled(has_result)
+        self.gif_button.setEnabled(has_result and bool(self.result.timelapse))
+        shown = self.preview.image is not None
+        self.copy_button.setEnabled(shown)
+        self.actual_button.setEnabled(shown)
+        self.compare_button.setEnabled(shown and self.preview.has_before())
+        if not self.compare_button.isEnabled():
+            self.compare_button.setChecked(False)
+        self._update_zoom_label()
+        for w in (self.content.drop, self.content.choose_button, self.strength, self.strength_spin, self.smooth,
+                  self.smooth_spin, self.size_spin, self.iter_spin, self.colors_combo, self.features.combo,
+                  self.preset_combo, self.open_recipe_button):
             w.setEnabled(not running)
+        if self._editable != (not running):
+            self._editable = not running
+            self.advanced.set_editable(not running)
         self.content.clear_button.setEnabled(not running and self.content.path() is not None)
         self.styles.set_enabled_editing(not running)
-        if not running and self.result is None and not self.error_label.isVisible():
-            self.progress_label.setText("Ready — press Start." if ready
-                                        else "Add a photo and at least one style painting.")
+        if not running and self.result is None and self.error_label.isHidden() and not shown:
+            self.progress_label.setText(missing or "Ready — press Start.")
 
-    # -- run --------------------------------------------------------------------------------------
+    # ============================================================================================ run
     def start(self) -> None:
         if self.runner.is_running():
             return
         self._show_error("")
         try:
-            job = StyleTransferJob(self.settings(), self.content.path(), self.styles.paths(), self.styles.weights())
+            settings = self.settings()
+            missing = self._missing_inputs()
+            if missing:
+                raise StyleError(missing)
+            job = StyleTransferJob(settings, self.content.path(), self.styles.paths(), self.styles.weights())
         except (StyleError, TypeError, ValueError) as exc:
-            self._show_error(str(exc))
+            self._show_error(plain_message(str(exc)))
             return
         self._job = job
         self.result = None
@@ -260,6 +689,17 @@ class StylizePage(QWidget):
             v.clear()
         for c in self.curves.values():
             c.setData([], [])
+        self.plot.enableAutoRange()
+        try:
+            costs = plan_costs(plan_scales(settings))
+        except Exception:  # noqa: BLE001 - a plan change in the engine only costs ETA accuracy
+            costs = None
+        self.eta.reset(costs)
+        self._set_before(self.content.path())
+        self.preview.set_placeholder("The painting appears here while it is made")
+        self.progress_bar.setRange(0, max(1, settings.iterations))
+        self.progress_bar.setValue(0)
+        self.progress_bar.show()
         self.progress_label.setText("Starting…")
         self.runner.start(job)
 
@@ -268,15 +708,23 @@ class StylizePage(QWidget):
             return
         if self._job is not None:
             self._job.settings.keep_on_stop = keep
-        self.progress_label.setText("Stopping…" if not keep else "Keeping the current result…")
+        self.progress_label.setText("Keeping the current result…" if keep else "Stopping…")
         self.runner.stop()
 
     def is_busy(self) -> bool:
         return self.runner.is_running()
 
+    def _on_running_changed(self, _on: bool) -> None:
+        self._update_state()
+
     def _on_progress(self, ev) -> None:
-        total = f"/{ev.total}" if ev.total else ""
-        self.progress_label.setText(f"Iteration {ev.step}{total} — {ev.text}")
+        if ev.step <= 0 or not ev.total:
+            self.progress_label.setText(LOADING_TEXT.get(ev.text, ev.text[:1].upper() + ev.text[1:] + "…"))
+            return
+        self.eta.update(ev.step, ev.total)
+        self.progress_label.setText(progress_text(ev.step, ev.total, ev.text, self.eta.seconds_left()))
+        self.progress_bar.setRange(0, ev.total)
+        self.progress_bar.setValue(ev.step)
 
     def _on_metrics(self, items: list) -> None:
         for m in items:
@@ -286,54 +734,288 @@ class StylizePage(QWidget):
         for k in LOSS_KEYS:
             self.curves[k].setData(self.loss_steps, self.loss_values[k])
 
+    def _on_preview(self, ev) -> None:
+        self.preview.set_image(ev.image)
+        self._update_state()
+
     def _on_notice(self, ev) -> None:
-        if getattr(ev, "level", "") in ("warning", "error"):
-            self._show_error(ev.text)
+        level = getattr(ev, "level", "")
+        if level in ("warning", "error"):
+            self._show_error(ev.text, level)
 
     def _on_finished(self, ev) -> None:
         self._job = None
+        self.progress_bar.hide()
         if not isinstance(ev.result, StyleResult):
+            self.preview.set_image(None)
+            self.preview.set_placeholder("Stopped — nothing kept. Press Start to paint again.")
             self.progress_label.setText("Stopped; nothing kept.")
         else:
             self.result = ev.result
             self.preview.set_image(ev.result.image)
+            h, w = ev.result.image.shape[:2]
             how = "Stopped early; kept" if ev.result.stopped else "Done"
-            self.progress_label.setText(f"{how}: {ev.result.iterations} iterations in {ev.result.seconds:.1f} s.")
+            took = format_duration(ev.result.seconds, approximate=False)
+            self.progress_label.setText(f"{how}: {ev.result.iterations} iterations in {took} · {w} × {h} px.")
         self._update_state()
 
     def _on_failed(self, ev) -> None:
         self._job = None
-        self._show_error(ev.message)
+        self.progress_bar.hide()
+        self._show_error(plain_message(ev.message))
         self.progress_label.setText("The run failed.")
         self._update_state()
 
-    def _show_error(self, text: str) -> None:
+    def _show_error(self, text: str, level: str = "error") -> None:
         self.error_label.setText(text)
+        self.error_label.setStyleSheet("color: #e0a040" if level == "warning" else "color: #e06c6c")
         self.error_label.setVisible(bool(text))
 
     def error_message(self) -> str:
-        return self.error_label.text() if self.error_label.isVisible() else ""
+        return self.error_label.text() if not self.error_label.isHidden() else ""
 
-    # -- export -----------------------------------------------------------------------------------
+    # ====================================================================================== inputs
+    def _on_content_changed(self) -> None:
+        if self.preview.image is None or self.result is None:
+            self._set_before(self.content.path())
+        self._on_controls_changed()
+
+    def _set_before(self, path: str | None) -> None:
+        """Load the photo for the before/after view (at most COMPARE_SIDE on its long side)."""
+        if path == self._before_path:
+            return
+        self._before_path = path
+        image = None
+        if path:
+            from studio.engine.images import load_image
+
+            try:
+                pil = load_image(path, "RGB")
+                pil.thumbnail((COMPARE_SIDE, COMPARE_SIDE))
+                image = np.asarray(pil, dtype=np.uint8)
+            except Exception:  # noqa: BLE001 - the content box already said why a photo cannot be used
+                image = None
+        self.preview.set_before_image(image)
+        self._update_state()
+
+    def paste(self, mime: QMimeData | None = None) -> list[str]:
+        """Clipboard pictures or picture files: the photo when there is none yet, otherwise styles.
+        Raw pictures are saved under the workspace first so recipes can name them. Returns the paths."""
+        if self.runner.is_running():
+            self._show_error("Wait for the painting to finish (or stop it) before changing the pictures.")
+            return []
+        if mime is None:
+            mime = QGuiApplication.clipboard().mimeData()
+        paths = self._paths_from_mime(mime)
+        if not paths:
+            self._show_error("The clipboard holds no picture or picture file to paste.")
+            return []
+        self._show_error("")
+        as_photo: list[str] = []
+        rest = list(paths)
+        if self.content.path() is None:
+            first = rest.pop(0)
+            self.content.set_path(first)
+            if self.content.path() == first:
+                as_photo.append(first)
+        as_style = [p for p in rest if p in self.styles.paths()] if rest and self.styles.add_paths(rest) else []
+        parts = []
+        if as_photo:
+            parts.append(f"{Path(as_photo[0]).name} as the photo")
+        if as_style:
+            what = "a style painting" if len(as_style) == 1 else "style paintings"
+            parts.append(f"{', '.join(Path(p).name for p in as_style)} as {what}")
+        if parts:
+            self.progress_label.setText(f"Pasted {' and '.join(parts)}.")
+        return as_photo + as_style
+
+    def _paths_from_mime(self, mime: QMimeData | None) -> list[str]:
+        if mime is None:
+            return []
+        paths = [p for p in local_paths(mime) if Path(p).is_file()]
+        if not paths and mime.hasText():
+            for line in mime.text().splitlines():
+                line = line.strip().removeprefix("file://")
+                if line and Path(line).is_file():
+                    paths.append(line)
+        if not paths and mime.hasImage():
+            data = mime.imageData()
+            image = data.toImage() if isinstance(data, QPixmap) else QImage(data)
+            if not image.isNull():
+                saved = self._save_pasted(image)
+                if saved:
+                    paths.append(saved)
+        return paths
+
+    def _save_pasted(self, image: QImage) -> str | None:
+        from studio.engine.runs import default_workspace
+
+        folder = default_workspace() / "pasted"
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            self._show_error(f"Cannot keep the pasted picture in {folder}: {exc}")
+            return None
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        path = folder / f"pasted-{stamp}.png"
+        n = 2
+        while path.exists():
+            path = folder / f"pasted-{stamp}-{n}.png"
+            n += 1
+        if not image.save(str(path), "PNG"):
+            self._show_error(f"Cannot write {path}")
+            return None
+        return str(path)
+
+    def _paste_shortcut(self) -> None:
+        self.paste()
+
+    def _save_shortcut(self) -> None:
+        if self.save_button.isEnabled():
+            self.save_artwork()
+
+    # ====================================================================================== recipes
+    def open_recipe(self, path: str | Path | None = None) -> bool:
+        """Restore every setting, the photo, the paintings and their blend weights from a recipe or artwork.
+        Files that are gone are named in the message; everything else is still restored."""
+        if self.runner.is_running():
+            return False
+        if path is None:
+            path, _ = QFileDialog.getOpenFileName(self, "Open recipe", self._start_dir(), RECIPE_FILTER)
+            if not path:
+                return False
+        path = Path(path)
+        self._last_dir = str(path.parent)
+        try:
+            settings, content, styles, blend = load_recipe(path)
+        except StyleError as exc:
+            self._show_error(plain_message(str(exc)))
+            return False
+        notes: list[str] = []
+        vgg19 = settings.vgg19_path
+        if vgg19 and not Path(vgg19).is_file():
+            notes.append(f"the VGG19 file {Path(vgg19).name} (using the usual features instead)")
+            settings.vgg19_path = self.features.vgg19_path()
+        if settings.style_blend and not blend:
+            blend = list(settings.style_blend)
+        settings.style_blend = None  # the weights live in the style list
+
+        def locate(name: str) -> str | None:
+            if not name or name.startswith("<"):
+                return None
+            p = Path(name)
+            for cand in (p, path.parent / p, path.parent / p.name):
+                if cand.is_file():
+                    return str(cand)
+            return None
+
+        self._show_error("")
+        self.set_settings(settings)
+        found_content = locate(content)
+        if found_content:
+            self.content.set_path(found_content)
+        elif not content or content.startswith("<"):
+            notes.append("the photo (the recipe names no file for it)")
+        else:
+            notes.append(f"the photo {Path(content).name}")
+        weights = list(blend) + [1.0] * (len(styles) - len(blend))
+        found = [(locate(s), w) for s, w in zip(styles, weights, strict=False)]
+        notes += [f"the painting {Path(s).name or s}" for s, (p, _) in zip(styles, found, strict=False) if p is None]
+        present = [(p, w) for p, w in found if p is not None]
+        if present:
+            self.styles.set_items([p for p, _ in present], [w for _, w in present])
+        elif styles:
+            notes.append("so your current paintings stay")
+        self._sync_preset_combo()
+        self._update_state()
+        if notes:
+            self._show_error(f"Recipe {path.name} opened, but these were not found: {'; '.join(notes)}. "
+                             "Add them again to repeat it exactly.", "warning")
+        else:
+            self.progress_label.setText(f"Recipe {path.name} opened — press Start to paint it again.")
+        return True
+
+    # ====================================================================================== export
+    def _start_dir(self) -> str:
+        """Where file dialogs open: the last folder used, else the workspace when it exists."""
+        if not self._last_dir:
+            from studio.engine.runs import default_workspace
+
+            ws = default_workspace()
+            self._last_dir = str(ws) if ws.is_dir() else ""
+        return self._last_dir
+
+    def _save_dialog(self, title: str, name: str, filters: str, selected: str = "") -> tuple[str, str]:
+        start = str(Path(self._start_dir()) / name) if self._start_dir() else name
+        path, chosen = QFileDialog.getSaveFileName(self, title, start, filters, selected)
+        if path:
+            self._last_dir = str(Path(path).parent)
+        return path, chosen
+
+    def _default_name(self, suffix: str) -> str:
+        return f"{Path(self.content.path() or 'artwork').stem}-stylized{suffix}"
+
     def save_artwork(self, path: str | Path | None = None) -> Path | None:
         if self.result is None:
             return None
         if path is None:
-            name = f"{Path(self.content.path() or 'artwork').stem}-stylized.png"
-            path, _ = QFileDialog.getSaveFileName(self, "Save artwork", name, SAVE_FILTER)
+            path, chosen = self._save_dialog("Save artwork", self._default_name(".png"), ";;".join(SAVE_FILTERS))
             if not path:
                 return None
+            if Path(path).suffix.lower() not in ARTWORK_SUFFIXES:
+                path = f"{path}{SAVE_FILTERS.get(chosen, '.png')}"
         path = Path(path)
-        if path.suffix.lower() not in (".png", ".jpg", ".jpeg", ".webp"):
+        if path.suffix.lower() not in ARTWORK_SUFFIXES:
             path = path.with_suffix(".png")
         try:
             out = save_result(self.result, path)
         except Exception as exc:  # noqa: BLE001 - ExportError/OSError shown in plain words
-            self._show_error(f"Could not save: {exc}")
+            self._show_error(f"Could not save: {plain_message(str(exc))}")
             return None
         self._show_error("")
-        self.progress_label.setText(f"Saved {out.name} (recipe beside it).")
+        self.progress_label.setText(f"Saved {out.name} (recipe beside it: {out.with_suffix('.json').name}).")
         return out
 
+    def save_timelapse(self, path: str | Path | None = None, fps: float = TIMELAPSE_FPS) -> Path | None:
+        """An animated GIF of the run's previews, ending on the finished picture held for a moment."""
+        if self.result is None or not self.result.timelapse:
+            self._show_error("This run kept no timelapse frames.")
+            return None
+        if path is None:
+            path, _ = self._save_dialog("Save timelapse GIF", self._default_name(".gif"), GIF_FILTER)
+            if not path:
+                return None
+        path = Path(path)
+        if path.suffix.lower() != ".gif":
+            path = path.with_suffix(".gif")
+        from studio.engine.export import write_gif
+
+        frames = _same_size(list(self.result.timelapse))
+        frames += [frames[-1]] * max(0, round(fps * TIMELAPSE_HOLD_S) - 1)
+        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+        try:
+            out = write_gif(np.stack(frames), path, fps=fps, resample="lanczos")
+        except Exception as exc:  # noqa: BLE001
+            self._show_error(f"Could not save the timelapse: {plain_message(str(exc))}")
+            return None
+        finally:
+            QApplication.restoreOverrideCursor()
+        self._show_error("")
+        self.progress_label.setText(f"Saved the timelapse {out.name} ({len(self.result.timelapse)} frames).")
+        return out
+
+    def copy_to_clipboard(self) -> bool:
+        """Put the picture on show (the result, or the live preview while painting) on the clipboard."""
+        image = self.result.image if self.result is not None else self.preview.image
+        if image is None:
+            return False
+        QGuiApplication.clipboard().setImage(uint8_to_qimage(image))
+        h, w = image.shape[:2]
+        self.progress_label.setText(f"Copied the {w} × {h} px picture to the clipboard.")
+        return True
+
     def shutdown(self, timeout_ms: int = 10_000) -> bool:
-        return self.runner.shutdown(timeout_ms)
+        stylize = self.runner.shutdown(timeout_ms)
+        downloads = self.features.shutdown(timeout_ms)
+        return stylize and downloads
+

@@ -47,7 +47,9 @@ class ContentBox(QWidget):
         self.thumb = ImageView(self, placeholder="No photo yet", min_size=QSize(96, 96))
         self.choose_button = QPushButton("Choose photo…", self)
         self.choose_button.clicked.connect(self.choose)
+        self.choose_button.setToolTip("Pick the photo to repaint")
         self.clear_button = QPushButton("Clear", self)
+        self.clear_button.setToolTip("Remove the photo (the file itself is not touched)")
         self.clear_button.clicked.connect(lambda: self.set_path(None))
         self.clear_button.setEnabled(False)
         lay = QVBoxLayout(self)
@@ -102,9 +104,11 @@ class StyleRow(QWidget):
         self.weight.setRange(0.0, 10.0)
         self.weight.setSingleStep(0.1)
         self.weight.setValue(1.0)
-        self.weight.setToolTip("Blend weight of this style")
+        self.weight.setToolTip("Blend weight: how much of this painting goes into the mix, relative to the "
+                               "other paintings (0 leaves it out)")
         self.weight.valueChanged.connect(lambda _v: self.changed.emit())
         self.remove_button = QPushButton("Remove", self)
+        self.remove_button.setToolTip("Take this painting out of the mix")
         self.remove_button.clicked.connect(lambda: self.removed.emit(self))
         lay = QHBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
@@ -127,6 +131,7 @@ class StyleList(QWidget):
         self.drop = DropArea("Drop one or more style paintings here", self)
         self.drop.paths_dropped.connect(self.add_paths)
         self.choose_button = QPushButton("Add style images…", self)
+        self.choose_button.setToolTip("Pick one or more paintings whose style to copy; several are blended")
         self.choose_button.clicked.connect(self.choose)
         self._rows_layout = QVBoxLayout()
         self._rows_layout.setContentsMargins(0, 0, 0, 0)
@@ -141,9 +146,10 @@ class StyleList(QWidget):
         if paths:
             self.add_paths(paths)
 
-    def add_paths(self, paths: list[str]) -> None:
-        added = False
-        for path in paths:
+    def add_paths(self, paths: list[str], weights: list[float] | None = None) -> int:
+        """Add pictures (with blend weights when given); unreadable ones are reported. Returns how many."""
+        added = 0
+        for i, path in enumerate(paths):
             if Path(path).is_dir():
                 self.rejected.emit(f"{Path(path).name} is a folder; drop picture files")
                 continue
@@ -153,13 +159,32 @@ class StyleList(QWidget):
                 self.rejected.emit(f"{Path(path).name} cannot be opened as a picture ({exc})")
                 continue
             row = StyleRow(str(path), thumb, self)
+            if weights is not None and i < len(weights):
+                row.weight.setValue(float(weights[i]))
             row.removed.connect(self.remove_row)
             row.changed.connect(self.changed)
             self.rows.append(row)
             self._rows_layout.addWidget(row)
-            added = True
+            added += 1
         if added:
             self.changed.emit()
+        return added
+
+    def clear(self) -> None:
+        """Remove every style picture (one ``changed``)."""
+        if not self.rows:
+            return
+        for row in self.rows:
+            self._rows_layout.removeWidget(row)
+            row.setParent(None)
+            row.deleteLater()
+        self.rows = []
+        self.changed.emit()
+
+    def set_items(self, paths: list[str], weights: list[float] | None = None) -> int:
+        """Replace the list with ``paths`` and their blend weights."""
+        self.clear()
+        return self.add_paths(paths, weights)
 
     def remove_row(self, row: StyleRow) -> None:
         if row in self.rows:
