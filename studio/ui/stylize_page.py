@@ -8,12 +8,17 @@ What the page keeps straight:
   preset's fields); touching any control so that it no longer matches shows "Custom" — nothing hidden
   is kept, so what you see is what runs.
 - Inputs pasted as raw pictures are saved under the workspace first, so recipes always name real files.
+- Brush masks ("paint-select") are kept at each picture's own size — a selection per style row, region channels
+  per style row in the photo box — so no output size, zoom or window size can misalign them; the engine scales
+  them per working size. A run takes a copy of them when it starts; paint finished during a run is for the next.
 """
 
 from __future__ import annotations
 
+import json
 import math
 import time
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -49,6 +54,7 @@ from studio.engine.style.gatys import (
     available_memory_bytes,
     estimate_memory_bytes,
     load_recipe,
+    load_recipe_masks,
     plan_scales,
     save_result,
 )
@@ -58,9 +64,17 @@ from studio.ui.widgets.collapsible import CollapsibleSection
 from studio.ui.widgets.compare_view import CompareView
 from studio.ui.widgets.drop_area import local_paths
 from studio.ui.widgets.features_panel import FeaturesPanel, backbone_in_use, plain_message
+from studio.ui.widgets.mask_dialog import MaskDialog
 from studio.ui.widgets.run_progress import EtaEstimator, format_duration, plan_costs, progress_text
 from studio.ui.widgets.style_advanced import AdvancedStylePanel, WeightSpinBox, nice_weight
-from studio.ui.widgets.stylize_inputs import ContentBox, StyleList
+from studio.ui.widgets.stylize_inputs import (
+    MAX_REGIONS,
+    ContentBox,
+    StyleList,
+    StyleRow,
+    fit_mask,
+    image_pixel_size,
+)
 
 __all__ = ["PRESET_INFO", "StylizePage", "backbone_in_use", "slider_to_weight", "weight_to_slider"]
 
@@ -81,6 +95,14 @@ TIMELAPSE_FPS = 8.0
 TIMELAPSE_HOLD_S = 1.5  # the finished picture stays this long before the GIF loops
 COMPARE_SIDE = 2048  # the photo is kept at most this large for the before/after view
 CUSTOM = ""
+PHOTO_MASK = "photo"  # the key of the regions window among the open mask windows (style rows are the others)
+STYLE_MASK_HINT = ("Paint over the parts of this painting whose texture and colours you want — the sky, the "
+                   "brushwork in one corner. Only painted parts are copied; soft edges count partly. "
+                   "Wheel: zoom · right-drag or Space+drag: move.")
+REGIONS_HINT = ("Choose a painting with the numbered buttons, then paint where its style goes on the photo. "
+                "Soft edges blend two styles; parts you leave unpainted take a blend of all the paintings. "
+                "Wheel: zoom · right-drag or Space+drag: move.")
+RUNNING_NOTE = "A painting is being made now with the masks it started with; Done keeps this paint for the next run."
 
 PRESET_INFO: dict[str, tuple[str, str]] = {
     "lesson-content-only": (
@@ -175,6 +197,7 @@ class StylizePage(QWidget):
         self._last_dir = ""
         self._devices: dict[str, object] = {}
         self._editable = True
+        self._mask_dialogs: dict[object, MaskDialog] = {}  # open mask windows: StyleRow or PHOTO_MASK → window
 
         self._build_inputs()
         self._build_settings()
@@ -398,7 +421,10 @@ class StylizePage(QWidget):
 
     def _connect(self) -> None:
         self.content.changed.connect(self._on_content_changed)
-        self.styles.changed.connect(self._update_state)
+        self.styles.changed.connect(self._on_styles_changed)
+        self.styles.mask_requested.connect(self.open_style_mask)
+        self.content.regions_requested.connect(self.open_region_mask)
+        self.content.regions_changed.connect(self._update_state)
         self.content.rejected.connect(self._show_error)
         self.styles.rejected.connect(self._show_error)
         self.preset_combo.currentIndexChanged.connect(self._on_preset_chosen)
@@ -665,6 +691,9 @@ class StylizePage(QWidget):
             self.advanced.set_editable(not running)
         self.content.clear_button.setEnabled(not running and self.content.path() is not None)
         self.styles.set_enabled_editing(not running)
+        self.content.set_regions_editable(not running)
+        for dialog in self._mask_dialogs.values():
+            dialog.set_note(RUNNING_NOTE if running else "")
         if not running and self.result is None and self.error_label.isHidden() and not shown:
             self.progress_label.setText(missing or "Ready — press Start.")
 
@@ -678,7 +707,8 @@ class StylizePage(QWidget):
             missing = self._missing_inputs()
             if missing:
                 raise StyleError(missing)
-            job = StyleTransferJob(settings, self.content.path(), self.styles.paths(), self.styles.weights())
+            job = StyleTransferJob(settings, self.content.path(), self.styles.paths(), self.styles.weights(),
+                                   style_masks=self.styles.masks(), content_mask=self.content.regions())
         except (StyleError, TypeError, ValueError) as exc:
             self._show_error(plain_message(str(exc)))
             return
@@ -776,6 +806,9 @@ class StylizePage(QWidget):
 
     # ====================================================================================== inputs
     def _on_content_changed(self) -> None:
+        dialog = self._mask_dialogs.get(PHOTO_MASK)
+        if dialog is not None and dialog.source != self.content.path():
+            dialog.discard()  # painted on a photo that is no longer the one
         if self.preview.image is None or self.result is None:
             self._set_before(self.content.path())
         self._on_controls_changed()
@@ -874,6 +907,163 @@ class StylizePage(QWidget):
         if self.save_button.isEnabled():
             self.save_artwork()
 
+    # ====================================================================================== masks
+    def _on_styles_changed(self) -> None:
+        rows = list(self.styles.rows)
+        for key in [k for k in self._mask_dialogs if k != PHOTO_MASK and k not in rows]:
+            self._mask_dialogs[key].discard()  # its painting left the list, and the mask with it
+        regions_dialog = self._mask_dialogs.get(PHOTO_MASK)
+        if regions_dialog is not None and not any(r in rows for r in regions_dialog.targets):
+            regions_dialog.discard()  # every painting it paints for is gone (e.g. a recipe replaced them)
+        self.content.set_styles(rows, [Path(r.path).name for r in rows])
+        self._update_state()
+
+    def _row(self, target: StyleRow | int) -> StyleRow | None:
+        if isinstance(target, StyleRow):
+            return target if target in self.styles.rows else None
+        return self.styles.rows[target] if 0 <= target < len(self.styles.rows) else None
+
+    def mask_dialog(self, target: StyleRow | int | None = None) -> MaskDialog | None:
+        """The open mask window of a style row (or its index in the list), or of the photo (None)."""
+        key = PHOTO_MASK if target is None else self._row(target)
+        return self._mask_dialogs.get(key) if key is not None else None
+
+    def style_masks(self) -> list[np.ndarray | None]:
+        """Per painting, the part to use (float H×W at that painting's size) or None for all of it."""
+        return self.styles.masks()
+
+    def content_regions(self) -> np.ndarray | None:
+        """Which style goes where: float H×W×R at the photo's size (R = paintings, in list order), or None."""
+        return self.content.regions()
+
+    def open_style_mask(self, target: StyleRow | int) -> MaskDialog | None:
+        """Open (or bring forward) the window that paints which parts of a painting to use."""
+        row = self._row(target)
+        if row is None or not self._may_edit_masks():
+            return None
+        if row in self._mask_dialogs:
+            return self._raise(self._mask_dialogs[row])
+        image = self._load_full(row.path)
+        if image is None:
+            return None
+        h, w = image.shape[:2]
+        mask = None if row.mask is None else fit_mask(row.mask, w, h)
+        name = Path(row.path).name
+        dialog = MaskDialog(image, f"Parts of {name} to use — paint mask", STYLE_MASK_HINT, mask, parent=self)
+        dialog.accepted_mask.connect(partial(self._style_mask_painted, row))
+        return self._show_mask_dialog(row, dialog, row.path)
+
+    def open_region_mask(self) -> MaskDialog | None:
+        """Open (or bring forward) the window that paints on the photo which painting's style goes where."""
+        if not self._may_edit_masks():
+            return None
+        if PHOTO_MASK in self._mask_dialogs:
+            return self._raise(self._mask_dialogs[PHOTO_MASK])
+        photo, rows = self.content.path(), list(self.styles.rows)
+        if photo is None or not rows:
+            self._show_error("Add a photo and at least one style painting, then paint where each style goes.")
+            return None
+        if len(rows) > MAX_REGIONS:
+            self._show_error(f"Regions can be painted for at most {MAX_REGIONS} paintings; remove some first.")
+            return None
+        image = self._load_full(photo)
+        if image is None:
+            return None
+        h, w = image.shape[:2]
+        regions = self.content.regions(rows)
+        names = [Path(r.path).name for r in rows]
+        dialog = MaskDialog(image, f"Where each style goes on {Path(photo).name}", REGIONS_HINT,
+                            None if regions is None else fit_mask(regions, w, h), regions=len(rows),
+                            region_names=names, parent=self)
+        dialog.accepted_mask.connect(partial(self._regions_painted, rows))
+        dialog.targets = rows
+        return self._show_mask_dialog(PHOTO_MASK, dialog, photo)
+
+    def _may_edit_masks(self) -> bool:
+        if self.runner.is_running():
+            self._show_error("Wait for the painting to finish (or stop it) before painting masks.")
+            return False
+        return True
+
+    def _load_full(self, path: str) -> np.ndarray | None:
+        """The picture at its own size through the safe loader (the mask is painted and kept at that size)."""
+        from studio.engine.images import load_image
+
+        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+        try:
+            return np.asarray(load_image(path, "RGB"), dtype=np.uint8)
+        except Exception as exc:  # noqa: BLE001 - ImageRejected/OSError in plain words
+            self._show_error(f"{Path(path).name} cannot be opened for painting: {plain_message(str(exc))}")
+            return None
+        finally:
+            QApplication.restoreOverrideCursor()
+
+    def _show_mask_dialog(self, key, dialog: MaskDialog, source: str) -> MaskDialog:
+        dialog.source = source
+        dialog.finished.connect(partial(self._mask_dialog_closed, key, dialog))
+        dialog.set_note(RUNNING_NOTE if self.runner.is_running() else "")
+        self._mask_dialogs[key] = dialog
+        return self._raise(dialog)
+
+    @staticmethod
+    def _raise(dialog: MaskDialog) -> MaskDialog:
+        dialog.show()
+        dialog.raise_()
+        dialog.activateWindow()
+        return dialog
+
+    def _mask_dialog_closed(self, key, dialog: MaskDialog, _result: int) -> None:
+        if self._mask_dialogs.get(key) is dialog:
+            del self._mask_dialogs[key]
+        dialog.deleteLater()
+
+    def _style_mask_painted(self, row: StyleRow, mask: np.ndarray | None) -> None:
+        if row in self.styles.rows:
+            row.set_mask(mask)
+
+    def _regions_painted(self, rows: list[StyleRow], regions: np.ndarray | None) -> None:
+        self.content.set_regions(regions, rows)  # rows removed while the window was open are skipped
+
+    def _restore_masks(self, path: Path, rows: dict[int, StyleRow], photo_found: bool, square_crop: bool) -> list[str]:
+        """Masks named by a recipe back onto the paintings (``rows``: recipe style index → row) and the photo.
+        Returns what could not be restored, for the message; everything else is restored."""
+        from studio.engine.style.masks import load_style_mask
+
+        try:
+            style_files, region_files = load_recipe_masks(path)
+            notes: list[str] = []
+        except StyleError:
+            style_files, region_files, missing = _recipe_mask_files(path)
+            notes = [f"the mask {name}" for name in missing]
+
+        def load(f: Path, size: tuple[int, int]) -> np.ndarray | None:
+            try:
+                return fit_mask(load_style_mask(f), *size, square_crop=square_crop)
+            except Exception as exc:  # noqa: BLE001 - an unreadable mask is named, the rest still restored
+                notes.append(f"the mask {f.name} ({plain_message(str(exc))})")
+                return None
+
+        for k, f in enumerate(style_files):
+            row = rows.get(k)
+            if f is not None and row is not None:
+                mask = load(f, image_pixel_size(row.path))
+                if mask is not None:
+                    row.set_mask(mask)
+        if region_files and any(f is not None for f in region_files):
+            if not photo_found:
+                notes.append("where each style goes (it was painted on the photo that is missing)")
+            else:
+                size = image_pixel_size(self.content.path())
+                keys, channels = [], []
+                for k, f in enumerate(region_files):
+                    row = rows.get(k)
+                    channel = load(f, size) if f is not None and row is not None else None
+                    if channel is not None:
+                        keys.append(row)
+                        channels.append(channel)
+                self.content.set_regions(np.stack(channels, -1) if channels else None, keys)
+        return notes
+
     # ====================================================================================== recipes
     def open_recipe(self, path: str | Path | None = None) -> bool:
         """Restore every setting, the photo, the paintings and their blend weights from a recipe or artwork.
@@ -922,10 +1112,18 @@ class StylizePage(QWidget):
         found = [(locate(s), w) for s, w in zip(styles, weights, strict=False)]
         notes += [f"the painting {Path(s).name or s}" for s, (p, _) in zip(styles, found, strict=False) if p is None]
         present = [(p, w) for p, w in found if p is not None]
+        rows: dict[int, StyleRow] = {}  # recipe style index → its row, for the masks
         if present:
             self.styles.set_items([p for p, _ in present], [w for _, w in present])
+            listed = iter(self.styles.rows)
+            row = next(listed, None)
+            for k, (p, _) in enumerate(found):
+                if p is not None and row is not None and row.path == p:
+                    rows[k] = row
+                    row = next(listed, None)
         elif styles:
             notes.append("so your current paintings stay")
+        notes += self._restore_masks(path, rows, found_content is not None, settings.center_crop)
         self._sync_preset_combo()
         self._update_state()
         if notes:
@@ -1015,7 +1213,34 @@ class StylizePage(QWidget):
         return True
 
     def shutdown(self, timeout_ms: int = 10_000) -> bool:
+        for dialog in list(self._mask_dialogs.values()):
+            dialog.discard()
         stylize = self.runner.shutdown(timeout_ms)
         downloads = self.features.shutdown(timeout_ms)
         return stylize and downloads
 
+
+def _recipe_mask_files(path: Path) -> tuple[list[Path | None], list[Path | None] | None, list[str]]:
+    """Like the engine's load_recipe_masks, but a missing file becomes None and is named in the third list, so a
+    recipe with one mask gone still gives back the others."""
+    from studio.engine.export import read_artwork_recipe
+
+    try:
+        data = json.loads(path.read_text()) if path.suffix.lower() == ".json" else read_artwork_recipe(path)
+    except (OSError, ValueError):
+        return [], None, []
+    files = (data or {}).get("mask_files") or {}
+    missing: list[str] = []
+
+    def resolve(name) -> Path | None:
+        if not name:
+            return None
+        f = path.with_name(Path(str(name)).name)  # only beside the recipe, as the engine reads them
+        if f.is_file():
+            return f
+        missing.append(f.name)
+        return None
+
+    style = [resolve(x) for x in files.get("style") or []]
+    regions = files.get("regions")
+    return style, ([resolve(x) for x in regions] if regions else None), missing
