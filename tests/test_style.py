@@ -81,8 +81,16 @@ def test_layer_indices_match_the_lesson():
 
 def test_plan_scales_puts_most_iterations_at_low_resolution():
     plan = plan_scales(StyleSettings(size=1024, iterations=300))
-    assert [s for s, _ in plan] == [256, 512, 1024]
-    assert sum(n for _, n in plan) == 300 and plan[0][1] > plan[1][1] > plan[2][1]
+    assert [s for s, _ in plan] == [128, 256, 512, 1024]
+    assert sum(n for _, n in plan) == 300
+    its = dict(plan)
+    # most passes where they are cheap; the anchor (512) gets a third of the ≤512 part; above it, half per doubling
+    assert its[128] > its[256] and its[512] == round((its[128] + its[256] + its[512]) / 3) and its[1024] * 2 == its[512]
+    cost = sum(n * (side / 1024) ** 2 for side, n in plan)
+    assert cost < 0.3 * 300  # well under a third of single-scale's cost for the same number of passes
+    assert plan_scales(StyleSettings(size=120, iterations=50)) == [(120, 50)]
+    assert plan_scales(StyleSettings(size=512, iterations=90, scales=[256, 512], scale_iterations=[60, 30])) == [
+        (256, 60), (512, 30)]
 
 
 @needs_vgg16

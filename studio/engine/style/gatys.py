@@ -59,7 +59,7 @@ class StyleSettings:
     colors: str = "none"  # "none" | "keep" (luminance-only transfer) | "match" (style recoloured)
     scales: list[int] | None = None  # working long sides, coarse to fine; None = automatic
     scale_iterations: list[int] | None = None  # evaluations per scale; None = most at the coarsest
-    min_scale: int = 160  # automatic scales halve the size while it stays at least this
+    min_scale: int = 128  # automatic scales halve the size while it stays at least this
     center_crop: bool = False  # square crop of content (and styles), as the lesson did
     backbone: str = "auto"
     vgg19_path: str | None = None
@@ -290,13 +290,32 @@ def plan_scales(settings: StyleSettings) -> list[tuple[int, int]]:
         its = list(settings.scale_iterations)[: len(sides)]
         its += [its[-1]] * (len(sides) - len(its))
         return list(zip(sides, [max(1, int(i)) for i in its], strict=True))
-    n = len(sides)
-    raw = [2.0 ** (n - 1 - i) for i in range(n)]
+    raw = scale_weights(sides)
     its = [max(1, int(round(settings.iterations * r / sum(raw)))) for r in raw]
     its[0] += settings.iterations - sum(its)
     if its[0] < 1:
-        its = [max(1, settings.iterations // n)] * n
+        its = [max(1, settings.iterations // len(sides))] * len(sides)
     return list(zip(sides, its, strict=True))
+
+
+ANCHOR_SIDE = 512
+
+
+def scale_weights(sides: list[int]) -> list[float]:
+    """Share of the evaluations per scale (coarse to fine), measured rather than guessed (tests/bench/bench_style.py):
+    up to the largest side ≤ 512 (the anchor) each coarser scale gets twice the next finer one and the anchor a
+    third of that part — the coarse passes are 4× cheaper per halving and settle the layout; each scale above the
+    anchor gets half of the one below it, because refining detail needs fewer passes than finding the picture
+    and a 2048 px pass costs 16× a 512 px one."""
+    n = len(sides)
+    if n == 1:
+        return [1.0]
+    anchor = max([i for i, s in enumerate(sides) if s <= ANCHOR_SIDE], default=0)
+    w = [2.0 ** (anchor - 1 - i) for i in range(anchor)]
+    w.append(sum(w) / 2 if w else 1.0)
+    for _ in range(anchor + 1, n):
+        w.append(w[-1] / 2)
+    return w
 
 
 _VGG_CFG = {"vgg16": [64, 64, "M", 128, 128, "M", 256, 256, 256, "M", 512, 512, 512, "M", 512, 512, 512, "M"],
@@ -320,7 +339,9 @@ def estimate_memory_bytes(settings: StyleSettings, aspect: float = 1.0, arch: st
             acts += 2 * v * px * res
             params += v * cin * 9 + v
             cin = v
-    activations = acts * 4 * 2.5  # forward outputs + gradients + workspace
+    # forward outputs kept for backward, their gradients and workspace: measured 4.0 bytes per value in float32 and
+    # 3.5 in bf16 (tests/bench/bench_style.py --big), plus a quarter for safety
+    activations = acts * 4 * 1.25
     image_state = px * 3 * 4 * (8 + (2 * settings.lbfgs_history if settings.optimizer == "lbfgs" else 3))
     return int(activations + image_state + params * 4 + 200e6)
 
