@@ -13,7 +13,9 @@
    reaches the target (again float32, full size) is reported as a ratio to the reference's time. Goal ≤ 0.7×.
 2. Cost of one forward+backward at the same size: the reference's model vs our GatysLoss. Goal ≤ 0.9×.
 3. Previews every 0.5 s vs none (goal: ≤ 5 % slower).
-4. (--big) 2048 px: our default's total time vs the reference's time per evaluation × 150; peak memory (RSS of a
+4. Brush masks (issue 5): two content regions and a style mask on each of two paintings vs the same run without
+   masks — one forward+backward and a whole run. Goal ≤ 1.15×.
+5. (--big) 2048 px: our default's total time vs the reference's time per evaluation × 150; peak memory (RSS of a
    fresh process) at 512, 1024 and 2048 px next to our estimate.
 Medians over --repeats runs; the machine is shared and noisy.
 """
@@ -193,16 +195,18 @@ def first_reaching(snapshots, target: float, loss: GatysLoss, stride: int = 5):
         if evaluate(loss, snapshots[j][1]) <= target:
             first = j
             break
-    return snapshots[first][0], evaluate(loss, snapshots[first][1])
+    return snapshots[first][0], evaluate(loss, snapshots[first][1]), snapshots[first][2]
 
 
 def run_ours(s: StyleSettings, content_p, style_p, keep_side: int | None = None):
-    snaps: list[tuple[float, torch.Tensor]] = []
+    snaps: list[tuple[float, torch.Tensor, dict]] = []
+    counts: dict[int, int] = {}
     t0 = time.perf_counter()
 
     def hook(step, side, x):
+        counts[side] = counts.get(side, 0) + 1
         if keep_side is not None and side == keep_side:
-            snaps.append((time.perf_counter() - t0, x.detach().clone()))
+            snaps.append((time.perf_counter() - t0, x.detach().clone(), dict(counts)))
 
     out = run_job(StyleTransferJob(s, content_p, [style_p], on_iteration=hook))
     assert out.error is None, out.details
@@ -230,7 +234,7 @@ def time_to_quality(args, tmp: Path) -> None:
     loss = fp32_loss_fn(backbone, content, style, ref_s)
     print(f"\n== time to quality at {size} px ({backbone.name}, torch threads {torch.get_num_threads()}, "
           f"bf16 {'on' if use_bf16(ours.precision, 'cpu') else 'off'} in ours) ==")
-    ref_times, targets, ours_times, ours_final, ours_total = [], [], [], [], []
+    ref_times, targets, ours_times, ours_final, ours_total, costs = [], [], [], [], [], []
     for r in range(args.repeats):
         t_ref, x_ref, _ = run_reference(backbone, content, style, ref_s)
         target = evaluate(loss, x_ref)
@@ -250,11 +254,54 @@ def time_to_quality(args, tmp: Path) -> None:
             Image.fromarray((x_ref[0].permute(1, 2, 0).numpy() * 255 + 0.5).astype(np.uint8)).save(
                 args.save_images / f"reference_{size}.png")
             Image.fromarray(res.image).save(args.save_images / f"ours_{size}.png")
+        if hit:
+            costs.append(cost_model_ratio(backbone, ref_s, ours, hit[2], content_p, style_p, tmp))
     ratio = statistics.median(ours_times) / statistics.median(ref_times)
+    if costs:
+        print(f"contention-proof check: the evaluations ours needed, priced at per-evaluation costs measured "
+              f"interleaved with the reference's, come to {statistics.median(costs):.2f}× the reference's 150")
     print(f"median: reference {statistics.median(ref_times):.1f} s, ours to the same loss "
           f"{statistics.median(ours_times):.1f} s → ratio {ratio:.2f} (goal ≤ 0.70); ours' full default run "
           f"{statistics.median(ours_total):.1f} s ends at {statistics.median(ours_final) / statistics.median(targets):.2f}× "
           "the target loss")
+
+
+def cost_model_ratio(backbone, ref_s: StyleSettings, ours: StyleSettings, counts: dict[int, int], content_p,
+                     style_p, tmp: Path, repeats: int = 3) -> float:
+    """Σ evaluations per scale × our cost per evaluation at that scale, over 150 × the reference's cost per
+    evaluation; the costs are measured alternately so a busy machine slows both alike."""
+    c_img, s_img = Image.open(content_p).convert("RGB"), Image.open(style_p).convert("RGB")
+
+    def tensors(side):
+        return (_to_tensor(_resized(c_img, fit_long_side(c_img.size, side)), "cpu"),
+                _to_tensor(_resized(s_img, fit_long_side(s_img.size, side)), "cpu"))
+
+    content, style = tensors(ours.size)
+    model, cls, sls = reference_model(backbone, content, style, ref_s)
+
+    def ref_fn(x):
+        model(x)
+        return ref_s.content_weight * sum(c.loss for c in cls) + ref_s.style_weight * sum(sl.loss for sl in sls) \
+            + ref_s.tv_weight * tv(x)
+
+    ours_fns = {}
+    for side in counts:
+        c, st = tensors(side)
+        loss = GatysLoss(backbone, ours.content_layers, ours.style_layers, ours.content_weight, ours.style_weight,
+                         ours.tv_weight, bf16=use_bf16(ours.precision, "cpu"))
+        loss.set_content(c)
+        loss.set_styles([st], [1.0])
+        ours_fns[side] = (loss, c)
+    ref_t, ours_t = [], {side: [] for side in counts}
+    for _ in range(repeats):
+        ref_t.append(cost_per_eval(ref_fn, content, 1))
+        for side, (loss, c) in ours_fns.items():
+            ours_t[side].append(cost_per_eval(lambda x, loss=loss: loss(x)["total"], c, 1))
+    ours_cost = sum(n * statistics.median(ours_t[side]) for side, n in counts.items())
+    per = {side: f"{1000 * statistics.median(t):.0f} ms" for side, t in ours_t.items()}
+    print(f"  per evaluation: reference {1000 * statistics.median(ref_t):.0f} ms at {ours.size} px; ours {per}; "
+          f"evaluations ours needed per scale {counts}")
+    return ours_cost / (REF_EVALS * statistics.median(ref_t))
 
 
 def cost(args, tmp: Path) -> None:
@@ -291,6 +338,59 @@ def previews(args, tmp: Path) -> None:
     m_off, m_on = statistics.median(off), statistics.median(on)
     print(f"\n== live previews ==\npreviews off {m_off:.2f} s, every 0.5 s {m_on:.2f} s: overhead "
           f"{100 * (m_on / m_off - 1):+.1f} % (goal ≤ 5 %)")
+
+
+def masked(args, tmp: Path) -> None:
+    """Issue 5: a stylization with brush masks (two content regions, one style mask each) vs the same without."""
+    import skimage.data as data
+
+    content_p, style_p, content, style = images(args.size, tmp)
+    chelsea = tmp / "chelsea.png"
+    Image.fromarray(data.chelsea()).save(chelsea)
+    h, w = content.shape[-2:]
+    regions = np.zeros((h, w, 2), np.float32)
+    regions[:, : w // 2, 0] = 1.0
+    regions[:, w // 2:, 1] = 1.0
+    yy, xx = np.mgrid[0:64, 0:64]
+    sel = ((xx - 32) ** 2 + (yy - 32) ** 2 < 24 ** 2).astype(np.float32)  # a disc in each painting
+    s = StyleSettings(size=args.size, backbone=args.backbone)
+    backbone = load_backbone(args.backbone)
+    st2 = _to_tensor(_resized(Image.open(chelsea).convert("RGB"), fit_long_side((451, 300), args.size)), "cpu")
+    from studio.engine.style.masks import mask_tensor, resize_mask
+
+    def make(with_masks: bool) -> GatysLoss:
+        loss = GatysLoss(backbone, s.content_layers, s.style_layers, s.content_weight, s.style_weight, s.tv_weight,
+                         bf16=use_bf16(s.precision, "cpu"))
+        loss.set_content(content)
+        ms = None
+        if with_masks:
+            ms = [mask_tensor(resize_mask(sel, (t.shape[-1], t.shape[-2])), "cpu") for t in (style, st2)]
+        loss.set_styles([style, st2], [1.0, 1.0], ms)
+        loss.set_regions(mask_tensor(regions, "cpu") if with_masks else None)
+        return loss
+
+    plain, with_m = make(False), make(True)
+    a, b = [], []
+    for _ in range(args.cost_repeats):  # interleaved, so drift on a shared machine hits both alike
+        a.append(cost_per_eval(lambda x: plain(x)["total"], content, 1))
+        b.append(cost_per_eval(lambda x: with_m(x)["total"], content, 1))
+    ma, mb = statistics.median(a), statistics.median(b)
+    common = dict(size=args.size, iterations=args.mask_iterations, backbone=args.backbone, timelapse_frames=0)
+    ta, tb = [], []
+    for _ in range(args.repeats):
+        t0 = time.perf_counter()
+        out = run_job(StyleTransferJob(StyleSettings(**common), content_p, [style_p, chelsea]))
+        ta.append(time.perf_counter() - t0)
+        t0 = time.perf_counter()
+        out2 = run_job(StyleTransferJob(StyleSettings(**common), content_p, [style_p, chelsea],
+                                        style_masks=[sel, sel], content_mask=regions))
+        tb.append(time.perf_counter() - t0)
+        assert out.error is None and out2.error is None, (out.details, out2.details)
+    print(f"\n== brush masks at {args.size} px (2 styles, a style mask on each, 2 content regions) ==\n"
+          f"one forward+backward: unmasked {1000 * ma:.0f} ms, masked {1000 * mb:.0f} ms → {mb / ma:.2f}× "
+          f"(goal ≤ 1.15)\nwhole default run of {args.mask_iterations} evaluations: unmasked "
+          f"{statistics.median(ta):.1f} s, masked {statistics.median(tb):.1f} s → "
+          f"{statistics.median(tb) / statistics.median(ta):.2f}×")
 
 
 def _child(size: int, iterations: int, backbone: str, tmp: str) -> None:
@@ -339,7 +439,8 @@ def main() -> None:
     ap.add_argument("--repeats", type=int, default=1)
     ap.add_argument("--cost-repeats", type=int, default=5)
     ap.add_argument("--backbone", default="vgg16")
-    ap.add_argument("--only", choices=("quality", "cost", "previews", "big"), default=None)
+    ap.add_argument("--only", choices=("quality", "cost", "previews", "big", "masks"), default=None)
+    ap.add_argument("--mask-iterations", type=int, default=60)
     ap.add_argument("--big", action="store_true")
     ap.add_argument("--save-images", type=Path, default=None)
     ap.add_argument("--child", type=int, default=None, help=argparse.SUPPRESS)
@@ -352,11 +453,12 @@ def main() -> None:
     tmp = Path(tempfile.mkdtemp())
     if args.save_images:
         args.save_images.mkdir(parents=True, exist_ok=True)
-    parts = {"quality": time_to_quality, "cost": cost, "previews": previews, "big": big}
+    parts = {"quality": time_to_quality, "cost": cost, "previews": previews, "big": big, "masks": masked}
     if args.only:
         parts[args.only](args, tmp)
         return
     cost(args, tmp)
+    masked(args, tmp)
     time_to_quality(args, tmp)
     previews(args, tmp)
     if args.big:
