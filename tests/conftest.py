@@ -1,4 +1,5 @@
-"""Test-wide isolation: headless Qt, private workspace/cache/config dirs, and no leaked threads.
+"""Test-wide isolation: headless Qt, private workspace/cache/config dirs (the studio's config file
+included), no startup dialogs, and no leaked threads.
 
 Everything here happens at import time, before any test (or Qt) reads the environment, so no test can
 touch the real user's pictures, caches or settings.
@@ -26,9 +27,12 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 _SESSION_DIR = Path(tempfile.mkdtemp(prefix="gan-studio-tests-"))
 atexit.register(shutil.rmtree, _SESSION_DIR, True)
 for _var, _sub in (("GAN_STUDIO_WORKSPACE", "workspace"), ("GAN_STUDIO_CACHE", "cache"),
-                   ("XDG_CONFIG_HOME", "config")):
+                   ("XDG_CONFIG_HOME", "config"), ("GAN_STUDIO_CONFIG_DIR", "studio-config")):
     (_SESSION_DIR / _sub).mkdir()
     os.environ[_var] = str(_SESSION_DIR / _sub)  # forced, not setdefault: never the user's dirs
+# No first-run welcome or resume question in tests (tests of those switch it back on); no device choice.
+os.environ["GAN_STUDIO_NO_WELCOME"] = "1"
+os.environ.pop("GAN_STUDIO_DEVICE", None)
 
 try:  # keep QSettings inside the session dir too, whatever organization a test uses
     from PySide6.QtCore import QCoreApplication, QSettings
@@ -87,3 +91,12 @@ def _stop_leaked_qthreads() -> None:
             token.stop()
         q.wait(30_000)
         runner.untrack_thread(q)
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """Empty the clipboard before the interpreter exits: Qt's offscreen clipboard crashes the process at exit
+    (exit 139 after "passed") while it still holds an image a test copied."""
+    qtgui = sys.modules.get("PySide6.QtGui")
+    if qtgui is not None and qtgui.QGuiApplication.instance() is not None:
+        qtgui.QGuiApplication.clipboard().clear()
+        qtgui.QGuiApplication.processEvents()

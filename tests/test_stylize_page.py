@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 from studio.engine.style import backbones
 from studio.engine.style.backbones import ladder_status
 from studio.engine.style.gatys import LESSON_PRESETS, StyleSettings
-from studio.ui.stylize_page import StylizePage, slider_to_weight, weight_to_slider
+from studio.ui.stylize_page import STYLE_LOG_RANGE, StylizePage, slider_to_weight, weight_to_slider
 from studio.ui.widgets.compare_view import CompareView
 from studio.ui.widgets.run_progress import EtaEstimator, format_duration, plan_costs, progress_text
 
@@ -124,6 +124,7 @@ def unique_colours(w: int, h: int) -> np.ndarray:
 def test_log_sliders_round_trip():
     assert weight_to_slider(1e4, 1.0, 7.0) == 50
     assert slider_to_weight(50, 1.0, 7.0) == pytest.approx(1e4)
+    assert 35 <= weight_to_slider(StyleSettings().style_weight, *STYLE_LOG_RANGE) <= 65  # the default sits mid-slider
     assert slider_to_weight(100, -2.0, 2.0) == pytest.approx(100.0)
     assert slider_to_weight(0, 1.0, 7.0) == 0.0 and weight_to_slider(0.0, 1.0, 7.0) == 0  # far left = off
     assert weight_to_slider(10.0, 1.0, 7.0) >= 1  # a real weight never reads as off

@@ -11,7 +11,11 @@ import os
 
 import torch
 
-__all__ = ["DeviceUnavailable", "configure_threads", "describe_device", "pick_device", "usable_cpus"]
+__all__ = ["DEVICE_ENV", "DeviceUnavailable", "configure_threads", "describe_device", "pick_device", "usable_cpus"]
+
+# The studio-wide preference (the GUI sets it from its settings; the engine never reads config files).
+# "auto" resolves to it when this machine has it, else to the fastest device as usual.
+DEVICE_ENV = "GAN_STUDIO_DEVICE"
 
 
 class DeviceUnavailable(ValueError):
@@ -48,11 +52,18 @@ def _mps_available() -> bool:
 def pick_device(pref: str = "auto") -> torch.device:
     """Resolve a preference ("auto", "cpu", "cuda", "cuda:1", "mps") to a usable device.
 
-    "auto" prefers CUDA, then Apple MPS, then CPU. An explicit request the machine cannot honour raises
+    "auto" is the studio-wide preference (``$GAN_STUDIO_DEVICE``) when set and present, else CUDA, then
+    Apple MPS, then CPU. An explicit request the machine cannot honour raises
     DeviceUnavailable with a sentence an artist can act on, instead of failing later inside a model.
     """
     pref = (pref or "auto").strip().lower()
     if pref == "auto":
+        preferred = os.environ.get(DEVICE_ENV, "").strip().lower()
+        if preferred and preferred != "auto":
+            try:
+                return pick_device(preferred)
+            except DeviceUnavailable:
+                pass  # e.g. an external GPU that is unplugged today: pick as usual
         if torch.cuda.is_available():
             return torch.device("cuda")
         if _mps_available():

@@ -15,17 +15,20 @@ import sys
 import time
 from pathlib import Path
 
-from PySide6.QtCore import QCoreApplication, QTimer
-from PySide6.QtGui import QColor, QPalette
+from PySide6.QtCore import QCoreApplication, QSize, QTimer
+from PySide6.QtGui import QColor, QIcon, QPalette
 from PySide6.QtWidgets import QApplication
 
 from studio import __version__
 
-__all__ = ["APP_NAME", "ORGANIZATION", "apply_theme", "create_app", "process_age_seconds", "run_gui"]
+__all__ = ["APP_NAME", "DESKTOP_FILE_NAME", "ORGANIZATION", "app_icon", "apply_theme", "create_app",
+           "process_age_seconds", "run_gui"]
 
 ORGANIZATION = "GAN Art Studio"
 APP_NAME = "GAN Art Studio"
 STYLESHEET = Path(__file__).resolve().parents[2] / "resources" / "style.qss"
+ICONS_DIR = STYLESHEET.parent / "icons"  # rendered from the SVG by tools/render_icons.py
+DESKTOP_FILE_NAME = "gan-art-studio"  # the .desktop entry (studio.desktop.APP_ID), the Wayland app id
 _MODULE_T0 = time.time()  # last-resort reference when neither /proc nor an entry-point time is known
 
 
@@ -83,17 +86,29 @@ def _dark_palette() -> QPalette:
     return p
 
 
-def apply_theme(app: QApplication) -> None:
-    """Fusion + a dark palette for every widget, and the stylesheet for the studio's own chrome."""
-    app.setStyle("Fusion")
-    app.setPalette(_dark_palette())
-    try:
-        app.setStyleSheet(STYLESHEET.read_text(encoding="utf-8"))
-    except OSError:  # an installed copy without resources/ still works, just plainer
-        pass
+def apply_theme(app: QApplication, theme: str = "dark") -> None:
+    """Fusion + the theme's palette for every widget, and its stylesheet for the studio's own chrome.
+
+    "dark" (the studio's own: ``_dark_palette`` + style.qss) or "light" (see ``studio.ui.theme``)."""
+    from studio.ui.theme import apply_theme as apply_named_theme
+
+    apply_named_theme(app, theme)
 
 
-def create_app(argv: list[str] | None = None) -> QApplication:
+def app_icon() -> QIcon:
+    """The studio's icon at every rendered size: Qt picks the sharpest one for title bar, taskbar, dock.
+
+    Files are only registered here; Qt reads a size when something first draws it.
+    """
+    icon = QIcon()
+    for size in (16, 24, 32, 48, 64, 128, 256, 512):
+        png = ICONS_DIR / "hicolor" / f"{size}x{size}" / "apps" / f"{DESKTOP_FILE_NAME}.png"
+        if png.is_file():
+            icon.addFile(str(png), QSize(size, size))
+    return icon
+
+
+def create_app(argv: list[str] | None = None, theme: str = "dark") -> QApplication:
     """The QApplication with the studio's names (used by QSettings) and theme."""
     QCoreApplication.setOrganizationName(ORGANIZATION)
     QCoreApplication.setApplicationName(APP_NAME)
@@ -102,8 +117,9 @@ def create_app(argv: list[str] | None = None) -> QApplication:
     if app is None:
         app = QApplication(list(argv) if argv else [sys.argv[0] if sys.argv else "gan-studio"])
     app.setApplicationDisplayName(APP_NAME)
-    app.setDesktopFileName("gan-art-studio")
-    apply_theme(app)
+    app.setDesktopFileName(DESKTOP_FILE_NAME)
+    app.setWindowIcon(app_icon())
+    apply_theme(app, theme)
     return app
 
 
@@ -120,12 +136,19 @@ class _StartupReporter:
 
 def run_gui(argv: list[str] | None = None) -> int:
     """Show the main window and run the event loop; returns the exit code."""
-    app = create_app(argv)
+    # The config file is read without Qt, so the theme is known before any widget exists.
+    from studio.config import current_config
+
+    app = create_app(argv, current_config().theme)
+    from studio.ui.preferences import startup_config
+
+    _config, config_problem = startup_config()
     exit_after_show = os.environ.get("GAN_STUDIO_EXIT_AFTER_SHOW") == "1"
 
     from studio.ui.main_window import MainWindow
 
-    window = MainWindow(load_engine=not exit_after_show)
+    window = MainWindow(load_engine=not exit_after_show, config_problem=config_problem,
+                        startup_questions=not exit_after_show)
     reporter = _StartupReporter(app)
     if exit_after_show:
         window.first_exposed.connect(reporter.on_first_exposed)

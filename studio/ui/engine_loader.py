@@ -55,7 +55,8 @@ def load_engine(modules: tuple[str, ...] = PRELOAD_MODULES) -> EngineInfo:
         from studio.engine.device import configure_threads, describe_device
 
         configure_threads()
-        device = describe_device("auto")
+        _apply_thread_preference()
+        device = describe_device("auto")  # "auto" honours the device chosen in Settings ($GAN_STUDIO_DEVICE)
     except Exception as exc:  # noqa: BLE001 - reported to the artist instead of crashing the app
         return EngineInfo("No compute engine", "unavailable", None, time.perf_counter() - t0,
                           error=f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=3)}")
@@ -77,6 +78,17 @@ def load_engine(modules: tuple[str, ...] = PRELOAD_MODULES) -> EngineInfo:
         workspace = None
     return EngineInfo(device, torch.__version__, workspace, time.perf_counter() - t0,
                       warnings=tuple(warnings))
+
+
+def _apply_thread_preference() -> None:
+    """The CPU thread count chosen in Settings (0 = automatic), now that torch is loaded."""
+    try:
+        from studio.config import current_config
+        from studio.ui.preferences import apply_threads
+
+        apply_threads(current_config().cpu_threads)
+    except Exception:  # noqa: BLE001 - a preference must never stop the engine from loading
+        pass
 
 
 class _LoaderThread(QThread):

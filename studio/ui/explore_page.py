@@ -259,6 +259,7 @@ class ExplorePage(QWidget):
         self.error_text.setObjectName("errorText")
         self.error_text.setWordWrap(True)
         self.error_close_button = QPushButton("Dismiss", self.error_banner)
+        self.error_close_button.setToolTip("Hide this message")
         eb = QHBoxLayout(self.error_banner)
         eb.setContentsMargins(8, 4, 8, 4)
         eb.addWidget(self.error_text, 1)
@@ -272,7 +273,9 @@ class ExplorePage(QWidget):
         self.result_text.setWordWrap(True)
         self.result_text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.show_result_button = QPushButton("Show in folder", self.result_banner)
+        self.show_result_button.setToolTip("Show the exported file in your file manager")
         self.result_close_button = QPushButton("Dismiss", self.result_banner)
+        self.result_close_button.setToolTip("Hide this message")
         rb = QHBoxLayout(self.result_banner)
         rb.setContentsMargins(8, 4, 8, 4)
         rb.addWidget(self.result_text, 1)
@@ -294,6 +297,7 @@ class ExplorePage(QWidget):
         self.runs_hint.setWordWrap(True)
         self.refresh_runs_button = QPushButton("Refresh")
         self.refresh_runs_button.setObjectName("refreshRuns")
+        self.refresh_runs_button.setToolTip("Look again for training runs in the workspace")
         runs_col = QWidget()
         runs_col.setMinimumWidth(170)
         rc = QVBoxLayout(runs_col)
@@ -315,6 +319,7 @@ class ExplorePage(QWidget):
         self.seed_spin.setToolTip("Type a seed and press Enter to see that sample")
         self.show_seed_button = QPushButton("Show")
         self.show_seed_button.setObjectName("showSeed")
+        self.show_seed_button.setToolTip("Show the picture this seed makes (Enter in the seed box does the same)")
         self.truncation_slider = QSlider(Qt.Orientation.Horizontal)
         self.truncation_slider.setObjectName("truncationSlider")
         self.truncation_slider.setRange(0, 90)
@@ -424,8 +429,10 @@ class ExplorePage(QWidget):
             b.setFixedWidth(34)
         self.duplicate_button = QPushButton("Duplicate")
         self.duplicate_button.setObjectName("duplicateKeyframe")
+        self.duplicate_button.setToolTip("Copy the selected keyframe right after it")
         self.remove_key_button = QPushButton("Remove")
         self.remove_key_button.setObjectName("removeKeyframe")
+        self.remove_key_button.setToolTip("Take the selected keyframe out of the timeline")
         self.undo_button = QPushButton("Undo")
         self.undo_button.setObjectName("undoTimeline")
         self.undo_button.setToolTip("Undo the last timeline edit (Ctrl+Z)")
@@ -436,11 +443,13 @@ class ExplorePage(QWidget):
         self.segment_label.setObjectName("caption")
         self.frames_spin = QSpinBox()
         self.frames_spin.setObjectName("segmentFrames")
+        self.frames_spin.setToolTip("How long the move from the selected keyframe to the next one lasts")
         self.frames_spin.setRange(1, 600)
         self.frames_spin.setValue(24)
         self.frames_spin.setSuffix(" frames")
         self.seconds_spin = QDoubleSpinBox()
         self.seconds_spin.setObjectName("segmentSeconds")
+        self.seconds_spin.setToolTip("How long the move from the selected keyframe to the next one lasts")
         self.seconds_spin.setRange(0.05, 600.0)
         self.seconds_spin.setDecimals(2)
         self.seconds_spin.setSingleStep(0.25)
@@ -454,6 +463,7 @@ class ExplorePage(QWidget):
         self.unit_combo.setToolTip("Time this move in frames, or in seconds (kept when the frame rate changes)")
         self.easing_combo = QComboBox()
         self.easing_combo.setObjectName("segmentEasing")
+        self.easing_combo.setToolTip("How the move speeds up and slows down between the two keyframes")
         from studio.engine.latent.easing import EASINGS
 
         for name in EASINGS:
@@ -471,6 +481,7 @@ class ExplorePage(QWidget):
         self.loop_check.setToolTip("The last keyframe returns to the first, with no jump at the seam")
         self.fps_spin = QDoubleSpinBox()
         self.fps_spin.setObjectName("fpsField")
+        self.fps_spin.setToolTip("Frames per second of the animation: more is smoother, and longer to render")
         self.fps_spin.setRange(1, 60)
         self.fps_spin.setDecimals(0)
         self.fps_spin.setValue(24)
@@ -489,6 +500,7 @@ class ExplorePage(QWidget):
         self.wander_radius_spin.setToolTip("How far the loop strays from the keyframe (1 = as far as another sample)")
         self.wander_frames_spin = QSpinBox()
         self.wander_frames_spin.setObjectName("wanderFrames")
+        self.wander_frames_spin.setToolTip("How many frames one lap of the wander around this keyframe takes")
         self.wander_frames_spin.setRange(2, 600)
         self.wander_frames_spin.setValue(48)
         self.wander_frames_spin.setSuffix(" frames")
@@ -545,15 +557,18 @@ class ExplorePage(QWidget):
         self.player_view.setObjectName("playerView")
         self.play_button = QPushButton("Play")
         self.play_button.setObjectName("playButton")
+        self.play_button.setToolTip("Play the preview of the animation")
         self.play_button.setCheckable(True)
         self.scrub = QSlider(Qt.Orientation.Horizontal)
         self.scrub.setObjectName("scrubSlider")
+        self.scrub.setToolTip("Drag to look at any frame of the preview")
         self.scrub.setRange(0, 0)
         self.frame_label = QLabel("0 / 0")
         self.frame_label.setObjectName("caption")
         self.frame_label.setMinimumWidth(60)
         self.repeat_check = QCheckBox("Repeat")
         self.repeat_check.setObjectName("repeatPlayback")
+        self.repeat_check.setToolTip("Play the preview again and again")
         self.repeat_check.setChecked(True)
         player_panel = QFrame()
         player_panel.setObjectName("playerPanel")
@@ -576,6 +591,7 @@ class ExplorePage(QWidget):
         # --- export
         self.format_combo = QComboBox()
         self.format_combo.setObjectName("exportFormat")
+        self.format_combo.setToolTip("What to export: a GIF, an MP4 video, a folder of PNG frames or one sprite sheet")
         for title, fmt, _suffix in EXPORT_FORMATS:
             self.format_combo.addItem(title, fmt)
         self.size_spin = QSpinBox()
@@ -612,9 +628,11 @@ class ExplorePage(QWidget):
         self.size_estimate_label.setObjectName("hint")
         self.export_button = QPushButton("Export…")
         self.export_button.setObjectName("exportWalk")
+        self.export_button.setToolTip("Render the whole animation and save it (Ctrl+S)")
         self.export_button.setProperty("primary", True)
         self.cancel_export_button = QPushButton("Cancel")
         self.cancel_export_button.setObjectName("cancelExport")
+        self.cancel_export_button.setToolTip("Stop the export; nothing half-written is kept")
         self.export_progress = QProgressBar()
         self.export_progress.setObjectName("exportProgress")
         self.export_progress.setTextVisible(False)
@@ -806,10 +824,11 @@ class ExplorePage(QWidget):
 
     # ================================================================================ runs / opening
     def refresh_runs(self) -> None:
-        from studio.engine.runs import RunDir, default_workspace
+        from studio.engine.runs import RunDir
+        from studio.ui.workspace import workspace_dir
 
         self.runs_list.clear()
-        root = default_workspace() / "runs"
+        root = workspace_dir() / "runs"
         folders = sorted((p for p in root.iterdir() if p.is_dir()), key=lambda p: p.stat().st_mtime,
                          reverse=True) if root.is_dir() else []
         for folder in folders:
@@ -917,9 +936,9 @@ class ExplorePage(QWidget):
                              "so the frames may not match the original animation.")
 
     def _start_folder(self) -> str:
-        from studio.engine.runs import default_workspace
+        from studio.ui.workspace import workspace_dir
 
-        return str(default_workspace())
+        return str(workspace_dir())
 
     def open_generator(self, source: str | Path, use_ema: bool = True) -> None:
         """Load a generator file or a run's newest checkpoint in the background (EMA weights when it has them
@@ -1775,11 +1794,12 @@ class ExplorePage(QWidget):
     def _ask_export(self) -> None:
         fmt = self.format_combo.currentData()
         suffix = next(s for _t, f, s in EXPORT_FORMATS if f == fmt)
-        from studio.engine.runs import default_workspace
+        from studio.engine.gallery import ensure_workspace_folder
+        from studio.ui.workspace import workspace_dir
 
-        folder = default_workspace() / "exports"
+        folder = ensure_workspace_folder("animation", workspace_dir())  # the gallery lists it there
         base = (self._source.stem if self._source is not None else "walk") + "-walk"
-        suggestion = str((folder if folder.is_dir() else default_workspace()) / (base + suffix))
+        suggestion = str(folder / (base + suffix))
         if fmt == "png-sequence":
             path, _ = QFileDialog.getSaveFileName(self, "Export PNG frames into a new folder", suggestion)
         else:

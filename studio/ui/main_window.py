@@ -7,13 +7,10 @@ when it arrives. Until then the Train slot says the engine is loading.
 
 from __future__ import annotations
 
-import html
 import importlib
-import platform
 import sys
 import traceback
 from dataclasses import dataclass
-from importlib import metadata
 
 from PySide6.QtCore import (
     QByteArray,
@@ -26,14 +23,12 @@ from PySide6.QtCore import (
     Qt,
     QTimer,
     Signal,
-    qVersion,
 )
 from PySide6.QtGui import (
     QAction,
     QColor,
     QGuiApplication,
     QIcon,
-    QKeySequence,
     QPainter,
     QPainterPath,
     QPen,
@@ -60,6 +55,7 @@ from PySide6.QtWidgets import (
 from studio import __version__
 from studio.ui.engine_loader import EngineInfo, EngineLoader
 from studio.ui.job_runner import JobRunner
+from studio.ui.window_shell import StudioShell
 
 __all__ = ["MainWindow", "PAGES", "PageSpec"]
 
@@ -152,10 +148,15 @@ def _draw_icon(key: str, color: QColor, size: int = 24, ratio: float = 2.0) -> Q
 
 
 def _nav_icon(key: str) -> QIcon:
+    from studio.ui.theme import theme_colors
+
+    c = theme_colors()
+    screen = QGuiApplication.primaryScreen()
+    ratio = max(2.0, float(screen.devicePixelRatio()) if screen is not None else 1.0)  # sharp on HiDPI
     icon = QIcon()
-    icon.addPixmap(_draw_icon(key, QColor("#9ca1ab")), QIcon.Mode.Normal)
-    icon.addPixmap(_draw_icon(key, QColor("#ffffff")), QIcon.Mode.Selected)
-    icon.addPixmap(_draw_icon(key, QColor("#ffffff")), QIcon.Mode.Active)
+    icon.addPixmap(_draw_icon(key, c["nav_icon"], ratio=ratio), QIcon.Mode.Normal)
+    icon.addPixmap(_draw_icon(key, c["nav_icon_selected"], ratio=ratio), QIcon.Mode.Selected)
+    icon.addPixmap(_draw_icon(key, c["nav_icon_selected"], ratio=ratio), QIcon.Mode.Active)
     return icon
 
 
@@ -172,7 +173,9 @@ class InfoPage(QWidget):
         card.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
 
         icon = QLabel()
-        icon.setPixmap(_draw_icon(spec.key, QColor("#b7a9ff"), 40))
+        self.key = spec.key
+        self.icon_label = icon
+        self.refresh_icon()
         title = QLabel(spec.title)
         title.setObjectName("pageTitle")
         headline = QLabel(spec.headline)
@@ -223,6 +226,12 @@ class InfoPage(QWidget):
         outer.addLayout(row)
         outer.addStretch(3)
 
+    def refresh_icon(self) -> None:
+        """The page's drawing in the current theme's accent."""
+        from studio.ui.theme import theme_colors
+
+        self.icon_label.setPixmap(_draw_icon(self.key, theme_colors()["accent_text"], 40))
+
     def set_note(self, text: str, error: bool = False) -> None:
         # A short note is a pill sized to its text; a long one (an error) wraps across the card.
         self.note_label.setProperty("error", error)
@@ -260,13 +269,20 @@ class _Slot(QWidget):
 
 
 # ------------------------------------------------------------------------------------------ window
-class MainWindow(QMainWindow):
-    """Left navigation, a stack of pages, a status bar that says what the studio is doing."""
+class MainWindow(StudioShell, QMainWindow):
+    """Left navigation, a stack of pages, a status bar that says what the studio is doing.
+
+    Menus, drops, settings, help, the welcome and the resume offer come from ``StudioShell``.
+    ``config_problem``: what was wrong with the settings file (reported once the window shows);
+    ``startup_questions``: False to skip the welcome and the resume offer (default: unless
+    ``$GAN_STUDIO_NO_WELCOME=1``).
+    """
 
     first_exposed = Signal()  # emitted once, right after the window's first paint
     engine_ready = Signal(object)  # EngineInfo, once the background import has finished
 
-    def __init__(self, parent: QWidget | None = None, load_engine: bool = True) -> None:
+    def __init__(self, parent: QWidget | None = None, load_engine: bool = True, config_problem: str | None = None,
+                 startup_questions: bool | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("GAN Art Studio")
         self.setObjectName("mainWindow")
@@ -283,11 +299,15 @@ class MainWindow(QMainWindow):
         self.runner = JobRunner(self)
         self.engine_loader = EngineLoader(self)
         self.engine_loader.loaded.connect(self._on_engine_loaded)
+        self._init_shell(config_problem, startup_questions)
 
         self._build_pages()
         self._build_status_bar()
         self._build_menus()
         self._connect_runner()
+        self._gallery_page = self._install_page("gallery", "studio.ui.gallery_page", "GalleryPage")
+        self._connect_gallery()
+        self.adopt_page("gallery")
         self._restore_settings()
 
         app = QApplication.instance()
@@ -368,31 +388,7 @@ class MainWindow(QMainWindow):
         bar.addPermanentWidget(self.job_progress)
 
     def _build_menus(self) -> None:
-        menu = self.menuBar()
-        file_menu = menu.addMenu("&File")
-        self.quit_action = QAction("&Quit", self)
-        self.quit_action.setShortcut(QKeySequence("Ctrl+Q"))
-        self.quit_action.triggered.connect(self.close)  # close, not quit: closing asks about training
-        file_menu.addAction(self.quit_action)
-
-        view_menu = menu.addMenu("&View")
-        for row, spec in enumerate(PAGES):
-            action = QAction(spec.title, self)
-            action.setShortcut(QKeySequence(f"Ctrl+{row + 1}"))
-            action.setData(spec.key)
-            action.triggered.connect(self._on_page_action)
-            view_menu.addAction(action)
-        view_menu.addSeparator()
-        self.fullscreen_action = QAction("&Full screen", self)
-        self.fullscreen_action.setCheckable(True)
-        self.fullscreen_action.setShortcut(QKeySequence("F11"))
-        self.fullscreen_action.toggled.connect(self.set_full_screen)
-        view_menu.addAction(self.fullscreen_action)
-
-        help_menu = menu.addMenu("&Help")
-        about = QAction("&About GAN Art Studio", self)
-        about.triggered.connect(self.show_about)
-        help_menu.addAction(about)
+        self._build_studio_menus()  # File, Edit, View, Help with the platform's standard keys (StudioShell)
 
     def _connect_runner(self) -> None:
         r = self.runner
@@ -449,6 +445,8 @@ class MainWindow(QMainWindow):
         self.first_exposed.emit()
         if self._load_engine and not self._closing_done:
             self.engine_loader.start()
+        if not self._closing_done:
+            self._after_first_show()  # a reset settings file is reported; the first-run welcome
 
     def _on_engine_loaded(self, info: EngineInfo) -> None:
         if info.ok:
@@ -527,6 +525,73 @@ class MainWindow(QMainWindow):
         page.set_note(f"The {spec.title} page could not be opened: {last}", error=True)
         slot.set_content(self._scrollable(page))
 
+    # ------------------------------------------------------------------------------------- gallery
+    def gallery_page(self) -> QWidget | None:
+        """The Gallery page (None if it could not be built)."""
+        return self._gallery_page
+
+    def _connect_gallery(self) -> None:
+        self._pending_open: tuple[str, str] | None = None
+        page = self._gallery_page
+        if page is None:
+            return
+        page.open_requested.connect(self.open_gallery_item)
+        page.busy_check = self._path_in_use
+        self.runner.running_changed.connect(self._on_any_job_running)
+        self.engine_ready.connect(self._on_engine_ready_for_gallery)
+
+    def _on_engine_ready_for_gallery(self, _info) -> None:
+        """Pages built with the engine: their jobs refresh the gallery; an item asked for meanwhile opens."""
+        runners = (getattr(self._train_page, "export_runner", None), getattr(self._explore_page, "export_runner", None),
+                   getattr(self._stylize_page, "runner", None))
+        for runner in runners:
+            if runner is not None:
+                runner.running_changed.connect(self._on_any_job_running)
+        pending, self._pending_open = self._pending_open, None
+        if pending is not None:
+            self.open_gallery_item(*pending)
+
+    def _on_any_job_running(self, running: bool) -> None:
+        if not running and self._gallery_page is not None:
+            self._gallery_page.refresh_soon()
+
+    def open_gallery_item(self, kind: str, path: str) -> bool:
+        """Open a gallery item in its page: an artwork in Stylize with its recipe, a run in Train ready to
+        continue (in Explore while another run trains), an animation in Explore with its walk recipe;
+        what no page can restore is shown in the file manager. Pages still loading get it when ready."""
+        from pathlib import Path
+
+        from studio.engine.gallery import open_target
+
+        target, arg = open_target(kind, path)
+        page = {"stylize": self._stylize_page, "train": self._train_page, "explore": self._explore_page}.get(target)
+        if target == "train" and page is not None and page.is_training() and page.run_dir() != arg:
+            target, page = "explore", self._explore_page
+        if target == "reveal" or (page is None and self.engine_info is not None):
+            return bool(self._gallery_page and self._gallery_page.reveal_path(arg))
+        self.show_page(target)
+        if page is None:  # the engine is still loading
+            self._pending_open = (kind, path)
+            self.statusBar().showMessage(f"Opening {Path(path).name} once the engine has loaded…", 8000)
+            return False
+        if target == "train":
+            ok = page.is_training() or page.resume_run(arg)
+        elif target == "explore" and arg.is_dir():  # a run: its newest generator
+            page.open_generator(arg)
+            ok = True
+        else:
+            ok = page.open_recipe(arg)
+        if not ok and target == "stylize" and self._stylizing():
+            self.statusBar().showMessage("Stylize is painting; open the recipe again when it has finished.", 8000)
+        return bool(ok)
+
+    def _path_in_use(self, path) -> str | None:
+        page = self._train_page
+        run = page.run_dir() if page is not None and page.is_training() else None
+        if run is not None and (path == run or run in path.parents):
+            return f"“{path.name}” is training right now; stop the training first."
+        return None
+
     # --------------------------------------------------------------------------------- status bar
     def _on_job_started(self, title: str) -> None:
         self._job_title = title
@@ -581,35 +646,10 @@ class MainWindow(QMainWindow):
 
     def about_text(self) -> str:
         """The About box's text (rich text). Kept separate so it can be read without a modal dialog."""
-        info = self.engine_info
-        if info is not None:
-            torch_version = info.torch_version
-            device = info.device
-        else:
-            torch_version = _dist_version("torch")
-            device = "loading…" if self.engine_loader.is_running() else "not loaded yet"
-        workspace = info.workspace if info is not None and info.workspace else _workspace_or_none()
-        try:
-            from PySide6 import __version__ as pyside_version
-        except ImportError:  # pragma: no cover
-            pyside_version = "?"
-        rows = [
-            ("GAN Art Studio", __version__),
-            ("torch", torch_version),
-            ("Qt", f"{qVersion()} (PySide6 {pyside_version})"),
-            ("Python", platform.python_version()),
-            ("Compute device", device),
-            ("Your work is saved in", workspace or "the studio workspace (shown once the engine is ready)"),
-        ]
-        table = "".join(f"<tr><td style='padding-right:14px;color:#9ca1ab'>{html.escape(k)}</td>"
-                        f"<td>{html.escape(v)}</td></tr>" for k, v in rows)
-        return ("<h3 style='margin-bottom:4px'>GAN Art Studio</h3>"
-                "<p style='margin-bottom:10px'>Train GANs on your own pictures, explore what they learned, "
-                "and repaint photos in the style of paintings.</p>"
-                f"<table>{table}</table>")
+        from studio.ui.about_dialog import about_html
+        from studio.ui.theme import theme_colors
 
-    def show_about(self) -> None:
-        QMessageBox.about(self, "About GAN Art Studio", self.about_text())
+        return about_html(self._about_rows(), theme_colors()["muted"].name())
 
     # ------------------------------------------------------------------------------- settings/close
     def _restore_settings(self) -> None:
@@ -672,6 +712,7 @@ class MainWindow(QMainWindow):
                 if not self.ask_stop_training():
                     event.ignore()
                     return
+                self._closing_while_training = True  # the next start offers to resume this run
                 self._busy(lambda: page.shutdown_training(SHUTDOWN_TIMEOUT_MS))
             elif self.runner.is_running():
                 if not self.ask_stop_job(self.runner.title()):
@@ -719,25 +760,10 @@ class MainWindow(QMainWindow):
         stylize = self._stylize_page
         if stylize is not None and hasattr(stylize, "shutdown"):
             stylize.shutdown(SHUTDOWN_TIMEOUT_MS)
+        gallery = self._gallery_page
+        if gallery is not None and hasattr(gallery, "shutdown"):
+            gallery.shutdown(SHUTDOWN_TIMEOUT_MS)
+        self._shell_shutdown(SHUTDOWN_TIMEOUT_MS)
         self.runner.shutdown(SHUTDOWN_TIMEOUT_MS)
         self.engine_loader.wait(SHUTDOWN_TIMEOUT_MS)  # an import cannot be interrupted; join it
 
-
-def _dist_version(name: str) -> str:
-    """Installed version without importing the package (importing torch takes seconds)."""
-    module = sys.modules.get(name)
-    if module is not None and getattr(module, "__version__", None):
-        return str(module.__version__)
-    try:
-        return metadata.version(name)
-    except metadata.PackageNotFoundError:
-        return "not installed"
-
-
-def _workspace_or_none() -> str | None:
-    try:
-        from studio.engine.runs import default_workspace
-
-        return str(default_workspace())
-    except Exception:  # noqa: BLE001 - runs.py may not exist yet or torch may be missing
-        return None

@@ -78,7 +78,7 @@ from studio.ui.widgets.stylize_inputs import (
 
 __all__ = ["PRESET_INFO", "StylizePage", "backbone_in_use", "slider_to_weight", "weight_to_slider"]
 
-STYLE_LOG_RANGE = (1.0, 7.0)  # style_weight 1e1 … 1e7; slider middle = 1e4 (the default); 0 = off
+STYLE_LOG_RANGE = (-2.0, 4.0)  # style_weight 0.01 … 1e4 (the spin box goes further); default 5 near the middle; 0 = off
 TV_LOG_RANGE = (-2.0, 2.0)  # tv_weight 1e-2 … 1e2; slider middle = 1; 0 = off
 LOSS_KEYS = ("content", "style", "total")
 LOSS_COLORS = {"content": "#4e9af1", "style": "#f1a34e", "total": "#d0d0d0"}
@@ -1137,10 +1137,11 @@ class StylizePage(QWidget):
     def _start_dir(self) -> str:
         """Where file dialogs open: the last folder used, else the workspace when it exists."""
         if not self._last_dir:
+            from studio.engine.gallery import ensure_workspace_folder
             from studio.engine.runs import default_workspace
 
             ws = default_workspace()
-            self._last_dir = str(ws) if ws.is_dir() else ""
+            self._last_dir = str(ensure_workspace_folder("artwork", ws)) if ws.is_dir() else ""
         return self._last_dir
 
     def _save_dialog(self, title: str, name: str, filters: str, selected: str = "") -> tuple[str, str]:
@@ -1156,8 +1157,14 @@ class StylizePage(QWidget):
     def save_artwork(self, path: str | Path | None = None) -> Path | None:
         if self.result is None:
             return None
+        from studio.config import current_config
+
+        export = current_config().export  # the artwork format and quality chosen in Settings
+        suffix = f".{export.artwork_format}"
         if path is None:
-            path, chosen = self._save_dialog("Save artwork", self._default_name(".png"), ";;".join(SAVE_FILTERS))
+            selected = next((f for f, s in SAVE_FILTERS.items() if s == suffix), "")
+            path, chosen = self._save_dialog("Save artwork", self._default_name(suffix), ";;".join(SAVE_FILTERS),
+                                             selected)
             if not path:
                 return None
             if Path(path).suffix.lower() not in ARTWORK_SUFFIXES:
@@ -1166,7 +1173,7 @@ class StylizePage(QWidget):
         if path.suffix.lower() not in ARTWORK_SUFFIXES:
             path = path.with_suffix(".png")
         try:
-            out = save_result(self.result, path)
+            out = save_result(self.result, path, quality=export.jpeg_quality)
         except Exception as exc:  # noqa: BLE001 - ExportError/OSError shown in plain words
             self._show_error(f"Could not save: {plain_message(str(exc))}")
             return None

@@ -213,6 +213,8 @@ class TrainPage(QWidget):
         self.error_text.setWordWrap(True)
         self.error_details_button = QPushButton("Details…", self.error_banner)
         self.error_close_button = QPushButton("Dismiss", self.error_banner)
+        self.error_details_button.setToolTip("The full technical details of what went wrong")
+        self.error_close_button.setToolTip("Hide this message")
         eb = QHBoxLayout(self.error_banner)
         eb.setContentsMargins(8, 4, 8, 4)
         eb.addWidget(self.error_text, 1)
@@ -405,6 +407,7 @@ class TrainPage(QWidget):
             return
         from studio.engine.gan.trainer import GanTrainingJob, TrainConfig
         from studio.engine.runs import RunDir, new_run_dir
+        from studio.ui.workspace import workspace_dir
 
         resume = self._resume_dir is not None
         try:
@@ -422,7 +425,7 @@ class TrainPage(QWidget):
                     self._show_error(NO_DATA_HINT)
                     return
                 cfg = self.build_config()
-                run_dir = new_run_dir(name=time.strftime(f"%Y%m%d-%H%M%S-{cfg.preset}"))
+                run_dir = new_run_dir(workspace_dir() / "runs", name=time.strftime(f"%Y%m%d-%H%M%S-{cfg.preset}"))
         except (ValueError, OSError) as exc:
             self._show_error(plain_message(f"{type(exc).__name__}: {exc}"))
             return
@@ -481,9 +484,9 @@ class TrainPage(QWidget):
 
     # ============================================================================== resume
     def choose_run_to_resume(self) -> None:
-        from studio.engine.runs import default_workspace
+        from studio.ui.workspace import workspace_dir
 
-        start = default_workspace() / "runs"
+        start = workspace_dir() / "runs"
         folder = QFileDialog.getExistingDirectory(self, "Choose a run folder to continue",
                                                   str(start if start.is_dir() else Path.home()))
         if folder:
@@ -747,10 +750,12 @@ class TrainPage(QWidget):
             QDesktopServices.openUrl(QUrl.fromLocalFile(str(self._run_dir)))
 
     def _suggest_path(self, name: str) -> str:
-        from studio.engine.runs import default_workspace
+        """Pictures go to the workspace's artworks/, GIFs to animations/, generators to exports/."""
+        from studio.engine.gallery import ensure_workspace_folder
+        from studio.ui.workspace import workspace_dir
 
-        folder = default_workspace() / "exports"
-        return str((folder if folder.is_dir() else default_workspace()) / name)
+        kind = {".png": "artwork", ".gif": "animation"}.get(Path(name).suffix.lower(), "export")
+        return str(ensure_workspace_folder(kind, workspace_dir()) / name)
 
     def _on_export_finished(self, finished) -> None:
         if finished.result is not None:

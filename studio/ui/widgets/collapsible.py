@@ -16,6 +16,7 @@ class CollapsibleSection(QWidget):
         self.header = QToolButton(self)
         self.header.setObjectName("collapsibleHeader")
         self.header.setText(title)
+        self.header.setToolTip("Show or hide these settings")
         self.header.setCheckable(True)
         self.header.setChecked(expanded)
         self.header.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
