@@ -81,7 +81,7 @@ __all__ = ["PRESET_INFO", "StylizePage", "backbone_in_use", "slider_to_weight", 
 STYLE_LOG_RANGE = (-2.0, 4.0)  # style_weight 0.01 … 1e4 (the spin box goes further); default 5 near the middle; 0 = off
 TV_LOG_RANGE = (-2.0, 2.0)  # tv_weight 1e-2 … 1e2; slider middle = 1; 0 = off
 LOSS_KEYS = ("content", "style", "total")
-LOSS_COLORS = {"content": "#4e9af1", "style": "#f1a34e", "total": "#d0d0d0"}
+LOSS_COLORS = {"content": "#4e9af1", "style": "#f1a34e", "total": "#a070e0"}  # readable on both themes
 COLOR_LABELS = {"none": "Use the painting's colours", "keep": "Keep the photo's colours",
                 "match": "Recolour the painting to the photo"}
 SAVE_FILTERS = {"PNG image (*.png)": ".png", "JPEG image (*.jpg *.jpeg)": ".jpg", "WebP image (*.webp)": ".webp"}
@@ -392,18 +392,23 @@ class StylizePage(QWidget):
         self.left_scroll.setWidget(left_inner)
         self.left_scroll.setFixedWidth(480)
 
+        # run controls with the how-to hint on one row, view and output actions on the next, so no label is
+        # clipped at 1280 px wide; buttons never shrink below their text
         run_row = QHBoxLayout()
         for b in (self.start_button, self.stop_button, self.keep_button):
             run_row.addWidget(b)
         run_row.addStretch(1)
-        for b in (self.save_button, self.gif_button, self.copy_button):
-            run_row.addWidget(b)
+        run_row.addWidget(self.view_hint)
         view_row = QHBoxLayout()
         for b in (self.fit_button, self.actual_button, self.compare_button):
             view_row.addWidget(b)
         view_row.addWidget(self.zoom_label)
         view_row.addStretch(1)
-        view_row.addWidget(self.view_hint)
+        for b in (self.save_button, self.gif_button, self.copy_button):
+            view_row.addWidget(b)
+        for b in (self.start_button, self.stop_button, self.keep_button, self.save_button, self.gif_button,
+                  self.copy_button, self.fit_button, self.actual_button, self.compare_button):
+            b.setMinimumWidth(b.sizeHint().width())
         right = QVBoxLayout()
         right.addLayout(run_row)
         right.addWidget(self.progress_label)
