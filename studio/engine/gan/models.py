@@ -11,6 +11,7 @@ import math
 from dataclasses import dataclass, field
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 
@@ -24,6 +25,8 @@ class PresetInfo:
     default_width: int = 64
     width_adjustable: bool = False
     defaults: dict = field(default_factory=dict)  # TrainConfig overrides
+    family: str = "dcgan"  # "lesson" | "dcgan" | "lite": what the dataset-size presets may change
+    msg: bool = False  # multi-scale gradients (MSG-GAN): G's every scale goes to D
 
 
 PRESETS: dict[str, PresetInfo] = {
@@ -35,6 +38,7 @@ PRESETS: dict[str, PresetInfo] = {
             "fast, small, and a good way to see the two-phase training.",
             28, default_width=0,
             defaults={"batch_size": 256, "lr_g": 2e-4, "lr_d": 2e-4, "beta1": 0.5, "latent_dim": 100},
+            family="lesson",
         ),
         PresetInfo(
             "lesson-dcgan", "Lesson: DCGAN (28×28)",
@@ -42,6 +46,7 @@ PRESETS: dict[str, PresetInfo] = {
             "balance problem — and try the remedies.",
             28, default_width=0,
             defaults={"batch_size": 64, "lr_g": 2e-4, "lr_d": 2e-4, "beta1": 0.5, "latent_dim": 100},
+            family="lesson",
         ),
         PresetInfo(
             "dcgan32", "DCGAN 32×32", "Standard DCGAN for small colour pictures. Quick on a laptop.",
@@ -57,6 +62,26 @@ PRESETS: dict[str, PresetInfo] = {
             "DCGAN with one more layer for 128×128. Slow on a CPU; best on a GPU.",
             128, default_width=64, width_adjustable=True, defaults={"batch_size": 32},
         ),
+        *[
+            PresetInfo(
+                f"lite{size}", f"Small-data GAN {size}×{size}",
+                f"Made for your own 50–500 pictures at {size}×{size}: a light residual generator with "
+                "skip-layer excitation, a spectrally normalised discriminator with hinge loss"
+                + (", multi-scale gradients against high-resolution artifacts" if size >= 128 else "")
+                + ", augmentation and weight averaging. " + note,
+                size, default_width=width, width_adjustable=True, family="lite", msg=size >= 128,
+                # hinge + spectral norm with the two-timescale rule (D at twice G's rate, β1 = 0): the
+                # fastest of the settings compared in tests/bench/bench_small_data.py's setting
+                defaults={"batch_size": batch, "loss": "hinge", "lr_g": 2e-4, "lr_d": 4e-4,
+                          "beta1": 0.0, "beta2": 0.99},
+            )
+            for size, width, batch, note in [
+                (32, 32, 32, "Quick on a laptop."),
+                (64, 48, 32, "The default for your own pictures."),
+                (128, 32, 16, "Slow on a CPU; comfortable on a GPU."),
+                (256, 16, 8, "Best on a GPU."),
+            ]
+        ],
     ]
 }
 
@@ -182,9 +207,202 @@ class DCGANDiscriminator(nn.Module):
         return self.net(x).view(-1)
 
 
+# ------------------------------------------------------------------------------ the small-data family
+
+def _lite_channels(size: int, width: int) -> dict[int, int]:
+    """Feature maps per resolution below ``size``: ``width`` at half size, doubling per halving, capped at
+    8·width — the DCGAN family's widths, so ``width`` means the same in both."""
+    return {4 * 2**i: min(width * (size // 2) // (4 * 2**i), 8 * width) for i in range(_dcgan_stages(size))}
+
+
+class SkipExcitation(nn.Module):
+    """Skip-layer excitation (Liu et al. 2021, FastGAN): a low-resolution map gates a high-resolution
+    one channel by channel. Gives G long-range structure cheaply and trains well on few pictures."""
+
+    def __init__(self, ch_low: int, ch_high: int) -> None:
+        super().__init__()
+        self.net = nn.Sequential(
+            nn.AdaptiveAvgPool2d(4), nn.Conv2d(ch_low, ch_high, 4, 1, 0, bias=False), nn.SiLU(),
+            nn.Conv2d(ch_high, ch_high, 1, 1, 0, bias=False), nn.Sigmoid(),
+        )
+
+    def forward(self, low: torch.Tensor, high: torch.Tensor) -> torch.Tensor:
+        return high * self.net(low)
+
+
+class LiteUpBlock(nn.Module):
+    """×2 by a 4×4 transposed conv (4 taps per output pixel: half the cost of upsample + 3×3 conv on a
+    CPU) with BatchNorm; at low resolutions also a residual 3×3 conv, where it is cheap."""
+
+    def __init__(self, ch_in: int, ch_out: int, residual: bool = False) -> None:
+        super().__init__()
+        self.up = nn.Sequential(nn.ConvTranspose2d(ch_in, ch_out, 4, 2, 1, bias=False), nn.BatchNorm2d(ch_out),
+                                nn.LeakyReLU(0.2, True))
+        self.res = nn.Sequential(nn.Conv2d(ch_out, ch_out, 3, 1, 1, bias=False), nn.BatchNorm2d(ch_out)) \
+            if residual else None
+        self.act = nn.LeakyReLU(0.2, True)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = self.up(x)
+        if self.res is not None:
+            x = self.act(x + self.res(x))
+        return x
+
+
+class LiteGenerator(nn.Module):
+    """A residual DCGAN with skip-layer excitation: latent → 4×4 → … → size/2 features (residual 3×3
+    convs up to 16×16, excitation from each scale to 4× its size), then a transposed conv to pixels.
+
+    With ``msg`` every scale from 8×8 up also has its own 1×1 to-RGB head; ``forward_multiscale``
+    returns the pyramid (low to high) so D can send gradients to every scale (MSG-GAN, Karnewar & Wang
+    2019), the lesson's second remedy for high-resolution artifacts. ``forward`` returns the picture.
+    """
+
+    def __init__(self, latent_dim: int = 100, channels: int = 3, size: int = 64, width: int = 64,
+                 msg: bool = False) -> None:
+        super().__init__()
+        self.ch = ch = _lite_channels(size, width)
+        self.size = size
+        self.msg = msg
+        self.resolutions = res = sorted(ch)  # 4 … size/2
+        self.init = nn.Sequential(nn.ConvTranspose2d(latent_dim, ch[4], 4, 1, 0, bias=False),
+                                  nn.BatchNorm2d(ch[4]), nn.LeakyReLU(0.2, True))
+        self.ups = nn.ModuleList(LiteUpBlock(ch[r], ch[2 * r], residual=2 * r <= 16) for r in res[:-1])
+        self.sle = nn.ModuleDict({str(4 * r): SkipExcitation(ch[r], ch[4 * r]) for r in res if 4 * r in ch})
+        self.to_rgb = nn.Sequential(nn.ConvTranspose2d(ch[size // 2], channels, 4, 2, 1), nn.Tanh())
+        self.to_rgb_low = nn.ModuleDict(
+            {str(r): nn.Sequential(nn.Conv2d(ch[r], channels, 1, 1, 0), nn.Tanh()) for r in res[1:]}
+            if msg else {}
+        )
+
+    def _features(self, z: torch.Tensor) -> dict[int, torch.Tensor]:
+        x = self.init(z.view(z.shape[0], -1, 1, 1))
+        feats = {4: x}
+        for r, up in zip(self.resolutions[1:], self.ups, strict=True):
+            x = up(x)
+            key = str(r)
+            if key in self.sle:
+                x = self.sle[key](feats[r // 4], x)
+            feats[r] = x
+        return feats
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        return self.to_rgb(self._features(z)[self.size // 2])
+
+    def forward_multiscale(self, z: torch.Tensor) -> list[torch.Tensor]:
+        feats = self._features(z)
+        low = [self.to_rgb_low[str(r)](feats[r]) for r in self.resolutions[1:] if str(r) in self.to_rgb_low]
+        return low + [self.to_rgb(feats[self.size // 2])]
+
+
+class LiteDownBlock(nn.Module):
+    """A strided 4×4 conv averaged with an avg-pool + 1×1 shortcut (FastGAN's DownBlockComp, lightened):
+    the shortcut keeps gradients flowing to G through a deep D."""
+
+    def __init__(self, ch_in: int, ch_out: int) -> None:
+        super().__init__()
+        self.main = nn.Sequential(nn.Conv2d(ch_in, ch_out, 4, 2, 1), nn.LeakyReLU(0.2, True))
+        self.skip = nn.Sequential(nn.AvgPool2d(2), nn.Conv2d(ch_in, ch_out, 1, 1, 0))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return 0.5 * (self.main(x) + self.skip(x))
+
+
+class MinibatchStd(nn.Module):
+    """Appends the batch's feature standard deviation as a channel: D can see a lack of variety."""
+
+    def __init__(self, group: int = 4) -> None:
+        super().__init__()
+        self.group = group
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        n, c, h, w = x.shape
+        g = min(self.group, n)
+        if n % g:
+            g = 1
+        if g < 2:
+            return torch.cat([x, x.new_zeros(n, 1, h, w)], 1)
+        y = x.float().reshape(g, n // g, c * h * w)
+        y = (y.var(0, unbiased=False) + 1e-8).sqrt().mean(1)  # (n/g,)
+        y = y.to(x.dtype).view(1, n // g, 1, 1, 1).expand(g, n // g, 1, h, w).reshape(n, 1, h, w)
+        return torch.cat([x, y], 1)
+
+
+class LiteDiscriminator(nn.Module):
+    """A strided conv from pixels, residual down-blocks to 4×4, minibatch-std, a 4×4 conv to one logit.
+    No BatchNorm (it fights spectral normalisation and mixes real and fake batch statistics).
+
+    With ``msg`` it takes the pyramid G made (or a real picture, whose pyramid ``scales`` builds by
+    average pooling) and concatenates each scale to the features of the same size.
+    """
+
+    def __init__(self, channels: int = 3, size: int = 64, width: int = 64, msg: bool = False) -> None:
+        super().__init__()
+        ch = _lite_channels(size, width)
+        self.size, self.msg, self.channels = size, msg, channels
+        self.from_rgb = nn.Sequential(nn.Conv2d(channels, ch[size // 2], 4, 2, 1), nn.LeakyReLU(0.2, True))
+        extra = channels if msg else 0
+        self.downs = nn.ModuleList(LiteDownBlock(ch[r] + extra, ch[r // 2]) for r in sorted(ch, reverse=True)[:-1])
+        self.mbstd = MinibatchStd()
+        self.head = nn.Conv2d(ch[4] + 1, 1, 4, 1, 0)
+
+    def scales(self, x: torch.Tensor) -> list[torch.Tensor]:
+        """The low-to-high pyramid D expects for a full-size picture (average pooling down to 8×8)."""
+        out = [x]
+        while out[0].shape[-1] > 8:
+            out.insert(0, F.avg_pool2d(out[0], 2))
+        return out
+
+    def forward(self, x: torch.Tensor | list[torch.Tensor]) -> torch.Tensor:
+        pyramid = {t.shape[-1]: t for t in x} if isinstance(x, (list, tuple)) else {x.shape[-1]: x}
+        h = self.from_rgb(pyramid[self.size])
+        for down in self.downs:
+            if self.msg:
+                r = h.shape[-1]
+                img = pyramid.get(r)
+                if img is None:  # a plain picture: build its scale on the fly
+                    img = F.adaptive_avg_pool2d(pyramid[self.size], r)
+                h = torch.cat([h, img.to(h.dtype)], 1)
+            h = down(h)
+        return self.head(self.mbstd(h)).view(-1)
+
+
+def init_lite_weights(module: nn.Module) -> None:
+    """Orthogonal-ish small init for convs (N(0, 0.02) as DCGAN); BatchNorm weight 1, bias 0."""
+    for m in module.modules():
+        if isinstance(m, (nn.Conv2d, nn.ConvTranspose2d)):
+            nn.init.normal_(m.weight, 0.0, 0.02)
+            if m.bias is not None:
+                nn.init.zeros_(m.bias)
+        elif isinstance(m, nn.BatchNorm2d):
+            nn.init.ones_(m.weight)
+            nn.init.zeros_(m.bias)
+
+
+def apply_spectral_norm(module: nn.Module) -> nn.Module:
+    """Spectral normalisation (Miyato et al. 2018) on every conv/linear layer of ``module``: caps how
+    sharply D can react to its input, which keeps its gradients useful to G."""
+    from torch.nn.utils.parametrizations import spectral_norm
+
+    for name, child in list(module.named_children()):
+        if isinstance(child, (nn.Conv2d, nn.ConvTranspose2d, nn.Linear)):
+            setattr(module, name, spectral_norm(child))
+        else:
+            apply_spectral_norm(child)
+    return module
+
+
+def multiscale_generate(g: nn.Module, z: torch.Tensor) -> torch.Tensor | list[torch.Tensor]:
+    """G's multi-scale pyramid when it has one (MSG presets), else its picture."""
+    if getattr(g, "msg", False):
+        return g.forward_multiscale(z)
+    return g(z)
+
+
 def build_gan(preset: str, channels: int, latent_dim: int = 100, width: int = 0,
-              image_size: int | None = None) -> tuple[nn.Module, nn.Module]:
-    """Build (G, D) for a preset. ``width`` 0 means the preset's default."""
+              image_size: int | None = None, spectral_norm: bool = False) -> tuple[nn.Module, nn.Module]:
+    """Build (G, D) for a preset. ``width`` 0 means the preset's default; ``spectral_norm`` applies
+    to D (the G architecture, and so exported generators, never depend on it)."""
     if preset not in PRESETS:
         raise ValueError(f"Unknown preset {preset!r}; choose one of {', '.join(PRESETS)}")
     info = PRESETS[preset]
@@ -199,12 +417,20 @@ def build_gan(preset: str, channels: int, latent_dim: int = 100, width: int = 0,
         d = LessonDCGANDiscriminator(channels)
         init_dcgan_weights(g)
         init_dcgan_weights(d)
+    elif info.family == "lite":
+        w = width or info.default_width
+        g = LiteGenerator(latent_dim, channels, size, w, msg=info.msg)
+        d = LiteDiscriminator(channels, size, w, msg=info.msg)
+        init_lite_weights(g)
+        init_lite_weights(d)
     else:
         w = width or info.default_width
         g = DCGANGenerator(latent_dim, channels, size, w)
         d = DCGANDiscriminator(channels, size, w)
         init_dcgan_weights(g)
         init_dcgan_weights(d)
+    if spectral_norm:
+        apply_spectral_norm(d)
     return g, d
 
 

@@ -1,15 +1,23 @@
 """The GAN training Job: the lesson's two-phase step, run directory, samples, exact resume.
 
-Exactness: every random draw comes from generators whose state is checkpointed (latents, flips) or
-is derived from (seed, epoch) (data order), so 10 steps + resume + 10 steps equals 20 steps.
+Exactness: every random draw comes from generators whose state is checkpointed (latents, flips,
+augmentation) or is derived from (seed, epoch) (data order), so 10 steps + resume + 10 steps equals
+20 steps — with augmentation, its adaptive strength and the EMA generator included. Quality checks
+use their own fixed latents and never touch those generators.
+
+Small data (see regimes.py): differentiable augmentation of everything D sees, an ADA-style strength
+controller, an EMA generator for samples/exports, spectral norm and hinge loss, quality metrics every
+N steps, and health detectors that explain problems and offer remedies (health.py).
 """
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import json
 import math
 import platform
+import queue
 import threading
 import time
 from dataclasses import asdict, dataclass, field
@@ -19,13 +27,22 @@ import numpy as np
 import torch
 from torch import nn
 
-from studio.engine.gan.checkpoints import load_checkpoint, save_checkpoint
+from studio.engine.gan import health as hl
+from studio.engine.gan.augment import AdaptiveAugment, DiffAugment, parse_policy
+from studio.engine.gan.checkpoints import CheckpointError, load_checkpoint, save_checkpoint
+from studio.engine.gan.ema import GeneratorEMA
 from studio.engine.gan.losses import LOSSES, d_loss, g_loss
-from studio.engine.gan.models import PRESETS, build_gan, count_parameters
+from studio.engine.gan.models import PRESETS, build_gan, count_parameters, multiscale_generate
 from studio.engine.jobs import Cancelled, JobContext, Metrics, Preview, Progress
 from studio.engine.runs import RunDir, atomic_write_json
 
 FIT_MODES = ("crop", "pad", "stretch")
+AUGMENT_MODES = ("off", "fixed", "adaptive")
+SAMPLE_WEIGHTS = ("ema", "raw")
+CONFIG_VERSION = 2
+# Fields added with the small-data work, and what a run saved before them meant (resume stays exact).
+LEGACY_VALUES = {"regime": "manual", "augment": "off", "aug_p": 0.0, "ema": False, "spectral_norm": False,
+                 "metrics_every": 0}
 
 
 @dataclass
@@ -56,6 +73,26 @@ class TrainConfig:
     device: str = "auto"
     channels_last: bool = True  # faster convolutions (measured: tests/bench/bench_train_throughput.py)
     demo_count: int = 2048
+    # --- small data. None = chosen by the dataset-size preset (`regime`) once the dataset is known.
+    regime: str = "auto"  # "auto" | "tiny" (<100) | "small" (<1000) | "large" | "manual" (None = off)
+    augment: str | None = None  # "off" | "fixed" | "adaptive" (DiffAugment of all D inputs)
+    augment_policy: str = "color,translation,cutout"
+    aug_p: float | None = None  # fixed strength, or the adaptive controller's start
+    ada_target: float = 0.6  # adaptive: keep E[sign D(real)] here
+    ada_speed_imgs: int = 20_000  # adaptive: real pictures for p to move from 0 to 1
+    ada_interval: int = 4  # adaptive: steps between adjustments
+    ema: bool | None = None  # keep an EMA of G's weights for samples and exports
+    ema_halflife_imgs: int = 10_000
+    ema_rampup: float = 0.05
+    sample_weights: str = "ema"  # which G draws the sample grids when EMA is on: "ema" | "raw"
+    spectral_norm: bool | None = None  # on D's layers
+    metrics_every: int | None = None  # KID / FD / LPIPS diversity every N steps (0: never)
+    metrics_samples: int = 128
+    health: bool = True  # detectors (D winning, collapse, divergence rollback, memorisation)
+    health_window: int = 100  # steps D must be winning before it is reported
+    snapshot_every: int = 200  # steps between in-memory "last good" states for rollback
+    max_rollbacks: int = 3
+    init_from: str = ""  # fine-tune: a run directory, checkpoint .json or exported generator
 
     @classmethod
     def for_preset(cls, preset: str, **overrides) -> TrainConfig:
@@ -70,7 +107,19 @@ class TrainConfig:
         names = {f.name for f in dataclasses.fields(cls)}
         return cls(**{k: v for k, v in data.items() if k in names})
 
+    @classmethod
+    def from_saved_run(cls, data: dict) -> TrainConfig:
+        """A run's config.json; runs saved before the small-data settings existed resume without them."""
+        cfg = cls.from_dict(data)
+        if "config_version" not in data:
+            for name, value in LEGACY_VALUES.items():
+                if name not in data:
+                    setattr(cfg, name, value)
+        return cfg
+
     def validate(self) -> None:
+        from studio.engine.gan.regimes import REGIME_CHOICES
+
         problems = []
         if self.preset not in PRESETS:
             problems.append(f"unknown preset {self.preset!r}")
@@ -86,6 +135,26 @@ class TrainConfig:
             problems.append("betas must be in [0, 1)")
         if self.steps < 0:
             problems.append("steps must be 0 (until stopped) or more")
+        if self.regime not in REGIME_CHOICES:
+            problems.append(f"dataset-size preset must be one of {', '.join(REGIME_CHOICES)}")
+        if self.augment is not None and self.augment not in AUGMENT_MODES:
+            problems.append(f"augment must be one of {', '.join(AUGMENT_MODES)}")
+        if self.aug_p is not None and not 0 <= self.aug_p <= 1:
+            problems.append("augmentation strength must be between 0 and 1")
+        try:
+            parse_policy(self.augment_policy)
+        except ValueError as exc:
+            problems.append(str(exc))
+        if not 0 < self.ada_target < 1 or self.ada_speed_imgs <= 0 or self.ada_interval < 1:
+            problems.append("adaptive augmentation needs a target in (0, 1), a positive speed and interval")
+        if self.ema_halflife_imgs < 0 or not 0 <= self.ema_rampup <= 1:
+            problems.append("EMA half-life must be ≥ 0 and its ramp-up in [0, 1]")
+        if self.sample_weights not in SAMPLE_WEIGHTS:
+            problems.append("sample weights must be 'ema' or 'raw'")
+        if self.metrics_every is not None and self.metrics_every < 0:
+            problems.append("metrics interval must be 0 (never) or more")
+        if self.metrics_samples < 4:
+            problems.append("quality metrics need at least 4 samples")
         if problems:
             raise ValueError("Invalid training settings: " + "; ".join(problems))
 
@@ -124,6 +193,342 @@ def _grid_uint8(images: torch.Tensor, nrow: int) -> np.ndarray:
     return np.ascontiguousarray(arr)
 
 
+def _save_png(grid: np.ndarray, path: Path) -> None:
+    from studio.engine.images import uint8_to_pil
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    uint8_to_pil(grid).save(tmp, format="PNG")
+    tmp.replace(path)
+
+
+# ------------------------------------------------------------------------------------ the step
+
+class GanStepper:
+    """Models, optimisers, augmentation, EMA and the random generators of one run; ``step()`` is the
+    lesson's two-phase update with D's inputs augmented. No run directory, no events: the training job
+    and the time estimate share it."""
+
+    def __init__(self, cfg: TrainConfig, G: nn.Module, D: nn.Module, data, device: torch.device,
+                 memory_format=torch.contiguous_format) -> None:
+        self.cfg, self.G, self.D, self.data, self.device = cfg, G, D, data, device
+        self.memory_format = memory_format
+        self.opt_g = torch.optim.Adam(G.parameters(), lr=cfg.lr_g, betas=(cfg.beta1, cfg.beta2))
+        self.opt_d = torch.optim.Adam(D.parameters(), lr=cfg.lr_d, betas=(cfg.beta1, cfg.beta2))
+        self.noise_gen = torch.Generator().manual_seed(cfg.seed + 1)
+        self.fixed_z = torch.randn(cfg.grid_count, cfg.latent_dim,
+                                   generator=torch.Generator().manual_seed(cfg.seed + 2))
+        self.aug = DiffAugment(cfg.augment_policy, p=self._start_p(), seed=cfg.seed + 5)
+        self.ada: AdaptiveAugment | None = None
+        if cfg.augment == "adaptive":
+            self.ada = AdaptiveAugment(cfg.ada_target, cfg.ada_speed_imgs, cfg.ada_interval, p=self.aug.p)
+        self.ema: GeneratorEMA | None = None
+        if cfg.ema:
+            calib = torch.randn(64, cfg.latent_dim, generator=torch.Generator().manual_seed(cfg.seed + 4))
+            self.ema = GeneratorEMA(G, cfg.ema_halflife_imgs, cfg.ema_rampup, calibration_latents=calib)
+        self.msg = bool(getattr(G, "msg", False))
+        self.state = {"step": 0, "epoch": 0, "data_pos": 0, "last_loss_d": math.inf}
+        self.n = len(data)
+        self.batch = min(cfg.batch_size, self.n)  # a small folder trains on all of it each step
+        self.order = _epoch_order(self.n, cfg.seed, 0)
+
+    def _start_p(self) -> float:
+        if self.cfg.augment in (None, "off"):
+            return 0.0
+        return float(self.cfg.aug_p or 0.0)
+
+    @property
+    def aug_p(self) -> float:
+        return self.aug.p
+
+    # -- data
+    def real_batch(self) -> torch.Tensor:
+        st, b = self.state, self.batch
+        if st["data_pos"] + b > self.n:
+            st["epoch"] += 1
+            st["data_pos"] = 0
+            self.order = _epoch_order(self.n, self.cfg.seed, st["epoch"])
+        idx = self.order[st["data_pos"]: st["data_pos"] + b]
+        st["data_pos"] += b
+        x = self.data.batch(idx).to(self.device, non_blocking=True).float().div_(127.5).sub_(1.0)
+        if self.cfg.hflip:
+            flip = (torch.rand(b, generator=self.noise_gen) < 0.5).to(self.device).view(-1, 1, 1, 1)
+            x = torch.where(flip, x.flip(-1), x)
+        return x.contiguous(memory_format=self.memory_format)
+
+    def noise(self, b: int) -> torch.Tensor:
+        return torch.randn(b, self.cfg.latent_dim, generator=self.noise_gen).to(self.device, non_blocking=True)
+
+    def d_input(self, x):
+        """What D sees: the picture (or MSG pyramid), augmented with one draw for all scales."""
+        if self.msg and isinstance(x, torch.Tensor):
+            x = self.D.scales(x)
+        if self.aug.active:
+            x = self.aug(x)
+            if self.memory_format is torch.channels_last:
+                x = [t.contiguous(memory_format=torch.channels_last) for t in x] if isinstance(x, list) \
+                    else x.contiguous(memory_format=torch.channels_last)
+        return x
+
+    @staticmethod
+    def _detach(x):
+        return [t.detach() for t in x] if isinstance(x, list) else x.detach()
+
+    # -- one step: the lesson's two phases
+    def step(self) -> dict[str, float]:
+        cfg, G, D = self.cfg, self.G, self.D
+        skip_d = cfg.skip_d_below > 0 and self.state["last_loss_d"] < cfg.skip_d_below
+        fake = None
+        for _ in range(cfg.d_steps):
+            real = self.real_batch()
+            fake = multiscale_generate(G, self.noise(real.shape[0]))
+            if skip_d:
+                with torch.no_grad():
+                    out_r, out_f = D(self.d_input(real)), D(self.d_input(self._detach(fake)))
+                    loss_d = d_loss(cfg.loss, out_r, out_f)
+            else:
+                self.opt_d.zero_grad(set_to_none=True)
+                out_r, out_f = D(self.d_input(real)), D(self.d_input(self._detach(fake)))
+                loss_d = d_loss(cfg.loss, out_r, out_f)
+                loss_d.backward()
+                self.opt_d.step()
+            if self.ada is not None:
+                self.ada.observe(out_r)
+            if skip_d:
+                break
+        # Phase 2: G through a frozen D (no gradients for D's weights: cheaper, and what the lesson says),
+        # seeing fakes augmented afresh, exactly as D saw them.
+        D.requires_grad_(False)
+        self.opt_g.zero_grad(set_to_none=True)
+        loss_g = g_loss(cfg.loss, D(self.d_input(fake)))
+        loss_g.backward()
+        self.opt_g.step()
+        D.requires_grad_(True)
+        self.state["step"] += 1
+        if self.ema is not None:
+            self.ema.update(G, self.batch, self.state["step"] * self.batch)
+        if self.ada is not None:
+            self.aug.p = self.ada.update()
+        vals = torch.stack([loss_g.detach(), loss_d.detach(), torch.sigmoid(out_r.detach()).mean(),
+                            torch.sigmoid(out_f.detach()).mean()]).tolist()
+        self.state["last_loss_d"] = vals[1]
+        out = {"loss_g": vals[0], "loss_d": vals[1], "d_real": vals[2], "d_fake": vals[3],
+               "d_skipped": float(skip_d)}
+        if cfg.augment not in (None, "off") or self.aug.p > 0:
+            out["aug_p"] = self.aug.p
+        if self.ada is not None:
+            out["ada_rt"] = self.ada.rt
+        return out
+
+    # -- what the artist sees
+    def sample_generator(self, weights: str | None = None) -> nn.Module:
+        """G for pictures: the EMA one (BatchNorm statistics recomputed) unless ``raw`` is asked."""
+        use = weights or self.cfg.sample_weights
+        if self.ema is not None and use == "ema":
+            self.ema.calibrate()
+            return self.ema.module
+        return self.G
+
+    # -- live settings
+    def set_lr(self, lr_g: float | None = None, lr_d: float | None = None) -> None:
+        for opt, lr, name in ((self.opt_g, lr_g, "lr_g"), (self.opt_d, lr_d, "lr_d")):
+            if lr is not None:
+                for group in opt.param_groups:
+                    group["lr"] = lr
+                setattr(self.cfg, name, lr)
+
+    def set_augment(self, mode: str | None = None, p: float | None = None, target: float | None = None) -> None:
+        cfg = self.cfg
+        if mode is not None:
+            cfg.augment = mode
+            if mode == "off":
+                self.aug.p, self.ada = 0.0, None
+            elif mode == "adaptive" and self.ada is None:
+                self.ada = AdaptiveAugment(cfg.ada_target, cfg.ada_speed_imgs, cfg.ada_interval, p=self.aug.p)
+            elif mode == "fixed":
+                self.ada = None
+        if p is not None:
+            cfg.aug_p = p
+            self.aug.p = p
+            if self.ada is not None:
+                self.ada.p = p
+        if target is not None:
+            cfg.ada_target = target
+            if self.ada is not None:
+                self.ada.target = target
+
+    # -- state for checkpoints and rollback
+    def modules(self) -> dict[str, nn.Module]:
+        mods = {"G": self.G, "D": self.D}
+        if self.ema is not None:
+            self.ema.calibrate()
+            mods["G_ema"] = self.ema.module
+        return mods
+
+    def extra_tensors(self) -> dict[str, torch.Tensor]:
+        return {"noise_rng": self.noise_gen.get_state(), "torch_rng": torch.get_rng_state(),
+                "fixed_z": self.fixed_z, "augment_rng": self.aug.rng_state()}
+
+    def full_state(self) -> dict:
+        st = dict(self.state)
+        if self.ada is not None:
+            st["ada"] = self.ada.state_dict()
+        st["aug_p"] = self.aug.p
+        return st
+
+    def restore(self, ckpt) -> None:
+        """Continue exactly from a checkpoint of this same run."""
+        self.G.load_state_dict(ckpt.module_state("G"))
+        self.D.load_state_dict(ckpt.module_state("D"))
+        if self.ema is not None:
+            ema_state = ckpt.module_state("G_ema")
+            if ema_state:
+                self.ema.module.load_state_dict(ema_state)
+            else:
+                self.ema.copy_from(self.G)
+        self.opt_g.load_state_dict(ckpt.optimizer_state("G"))
+        self.opt_d.load_state_dict(ckpt.optimizer_state("D"))
+        self.noise_gen.set_state(ckpt.extra("noise_rng"))
+        torch.set_rng_state(ckpt.extra("torch_rng"))
+        self.fixed_z = ckpt.extra("fixed_z")
+        if "extra.augment_rng" in ckpt.tensors:
+            self.aug.set_rng_state(ckpt.extra("augment_rng"))
+        st = dict(ckpt.state)
+        for key in ("live", "rollbacks"):  # the loop's, not the step's
+            st.pop(key, None)
+        ada_state = st.pop("ada", None)
+        aug_p = st.pop("aug_p", None)
+        self.state.update(st)
+        if aug_p is not None:
+            self.aug.p = float(aug_p)
+        if self.ada is not None and ada_state:
+            self.ada.load_state_dict(ada_state)
+            self.aug.p = self.ada.p
+        self.order = _epoch_order(self.n, self.cfg.seed, self.state["epoch"])
+
+    def snapshot(self) -> dict:
+        """An in-memory copy of everything a rollback needs."""
+        def clone(m: nn.Module) -> dict:
+            return {k: v.detach().clone() for k, v in m.state_dict().items()}
+
+        return {
+            "G": clone(self.G), "D": clone(self.D), "G_ema": clone(self.ema.module) if self.ema else None,
+            "opt_g": copy.deepcopy(self.opt_g.state_dict()), "opt_d": copy.deepcopy(self.opt_d.state_dict()),
+            "noise": self.noise_gen.get_state(), "torch": torch.get_rng_state(), "aug": self.aug.rng_state(),
+            "ada": self.ada.state_dict() if self.ada else None, "aug_p": self.aug.p, "state": dict(self.state),
+        }
+
+    def load_snapshot(self, snap: dict) -> None:
+        self.G.load_state_dict(snap["G"])
+        self.D.load_state_dict(snap["D"])
+        if self.ema is not None and snap["G_ema"] is not None:
+            self.ema.module.load_state_dict(snap["G_ema"])
+        lr_g, lr_d = self.cfg.lr_g, self.cfg.lr_d
+        self.opt_g.load_state_dict(copy.deepcopy(snap["opt_g"]))
+        self.opt_d.load_state_dict(copy.deepcopy(snap["opt_d"]))
+        self.set_lr(lr_g, lr_d)  # the rate in force now (a rollback may just have lowered it)
+        self.noise_gen.set_state(snap["noise"])
+        torch.set_rng_state(snap["torch"])
+        self.aug.set_rng_state(snap["aug"])
+        self.aug.p = snap["aug_p"]
+        if self.ada is not None and snap["ada"]:
+            self.ada.load_state_dict(snap["ada"])
+        self.state.clear()
+        self.state.update(snap["state"])
+        self.order = _epoch_order(self.n, self.cfg.seed, self.state["epoch"])
+
+
+def build_stepper(cfg: TrainConfig, channels: int, data, device: torch.device) -> GanStepper:
+    """Models (seeded), memory format and optimisers for a resolved config."""
+    torch.manual_seed(cfg.seed)
+    G, D = build_gan(cfg.preset, channels, cfg.latent_dim, cfg.width, spectral_norm=bool(cfg.spectral_norm))
+    G.to(device)
+    D.to(device)
+    channels_last = cfg.channels_last and cfg.preset != "lesson-mlp"
+    if channels_last:
+        G.to(memory_format=torch.channels_last)
+        D.to(memory_format=torch.channels_last)
+    fmt = torch.channels_last if channels_last else torch.contiguous_format
+    return GanStepper(cfg, G, D, data, device, fmt)
+
+
+# ------------------------------------------------------------------------------------ fine-tuning
+
+def load_init_weights(source: str | Path, stepper: GanStepper, channels: int, image_size: int) -> dict:
+    """Start from an earlier run (or exported generator) of the same architecture: transfer learning.
+
+    G (and its EMA) always; D too when the earlier run has a compatible one. Optimisers, step and
+    augmentation start fresh. Returns what was loaded, for config.json.
+    """
+    from studio.engine.gan.checkpoints import GENERATOR_FORMAT
+
+    cfg = stepper.cfg
+    src = Path(source).expanduser()
+    if not src.exists():
+        raise CheckpointError(f"Cannot fine-tune from {src}: it does not exist")
+    tensors: dict[str, dict] = {}
+    if src.is_dir() or src.suffix == ".json" and _is_checkpoint_json(src):
+        run = RunDir(src if src.is_dir() else src.parent.parent)
+        ckpt_path = src if src.suffix == ".json" else run.latest_checkpoint()
+        if ckpt_path is None:
+            raise CheckpointError(f"Cannot fine-tune from {src.name}: that run has no checkpoint yet")
+        other = run.read_config()
+        ck = load_checkpoint(ckpt_path)
+        for name in ("G", "D", "G_ema"):
+            tensors[name] = ck.module_state(name)
+        step = ck.step
+    else:
+        path = src.with_suffix(".safetensors")
+        try:
+            other = json.loads(path.with_suffix(".json").read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise CheckpointError(f"Cannot fine-tune from {src.name}: its description is missing") from exc
+        if other.get("format") != GENERATOR_FORMAT:
+            raise CheckpointError(f"{src.name} is not a GAN Art Studio run or generator")
+        from safetensors.torch import load_file
+
+        tensors["G"] = load_file(str(path))
+        other = {**other, "resolved_channels": other.get("channels"), "width": other.get("width")}
+        step = other.get("step")
+    mine = {"preset": cfg.preset, "latent_dim": cfg.latent_dim, "resolved_channels": channels,
+            "image_size": image_size, "width": cfg.width or PRESETS[cfg.preset].default_width}
+    theirs = {k: other.get(k) for k in mine}
+    if theirs["width"] in (0, None):
+        theirs["width"] = PRESETS.get(str(theirs["preset"]), PRESETS[cfg.preset]).default_width
+    diff = [f"{k} {theirs[k]} ≠ {mine[k]}" for k in mine if str(theirs[k]) != str(mine[k])]
+    if diff:
+        raise CheckpointError("Fine-tuning needs the same architecture as the earlier run (" + ", ".join(diff)
+                              + "). Pick its preset, width, latent size and channels.")
+    loaded = []
+    stepper.G.load_state_dict(tensors["G"])
+    loaded.append("G")
+    if stepper.ema is not None:
+        if tensors.get("G_ema"):
+            stepper.ema.module.load_state_dict(tensors["G_ema"])
+            loaded.append("G_ema")
+        else:
+            stepper.ema.copy_from(stepper.G)
+    d_state = tensors.get("D")
+    if d_state:
+        try:
+            stepper.D.load_state_dict(d_state)
+            loaded.append("D")
+        except RuntimeError:
+            pass  # e.g. spectral norm switched: D starts fresh
+    return {"source": str(src.resolve()), "step": step, "loaded": loaded}
+
+
+def _is_checkpoint_json(path: Path) -> bool:
+    try:
+        from studio.engine.gan.checkpoints import CHECKPOINT_FORMAT
+
+        return json.loads(path.read_text(encoding="utf-8")).get("format") == CHECKPOINT_FORMAT
+    except (OSError, ValueError, AttributeError):
+        return False
+
+
+# ------------------------------------------------------------------------------------ the job
+
 class GanTrainingJob:
     """Train (or resume) one run. Stop saves a checkpoint; the result names the run directory."""
 
@@ -136,6 +541,10 @@ class GanTrainingJob:
         self._data = data  # an already prepared dataset (PreparedImages), optional
         self._sample_now = threading.Event()
         self._sample_every_s = config.sample_every_s
+        self._changes: queue.SimpleQueue = queue.SimpleQueue()
+        self._sample_weights: str | None = None
+        self.stepper: GanStepper | None = None
+        self.regime = None  # RegimeChoice once the dataset is known
 
     # -- live controls (called from other threads)
     def request_samples(self) -> None:
@@ -143,6 +552,43 @@ class GanTrainingJob:
 
     def set_sample_interval(self, seconds: float) -> None:
         self._sample_every_s = max(0.1, float(seconds))
+
+    def set_sample_weights(self, weights: str) -> None:
+        """Raw/EMA switch for the sample grids (takes effect at the next grid, which is requested now)."""
+        if weights not in SAMPLE_WEIGHTS:
+            raise ValueError("weights must be 'ema' or 'raw'")
+        self._sample_weights = weights
+        self._sample_now.set()
+
+    def apply_changes(self, **changes) -> None:
+        """Change live settings between steps: lr_g, lr_d, skip_d_below, augment, aug_p, ada_target."""
+        unknown = set(changes) - set(hl.LIVE_FIELDS)
+        if unknown:
+            raise ValueError(f"cannot change {', '.join(sorted(unknown))} while training")
+        self._changes.put(("changes", dict(changes)))
+
+    def apply_remedy(self, code: str) -> hl.Remedy:
+        """One click on a health remedy: its changes (computed from the settings now) apply between steps."""
+        cfg = self.config
+        remedy = hl.make_remedy(code, cfg, self.stepper.aug_p if self.stepper else 0.0)
+        if not remedy.live:
+            raise ValueError(f"'{remedy.label}' needs a new run; it cannot be applied while training")
+        self._changes.put(("remedy", remedy))
+        return remedy
+
+    @property
+    def aug_p(self) -> float:
+        """The augmentation strength in force now (for a live augmentation preview)."""
+        return self.stepper.aug_p if self.stepper else float(self.config.aug_p or 0.0)
+
+    def augmentation_preview(self, count: int = 16, p: float | None = None, seed: int = 0) -> np.ndarray:
+        """Pictures of this run's dataset as D sees them at strength ``p`` (default: the current one)."""
+        from studio.engine.gan.augment import augment_preview
+
+        data = self.stepper.data if self.stepper else self._data
+        if data is None:
+            raise RuntimeError("the dataset is not loaded yet")
+        return augment_preview(data, self.aug_p if p is None else p, self.config.augment_policy, count, seed)
 
     # -- setup
     def _load_data(self, ctx: JobContext, size: int, channels: int):
@@ -175,15 +621,19 @@ class GanTrainingJob:
         return source_channels(cfg.data)
 
     def run(self, ctx: JobContext) -> TrainResult:
+        from studio.engine.gan.regimes import resolve_settings
+
         ckpt = None
         if self.resume:
             ckpt_path = self.run_dir.latest_checkpoint()
             if ckpt_path is None:
                 raise RuntimeError(f"Nothing to resume in {self.run_dir.path}: it has no checkpoint")
-            saved = TrainConfig.from_dict(self.run_dir.read_config())
+            saved = TrainConfig.from_saved_run(self.run_dir.read_config())
             # Only what cannot change the maths may differ from the saved run.
             for name in ("steps", "sample_every_s", "sample_every_steps", "checkpoint_every_min", "device"):
                 setattr(saved, name, getattr(self.config, name))
+            if self.config.metrics_every is not None:  # measuring never changes the training maths
+                saved.metrics_every = self.config.metrics_every
             if self.config.data != saved.data and self.config.data not in ("", "demo"):
                 saved.data = self.config.data  # the images moved: same data, new place
             self.config = saved
@@ -200,159 +650,210 @@ class GanTrainingJob:
         data = self._load_data(ctx, size, channels)
         if len(data) < 2:
             raise RuntimeError(f"A GAN needs at least 2 pictures to learn from; this dataset has {len(data)}")
-
-        torch.manual_seed(cfg.seed)
-        G, D = build_gan(cfg.preset, channels, cfg.latent_dim, cfg.width)
-        G.to(device)
-        D.to(device)
-        channels_last = cfg.channels_last and cfg.preset != "lesson-mlp"
-        if channels_last:
-            G.to(memory_format=torch.channels_last)
-            D.to(memory_format=torch.channels_last)
-        opt_g = torch.optim.Adam(G.parameters(), lr=cfg.lr_g, betas=(cfg.beta1, cfg.beta2))
-        opt_d = torch.optim.Adam(D.parameters(), lr=cfg.lr_d, betas=(cfg.beta1, cfg.beta2))
-        noise_gen = torch.Generator().manual_seed(cfg.seed + 1)
-        fixed_z = torch.randn(cfg.grid_count, cfg.latent_dim,
-                              generator=torch.Generator().manual_seed(cfg.seed + 2))
-        state = {"step": 0, "epoch": 0, "data_pos": 0, "last_loss_d": math.inf}
+        cfg, self.regime = resolve_settings(cfg, len(data))
+        self.config = cfg
+        stepper = build_stepper(cfg, channels, data, device)
+        self.stepper = stepper
+        live: dict = {}
+        init_info = None
 
         if ckpt is not None:
-            G.load_state_dict(ckpt.module_state("G"))
-            D.load_state_dict(ckpt.module_state("D"))
-            opt_g.load_state_dict(ckpt.optimizer_state("G"))
-            opt_d.load_state_dict(ckpt.optimizer_state("D"))
-            noise_gen.set_state(ckpt.extra("noise_rng"))
-            torch.set_rng_state(ckpt.extra("torch_rng"))
-            fixed_z = ckpt.extra("fixed_z")
-            state.update(ckpt.state)
-            self.run_dir.truncate_metrics_after(state["step"])
-            ctx.notice(f"Resumed at step {state['step']}")
+            stepper.restore(ckpt)
+            live = dict(ckpt.state.get("live", {}))
+            self.run_dir.truncate_metrics_after(stepper.state["step"])
+            ctx.notice(f"Resumed at step {stepper.state['step']}")
         else:
+            if cfg.init_from:
+                init_info = load_init_weights(cfg.init_from, stepper, channels, size)
             self.run_dir.path.mkdir(parents=True, exist_ok=True)
             record = asdict(cfg)
             record.update({
+                "config_version": CONFIG_VERSION,
                 "image_size": size, "resolved_channels": channels, "dataset_count": len(data),
                 "dataset_source": getattr(data, "source", cfg.data),
-                "params_g": count_parameters(G), "params_d": count_parameters(D),
+                "params_g": count_parameters(stepper.G), "params_d": count_parameters(stepper.D),
+                "regime_explanation": self.regime.explanation, "regime_filled": self.regime.values,
                 "versions": {"torch": torch.__version__, "python": platform.python_version()},
                 "created": time.strftime("%Y-%m-%dT%H:%M:%S"),
             })
+            if init_info:
+                record["fine_tuned_from"] = init_info
             atomic_write_json(self.run_dir.config_path, record)
             self.run_dir.metrics_path.write_text("")
+            ctx.notice(self.regime.explanation)
+            if init_info:
+                ctx.notice(f"Fine-tuning from {Path(init_info['source']).name} (step {init_info['step']}; "
+                           f"loaded {', '.join(init_info['loaded'])})")
         skipped = getattr(data, "skipped", [])
         if skipped:
             ctx.notice(f"{len(skipped)} file(s) skipped while reading the dataset", "warning")
 
-        loop = _TrainLoop(self, ctx, cfg, G, D, opt_g, opt_d, noise_gen, fixed_z, state, data, device)
-        loop.memory_format = torch.channels_last if channels_last else torch.contiguous_format
+        loop = _TrainLoop(self, ctx, stepper)
+        if live:
+            loop.apply_live(live, announce=False)
         return loop.run()
 
 
 class _TrainLoop:
     """The inner loop, kept apart from setup so both read top to bottom."""
 
-    def __init__(self, job: GanTrainingJob, ctx: JobContext, cfg: TrainConfig, G: nn.Module, D: nn.Module,
-                 opt_g, opt_d, noise_gen: torch.Generator, fixed_z: torch.Tensor, state: dict, data, device):
-        self.job, self.ctx, self.cfg = job, ctx, cfg
-        self.G, self.D, self.opt_g, self.opt_d = G, D, opt_g, opt_d
-        self.noise_gen, self.fixed_z, self.state, self.data, self.device = noise_gen, fixed_z, state, data, device
-        self.n = len(data)
-        self.batch = min(cfg.batch_size, self.n)  # a small folder trains on all of it each step
-        self.order = _epoch_order(self.n, cfg.seed, state["epoch"])
+    def __init__(self, job: GanTrainingJob, ctx: JobContext, stepper: GanStepper):
+        self.job, self.ctx, self.s = job, ctx, stepper
+        self.cfg = stepper.cfg
+        self.state = stepper.state
         self.last_ckpt: Path | None = None
         self.ips = 0.0
-        self.low_d_steps = 0
-        self.warned_d_wins = False
-        self.memory_format = torch.contiguous_format
+        self.live: dict = {}
+        self.snap: dict | None = None
+        self.rollbacks = 0
+        self.stop_asked = False
+        self.metrics_fh = None
+        cfg = self.cfg
+        self.d_winning = hl.DWinningDetector(cfg.loss, cfg.health_window, cooldown=10 * cfg.health_window)
+        self.collapse: hl.CollapseDetector | None = None
+        self.memorization: hl.MemorizationDetector | None = None
+        self.quality = None  # QualityMonitor, made at the first check
+        self.quality_failed = False
 
-    # -- data
-    def _real_batch(self) -> torch.Tensor:
-        st, b = self.state, self.batch
-        if st["data_pos"] + b > self.n:
-            st["epoch"] += 1
-            st["data_pos"] = 0
-            self.order = _epoch_order(self.n, self.cfg.seed, st["epoch"])
-        idx = self.order[st["data_pos"]: st["data_pos"] + b]
-        st["data_pos"] += b
-        x = self.data.batch(idx).to(self.device, non_blocking=True).float().div_(127.5).sub_(1.0)
-        if self.cfg.hflip:
-            flip = (torch.rand(b, generator=self.noise_gen) < 0.5).to(self.device).view(-1, 1, 1, 1)
-            x = torch.where(flip, x.flip(-1), x)
-        return x.contiguous(memory_format=self.memory_format)
+    # -- live changes
+    def apply_live(self, changes: dict, announce: bool = True) -> None:
+        s = self.s
+        if "lr_g" in changes or "lr_d" in changes:
+            s.set_lr(changes.get("lr_g"), changes.get("lr_d"))
+        if "skip_d_below" in changes:
+            self.cfg.skip_d_below = float(changes["skip_d_below"])
+        if any(k in changes for k in ("augment", "aug_p", "ada_target")):
+            s.set_augment(changes.get("augment"), changes.get("aug_p"), changes.get("ada_target"))
+        self.live.update(changes)
+        if announce:
+            text = ", ".join(f"{k} = {v:.3g}" if isinstance(v, float) else f"{k} = {v}" for k, v in changes.items())
+            self.ctx.notice(f"Step {self.state['step']}: changed {text}")
 
-    def _noise(self, b: int) -> torch.Tensor:
-        return torch.randn(b, self.cfg.latent_dim, generator=self.noise_gen).to(self.device, non_blocking=True)
-
-    # -- one step: the lesson's two phases
-    def step(self) -> dict[str, float]:
-        cfg, G, D = self.cfg, self.G, self.D
-        skip_d = cfg.skip_d_below > 0 and self.state["last_loss_d"] < cfg.skip_d_below
-        fake = None
-        for _ in range(cfg.d_steps):
-            real = self._real_batch()
-            fake = G(self._noise(real.shape[0]))
-            if skip_d:
-                with torch.no_grad():
-                    out_r, out_f = D(real), D(fake.detach())
-                    loss_d = d_loss(cfg.loss, out_r, out_f)
-                break
-            self.opt_d.zero_grad(set_to_none=True)
-            out_r, out_f = D(real), D(fake.detach())
-            loss_d = d_loss(cfg.loss, out_r, out_f)
-            loss_d.backward()
-            self.opt_d.step()
-        # Phase 2: G through a frozen D (no gradients for D's weights: cheaper, and what the lesson says).
-        D.requires_grad_(False)
-        self.opt_g.zero_grad(set_to_none=True)
-        loss_g = g_loss(cfg.loss, D(fake))
-        loss_g.backward()
-        self.opt_g.step()
-        D.requires_grad_(True)
-        vals = torch.stack([loss_g.detach(), loss_d.detach(), torch.sigmoid(out_r.detach()).mean(),
-                            torch.sigmoid(out_f.detach()).mean()]).tolist()
-        self.state["last_loss_d"] = vals[1]
-        return {"loss_g": vals[0], "loss_d": vals[1], "d_real": vals[2], "d_fake": vals[3],
-                "d_skipped": float(skip_d)}
+    def _drain_changes(self) -> None:
+        while True:
+            try:
+                kind, item = self.job._changes.get_nowait()
+            except queue.Empty:
+                return
+            if kind == "changes":
+                self.apply_live(item)
+            elif item.code == "rollback":
+                self._rollback(lower_lr=False)
+            elif item.code == "stop":
+                self.stop_asked = True
+            else:
+                self.ctx.notice(f"Applying: {item.label}")
+                self.apply_live(dict(item.changes))
 
     # -- samples and checkpoints
     @torch.inference_mode()
     def write_samples(self) -> None:
         step = self.state["step"]
-        was_training = self.G.training
-        self.G.eval()
-        imgs = self.G(self.fixed_z.to(self.device))
-        self.G.train(was_training)
+        G = self.s.sample_generator(self.job._sample_weights)
+        was_training = G.training
+        G.eval()
+        imgs = G(self.s.fixed_z.to(self.s.device))
+        G.train(was_training)
         grid = _grid_uint8(imgs, nrow=max(1, int(math.ceil(math.sqrt(imgs.shape[0])))))
-        from studio.engine.images import uint8_to_pil
-
-        path = self.job.run_dir.sample_path(step)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.tmp")
-        uint8_to_pil(grid).save(tmp, format="PNG")
-        tmp.replace(path)
+        _save_png(grid, self.job.run_dir.sample_path(step))
         self.ctx.emit(Preview(step, grid, "samples"))
 
     def save(self) -> Path:
-        torch_rng = torch.get_rng_state()
+        state = self.s.full_state()
+        state["live"] = dict(self.live)
+        state["rollbacks"] = self.rollbacks
         self.last_ckpt = save_checkpoint(
             self.job.run_dir.checkpoints_dir, self.state["step"],
-            modules={"G": self.G, "D": self.D}, optimizers={"G": self.opt_g, "D": self.opt_d},
-            extra_tensors={"noise_rng": self.noise_gen.get_state(), "torch_rng": torch_rng,
-                           "fixed_z": self.fixed_z},
-            state=dict(self.state),
+            modules=self.s.modules(), optimizers={"G": self.s.opt_g, "D": self.s.opt_d},
+            extra_tensors=self.s.extra_tensors(), state=state,
         )
         return self.last_ckpt
 
-    def _health(self, vals: dict[str, float]) -> None:
-        """The lesson's balance problem, noticed live: D's loss near zero for a long stretch."""
-        self.low_d_steps = self.low_d_steps + 1 if vals["loss_d"] < 0.05 else 0
-        if self.low_d_steps >= 200 and not self.warned_d_wins:
-            self.warned_d_wins = True
-            self.ctx.notice(
-                "The discriminator is winning (its loss has stayed near zero), so the generator is "
-                "barely learning. Try a lower D learning rate or 'skip D update while its loss is below' 0.1.",
-                "warning")
+    # -- health
+    def _emit_health(self, event: hl.HealthEvent) -> None:
+        self.ctx.emit(hl.notice_for(event))
 
+    def _rollback(self, lower_lr: bool) -> bool:
+        if self.snap is None:
+            return False
+        if lower_lr:
+            self.s.set_lr(self.cfg.lr_g / 2, self.cfg.lr_d / 2)
+            self.live.update(lr_g=self.cfg.lr_g, lr_d=self.cfg.lr_d)
+        self.s.load_snapshot(self.snap)
+        self._reopen_metrics_after(self.state["step"])
+        self.d_winning = hl.DWinningDetector(self.cfg.loss, self.cfg.health_window, 10 * self.cfg.health_window)
+        if not lower_lr:
+            self.ctx.notice(f"Went back to step {self.state['step']}")
+        return True
+
+    def _reopen_metrics_after(self, step: int) -> None:
+        if self.metrics_fh is not None:
+            self.metrics_fh.close()
+        self.job.run_dir.truncate_metrics_after(step)
+        self.metrics_fh = open(self.job.run_dir.metrics_path, "a", encoding="utf-8")
+
+    def _on_divergence(self, step: int) -> bool:
+        """True when training can go on (rolled back), False when it must stop."""
+        cfg = self.cfg
+        if not cfg.health or self.snap is None or self.rollbacks >= cfg.max_rollbacks:
+            if self.snap is not None:
+                self.s.load_snapshot(self.snap)  # never save NaN weights
+                self._reopen_metrics_after(self.state["step"])
+            self._emit_health(hl.diverged_event(step, cfg, None, cfg.lr_g, cfg.lr_d, self.rollbacks + 1, True))
+            return False
+        self.rollbacks += 1
+        self._rollback(lower_lr=True)
+        self._emit_health(hl.diverged_event(step, cfg, self.state["step"], cfg.lr_g, cfg.lr_d,
+                                            self.rollbacks, False))
+        return True
+
+    def _quality_check(self, step: int) -> dict[str, float]:
+        from studio.engine.gan.quality import QualityError, QualityMonitor
+
+        if self.quality_failed:
+            return {}
+        try:
+            if self.quality is None:
+                self.ctx.emit(Progress(step, self.cfg.steps or None, "Measuring your pictures (once)…"))
+                self.quality = QualityMonitor(self.s.data, self.s.device, self.cfg.metrics_samples,
+                                              seed=self.cfg.seed, cache_dir=self.job.run_dir.path / "quality")
+                ref = self.quality.prepare(self.ctx.check)
+                self.collapse = hl.CollapseDetector(ref.diversity)
+                self.memorization = hl.MemorizationDetector(ref.nn_median)
+            G = self.s.sample_generator("ema")
+            report = self.quality.evaluate(G, self.cfg.latent_dim, step, check=self.ctx.check)
+        except QualityError as exc:
+            self.quality_failed = True
+            self.ctx.notice(f"Quality metrics are off: {exc}", "warning")
+            return {}
+        vals = dict(report.values)
+        if self.cfg.health:
+            aug_p = self.s.aug_p
+            hit = self.collapse.observe(step, report.lpips_diversity)
+            if hit:
+                self._emit_health(hl.collapse_event(step, self.cfg, hit, aug_p))
+            hit = self.memorization.observe(step, report.nn_distance)
+            if hit:
+                image, pairs = self._memorization_pairs(step, report, hit["close"])
+                self._emit_health(hl.memorization_event(step, self.cfg, hit, aug_p, image, pairs))
+        return vals
+
+    def _memorization_pairs(self, step: int, report, close: torch.Tensor, k: int = 8) -> tuple[str, list[dict]]:
+        order = torch.argsort(report.nn_distance)[:k]
+        rows = report.nn_index[order]
+        train = self.s.data.batch(rows).float().div(127.5).sub(1.0)
+        gen = report.samples[order]
+        if gen.shape[-1] != train.shape[-1]:
+            gen = torch.nn.functional.interpolate(gen, size=train.shape[-2:], mode="bilinear")
+        pairs = torch.stack([gen, train], 1).flatten(0, 1)  # sample, its neighbour, sample, …
+        path = self.job.run_dir.path / "health" / f"memorization_step_{step:07d}.png"
+        _save_png(_grid_uint8(pairs, nrow=4), path)
+        files = _row_files(self.cfg.data, self.s.data)
+        out = [{"sample": int(i), "train_index": int(r), "distance": float(report.nn_distance[i]),
+                "train_file": files[int(r)] if files else None} for i, r in zip(order, rows, strict=True)]
+        return str(path), out
+
+    # -- the loop
     def run(self) -> TrainResult:
         cfg, st, ctx, rd = self.cfg, self.state, self.ctx, self.job.run_dir
         total = cfg.steps or None
@@ -361,7 +862,10 @@ class _TrainLoop:
         if st["step"] == 0 or not rd.sample_path(st["step"]).exists():
             self.write_samples()
         stopped = False
-        metrics_fh = open(rd.metrics_path, "a", encoding="utf-8")
+        self.metrics_fh = open(rd.metrics_path, "a", encoding="utf-8")
+        if cfg.health:
+            self.snap = self.s.snapshot()
+        metrics_every = cfg.metrics_every or 0
         try:
             t_prev = time.perf_counter()
             while total is None or st["step"] < total:
@@ -370,24 +874,36 @@ class _TrainLoop:
                 except Cancelled:
                     stopped = True
                     break
-                vals = self.step()
-                st["step"] += 1
-                now = time.perf_counter()
-                rate = self.batch * cfg.d_steps / max(now - t_prev, 1e-9)
-                self.ips = rate if self.ips == 0 else 0.9 * self.ips + 0.1 * rate
-                t_prev = now
-                vals["img_per_s"] = self.ips
-                step = st["step"]
-                metrics_fh.write(json.dumps({"step": step, **{k: round(v, 6) for k, v in vals.items()}}) + "\n")
-                metrics_fh.flush()
-                ctx.emit(Metrics(step, vals))
-                ctx.emit(Progress(step, total, self._progress_text(step, total)))
-                self._health(vals)
-                if not all(math.isfinite(v) for v in vals.values()):
-                    ctx.notice("Training diverged (a loss became NaN or infinite). Try lower learning rates.",
-                               "error")
+                self._drain_changes()
+                if self.stop_asked:
                     stopped = True
                     break
+                vals = self.s.step()
+                step = st["step"]
+                if hl.is_diverged(vals) or not all(math.isfinite(v) for v in vals.values()):
+                    if self._on_divergence(step):
+                        t_prev = time.perf_counter()
+                        continue
+                    stopped = True
+                    break
+                now = time.perf_counter()
+                rate = self.s.batch * cfg.d_steps / max(now - t_prev, 1e-9)
+                self.ips = rate if self.ips == 0 else 0.9 * self.ips + 0.1 * rate
+                vals["img_per_s"] = self.ips
+                if metrics_every and step % metrics_every == 0:
+                    vals.update(self._quality_check(step))
+                t_prev = time.perf_counter()  # quality time does not count against img/s
+                self.metrics_fh.write(json.dumps({"step": step, **{k: round(v, 6) for k, v in vals.items()}})
+                                      + "\n")
+                self.metrics_fh.flush()
+                ctx.emit(Metrics(step, vals))
+                ctx.emit(Progress(step, total, self._progress_text(step, total)))
+                if cfg.health:
+                    hit = self.d_winning.observe(step, vals["loss_d"], vals["d_real"], vals["d_fake"])
+                    if hit:
+                        self._emit_health(hl.d_winning_event(step, cfg, hit, self.s.aug_p))
+                    if cfg.snapshot_every > 0 and step % cfg.snapshot_every == 0:
+                        self.snap = self.s.snapshot()
                 mono = time.monotonic()
                 due = mono - last_sample >= self.job._sample_every_s or self.job._sample_now.is_set()
                 if cfg.sample_every_steps > 0 and step % cfg.sample_every_steps == 0:
@@ -398,24 +914,47 @@ class _TrainLoop:
                     last_sample = mono
                 if cfg.checkpoint_every_min > 0 and mono - last_ckpt_t >= cfg.checkpoint_every_min * 60:
                     self.save()
+                    if cfg.health:
+                        self.snap = self.s.snapshot()
                     last_ckpt_t = mono
                     ctx.notice(f"Checkpoint saved at step {step}")
         finally:
-            metrics_fh.close()
+            self.metrics_fh.close()
         if not rd.sample_path(st["step"]).exists():
             self.write_samples()
         self.save()
         ctx.notice(f"{'Stopped' if stopped else 'Finished'} at step {st['step']} — checkpoint saved")
         elapsed = time.perf_counter() - started
         return TrainResult(rd.path, st["step"], self.last_ckpt, stopped_early=stopped,
-                           images_per_second=self.ips, extra={"seconds": elapsed})
+                           images_per_second=self.ips, extra={"seconds": elapsed, "rollbacks": self.rollbacks})
 
     def _progress_text(self, step: int, total: int | None) -> str:
         ips = f"{self.ips:.0f} img/s" if self.ips >= 10 else f"{self.ips:.1f} img/s"
         if total is None:
             return f"Step {step:,} · {ips}"
-        remaining = (total - step) * self.batch * self.cfg.d_steps / max(self.ips, 1e-9)
+        remaining = (total - step) * self.s.batch * self.cfg.d_steps / max(self.ips, 1e-9)
         return f"Step {step:,} of {total:,} · {ips} · ETA {format_duration(remaining)}"
+
+
+def _row_files(source: str, data) -> list[str] | None:
+    """Which file each dataset row came from, when the source is a folder (best effort)."""
+    files = getattr(data, "files", None)
+    if files is not None:
+        return [str(f) for f in files]
+    import os
+
+    from studio.engine.images import find_image_files
+
+    paths = [p for p in source.split(os.pathsep) if p.strip()]
+    if not paths or not all(Path(p).exists() for p in paths):
+        return None
+    try:
+        found = find_image_files(paths)
+    except OSError:
+        return None
+    refused = {Path(s.path).absolute() for s in getattr(data, "skipped", [])}
+    rows = [str(f) for f in found.files if Path(f).absolute() not in refused]
+    return rows if len(rows) == len(data) else None
 
 
 def format_duration(seconds: float) -> str:
