@@ -25,6 +25,7 @@ from PIL import Image
 from studio.engine.jobs import Cancelled, JobContext, Metrics, Preview
 from studio.engine.style import color
 from studio.engine.style.backbones import Backbone, load_backbone
+from studio.engine.style.grams import RegionPlan, gram_rows, plan_regions, region_grams
 from studio.engine.style.masks import at_layer, mask_tensor, masked_gram, resize_mask
 
 DEFAULT_STYLE_LAYERS = {"conv1_1": 1.0, "conv2_1": 1.0, "conv3_1": 1.0, "conv4_1": 1.0, "conv5_1": 1.0}
@@ -108,10 +109,8 @@ class StyleSettings:
 # ------------------------------------------------------------------------------------------- losses
 
 def gram(features: torch.Tensor) -> torch.Tensor:
-    """(B, C, H, W) → (B, C, C), divided by H·W."""
-    b, c, h, w = features.shape
-    f = features.reshape(b, c, h * w)
-    return torch.bmm(f, f.transpose(1, 2)) / (h * w)
+    """(B, C, H, W) → (B, C, C), divided by H·W (channels-last friendly, one-product backward: grams.py)."""
+    return gram_rows(features)
 
 
 def tv_loss(x: torch.Tensor) -> torch.Tensor:
@@ -141,6 +140,9 @@ class GatysLoss(torch.nn.Module):
             self.style_layers = {}
         needed = set(self.content_layers) | set(self.style_layers)
         self.net = backbone.net[: max(needed) + 1] if needed else torch.nn.Sequential()
+        # channels-last: bf16 convolutions measured ~20 % faster on this CPU, and a feature map is then already the
+        # (pixels × channels) matrix the Grams want (grams.py)
+        self.net.to(memory_format=torch.channels_last)
         self.wanted = sorted(needed)
         self.register_buffer("mean", torch.tensor(backbone.mean).view(1, 3, 1, 1))
         self.register_buffer("std", torch.tensor(backbone.std).view(1, 3, 1, 1))
@@ -150,16 +152,17 @@ class GatysLoss(torch.nn.Module):
         self.per_style_targets: list[dict[int, torch.Tensor]] = []
         self.set_regions(None)
 
-    def features(self, x: torch.Tensor) -> dict[int, torch.Tensor]:
-        """Post-ReLU features at the wanted indices, always float32 (the convolutions may run in bf16)."""
+    def features(self, x: torch.Tensor, raw: set[int] | frozenset = frozenset()) -> dict[int, torch.Tensor]:
+        """Post-ReLU features at the wanted indices, float32 (the convolutions may run in bf16) except the layers in
+        ``raw``, which come as computed (the region Grams convert them while permuting)."""
         out: dict[int, torch.Tensor] = {}
-        h = (x - self.mean) / self.std
+        h = ((x - self.mean) / self.std).contiguous(memory_format=torch.channels_last)
         want = set(self.wanted)
         with torch.autocast(x.device.type, dtype=torch.bfloat16, enabled=self.bf16):
             for i, layer in enumerate(self.net):
                 h = layer(h)
                 if i in want:
-                    out[i] = h.float()
+                    out[i] = h if i in raw else h.float()
         return out
 
     @torch.no_grad()
@@ -189,7 +192,7 @@ class GatysLoss(torch.nn.Module):
     def set_regions(self, regions: torch.Tensor | None) -> None:
         """Content regions (1, R, H, W) at the working size: region r takes painting r's Gram; what is left
         (1 − Σ regions) takes the blended target. None = no regions (every pixel takes the blend)."""
-        self._layer_regions: dict[tuple, tuple[torch.Tensor, list[tuple[int, float]]]] = {}
+        self._layer_regions: dict[tuple, RegionPlan] = {}
         if regions is None:
             self.regions = None
             return
@@ -197,26 +200,16 @@ class GatysLoss(torch.nn.Module):
         self.regions = torch.cat([regions.clamp(0, 1), rest], 1)
 
     def _regions_at(self, i: int, hw: tuple[int, int]):
-        """Per layer resolution: [(region, area share, pixel indices or None for all, their weights)] for the regions
-        that cover anything. Only a region's own pixels enter its Gram, so hard-edged regions cost about one plain
-        Gram in all instead of one per region."""
+        """The region plan at one layer resolution (grams.RegionPlan): which regions cover anything there, their area
+        shares, and the pixel order that lets each region's Gram read only its own pixels — so hard-edged regions
+        cost about one plain Gram in all instead of one per region."""
         key = (i, hw)
         if key not in self._layer_regions:
             pooled = at_layer(self.regions, hw)
             flat = pooled.reshape(pooled.shape[1], -1)
-            n_px = flat.shape[1]
-            styles = len(self.per_style_targets)
-            active = []
-            for r in range(flat.shape[0]):
-                frac = float(flat[r].mean())
-                if frac <= 1e-4 or (r >= styles and r != flat.shape[0] - 1):
-                    continue
-                idx = torch.nonzero(flat[r] > 1e-6).flatten()
-                if len(idx) > 0.8 * n_px:
-                    active.append((r, frac, None, flat[r].reshape(1, 1, n_px)))
-                else:
-                    active.append((r, frac, idx, flat[r, idx].reshape(1, 1, -1)))
-            self._layer_regions[key] = active
+            last = flat.shape[0] - 1
+            candidates = [r for r in range(flat.shape[0]) if r < len(self.per_style_targets) or r == last]
+            self._layer_regions[key] = plan_regions(flat, candidates)
         return self._layer_regions[key]
 
     def _style_loss(self, feats: dict[int, torch.Tensor], zero: torch.Tensor) -> torch.Tensor:
@@ -227,18 +220,20 @@ class GatysLoss(torch.nn.Module):
         last = self.regions.shape[1] - 1
         for i, w in self.style_layers.items():
             f = feats[i]
-            b, c = f.shape[:2]
-            flat = f.reshape(b, c, -1)
-            for r, frac, idx, weights in self._regions_at(i, tuple(f.shape[-2:])):
+            plan = self._regions_at(i, tuple(f.shape[-2:]))
+            if not plan.count:
+                continue
+            grams = region_grams(f, plan)
+            for k, (r, frac) in enumerate(zip(plan.regions, plan.shares, strict=True)):
                 target = self.style_targets[i] if r == last else self.per_style_targets[r][i]
-                fr = flat if idx is None else flat.index_select(2, idx)
-                g = torch.bmm(fr * weights, fr.transpose(1, 2)) / (weights.sum() + 1e-8)
                 # × area share: every pixel feels the same style pressure as without regions
-                loss = loss + w * frac * F.mse_loss(g, target)
+                loss = loss + w * frac * F.mse_loss(grams[k], target[0] if target.dim() == 3 else target)
         return loss
 
     def forward(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
-        feats = self.features(x) if self.wanted else {}
+        regions = getattr(self, "regions", None) is not None
+        raw = set(self.style_layers) - set(self.content_layers) if regions else frozenset()
+        feats = self.features(x, raw) if self.wanted else {}
         zero = x.new_zeros(())
         content = sum((w * F.mse_loss(feats[i], self.content_targets[i]) for i, w in self.content_layers.items()),
                       zero)
