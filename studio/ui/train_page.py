@@ -37,6 +37,7 @@ from PySide6.QtWidgets import (
 from studio.ui.job_runner import JobRunner
 from studio.ui.widgets.dataset_panel import DatasetPanel
 from studio.ui.widgets.drop_area import local_paths
+from studio.ui.widgets.health_panel import HealthPanel
 from studio.ui.widgets.sample_viewer import SampleViewer
 from studio.ui.widgets.settings_panel import TrainSettingsPanel
 from studio.ui.widgets.training_plots import TrainingPlots
@@ -133,6 +134,9 @@ class TrainPage(QWidget):
         self._sized = False
 
         self._build()
+        from studio.ui.train_small_data import SmallDataControls
+
+        self.small_data = SmallDataControls(self)  # health cards, Raw/EMA switch, augmentation preview
         self.setStyleSheet(PAGE_QSS)
         self._connect()
         app = QCoreApplication.instance()
@@ -243,6 +247,8 @@ class TrainPage(QWidget):
         hv.addWidget(self.progress_bar)
         hv.addWidget(self.error_banner)
         hv.addWidget(self.notice_label)
+        self.health_panel = HealthPanel(self)
+        hv.addWidget(self.health_panel)
 
         # --- right body: plots over samples
         self.plots = TrainingPlots(self)
@@ -339,6 +345,7 @@ class TrainPage(QWidget):
         self.settings.channels.currentIndexChanged.connect(self._update_dataset_target)
         self.samples.refresh_requested.connect(self.refresh_samples)
         self.samples.interval_changed.connect(self._on_interval_changed)
+        self.settings.attach_dataset(self.dataset)  # recommendation, small-data context, time estimate
 
     def _update_epochs(self) -> None:
         summary = self.dataset.summary
@@ -378,6 +385,9 @@ class TrainPage(QWidget):
         ok = self.dataset.shutdown(left) and ok
         left = max(1, int((deadline - time.monotonic()) * 1000))
         ok = self.export_runner.shutdown(left) and ok
+        ok = self.settings.shutdown(max(1, int((deadline - time.monotonic()) * 1000))) and ok
+        left = max(1, int((deadline - time.monotonic()) * 1000))
+        ok = self.small_data.shutdown(left) and ok
         self.plots.shutdown()
         return ok
 
@@ -449,6 +459,7 @@ class TrainPage(QWidget):
         self.notice_label.hide()
         self._job = job
         self.runner.start(job)
+        self.small_data.run_started(job, resume)
         self._set_state("preparing")
 
     def toggle_pause(self) -> None:
@@ -534,6 +545,7 @@ class TrainPage(QWidget):
         self.error_banner.hide()
         self.dataset.show_run_source(f"This run's own pictures: {source}")
         self.plots.load_records([r for r in rd.read_metrics() if r.get("step", 0) <= step])
+        self.small_data.run_attached(cfg)
         self.samples.clear()
         self.samples.set_grids([g for g in rd.sample_grids() if g[0] <= step])
         self._set_state("idle")
@@ -578,6 +590,7 @@ class TrainPage(QWidget):
         if self._job is None or not metrics:
             return
         self.plots.append(metrics)
+        self.small_data.on_metrics(metrics)
         self._last_step = metrics[-1].step
         if self.state == "preparing":
             self._set_state("training")
@@ -594,6 +607,8 @@ class TrainPage(QWidget):
 
     def _on_notice(self, notice) -> None:
         if self._job is None:
+            return
+        if self.small_data.on_notice(notice):  # a health problem: shown as a card with remedies
             return
         if re.match(r"^(Stopped|Finished) at step", notice.text):
             self._notices.append(f"{time.strftime('%H:%M:%S')}  {notice.text}")  # the state line says it
@@ -846,6 +861,7 @@ class TrainPage(QWidget):
         self.export_button.setEnabled(has_run and self._has_checkpoint and not exporting)
         self.open_folder_button.setEnabled(has_run)
         self.samples.refresh_button.setEnabled(training and self.state in ("training", "preparing"))
+        self.small_data.update_controls()
 
     def _has_grids(self) -> bool:
         if self._run_dir is None:

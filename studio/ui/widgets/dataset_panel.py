@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from studio.ui.widgets.collapsible import CollapsibleSection
+from studio.ui.widgets.dataset_advice import Advice, RecommendationCard, advise
 from studio.ui.widgets.drop_area import DropArea
 from studio.ui.widgets.thumb_strip import ThumbnailStrip
 
@@ -60,6 +61,7 @@ class DatasetSummary:
     channels: int = 3
     error: str | None = None
     builtin: bool = False
+    image_size: int = 0  # typical shorter side in px of the sampled pictures (0: unknown)
 
 
 def _common_folder(paths: list[str]) -> Path | None:
@@ -130,7 +132,7 @@ class DatasetScanJob:
             originals = list(make_demo_images(n=self.preview_count, size=64, seed=0))
             return DatasetSummary("demo", self._title(), count=TrainConfig().demo_count,
                                   originals=originals, names=[f"demo {i + 1}" for i in range(len(originals))],
-                                  channels=3, builtin=True)
+                                  channels=3, builtin=True, image_size=64)
         info = LESSON_DATASETS[key]
         ctx.progress(0, None, f"Opening {info.title} (downloads it the first time)")
         spec = PrepSpec(size=info.native_size, channels=info.channels)
@@ -140,7 +142,7 @@ class DatasetScanJob:
                                            done, total, download_text(name, done, total)))
         return DatasetSummary(key, info.title, count=len(prepared), originals=prepared.previews(self.preview_count),
                               names=[f"{info.title} {i + 1}" for i in range(self.preview_count)],
-                              channels=info.channels, builtin=True)
+                              channels=info.channels, builtin=True, image_size=int(info.native_size))
 
     def _run_paths(self, ctx) -> DatasetSummary:
         from studio.engine.data import detect_channels
@@ -166,12 +168,13 @@ class DatasetScanJob:
                 msg = f"No images found in {where}. The studio reads {kinds} files."
             return DatasetSummary(source, where, skipped=result.skipped, error=msg)
         picks = np.linspace(0, len(result.files) - 1, min(self.preview_count, len(result.files)))
-        originals, names = [], []
+        originals, names, sides = [], [], []
         for i in sorted({int(round(p)) for p in picks}):
             ctx.check()
             path = result.files[i]
             try:
                 with load_image(path, "RGB") as img:
+                    sides.append(min(img.size))
                     img.thumbnail((ORIGINAL_MAX_SIDE, ORIGINAL_MAX_SIDE))
                     originals.append(pil_to_uint8(img))
                 names.append(path.name)
@@ -179,7 +182,8 @@ class DatasetScanJob:
                 continue  # changed on disk since the scan; the trainer will report it
         channels = detect_channels(result.files)
         return DatasetSummary(source, where, count=len(result.files), skipped=result.skipped,
-                              originals=originals, names=names, channels=channels)
+                              originals=originals, names=names, channels=channels,
+                              image_size=int(np.median(sides)) if sides else 0)
 
 
 def preprocess_previews(originals: list[np.ndarray], size: int, channels: int, fit: str) -> list[np.ndarray]:
@@ -196,6 +200,7 @@ class DatasetPanel(QWidget):
 
     dataset_changed = Signal()
     busy_changed = Signal(bool)
+    recommendation_accepted = Signal(str)  # "Use recommended" clicked: the recommended preset's name
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -240,6 +245,8 @@ class DatasetPanel(QWidget):
         self.message.setWordWrap(True)
         self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.message.hide()
+        self.advice_card = RecommendationCard(self)
+        self.advice_card.use_clicked.connect(self.recommendation_accepted)
         self.progress = QProgressBar(self)
         self.progress.setObjectName("datasetProgress")
         self.progress.setTextVisible(True)
@@ -316,6 +323,7 @@ class DatasetPanel(QWidget):
         layout.addWidget(self.count_label)
         layout.addLayout(progress_row)
         layout.addWidget(self.message)
+        layout.addWidget(self.advice_card)
         layout.addWidget(self.skipped_section)
         layout.addWidget(self.preview_box)
         layout.addLayout(form)
@@ -380,6 +388,21 @@ class DatasetPanel(QWidget):
     def data_channels(self) -> int:
         return self.summary.channels if self.summary is not None else 3
 
+    def image_count(self) -> int:
+        """Usable pictures in the chosen dataset (0 while none is ready)."""
+        return self.summary.count if self.data_source() is not None else 0
+
+    def image_size(self) -> int:
+        """Typical shorter side of the chosen pictures in px (0: unknown)."""
+        return int(self.summary.image_size) if self.data_source() is not None else 0
+
+    def advice(self) -> Advice | None:
+        """The model/settings recommendation on show for these pictures (None while there is none)."""
+        return self.advice_card.advice if self.advice_card.isVisibleTo(self) else None
+
+    def set_recommendation_in_use(self, in_use: bool) -> None:
+        self.advice_card.set_in_use(in_use)
+
     def set_target(self, size: int, channels: int) -> None:
         """The preset's picture size and channel choice (0: follow the data), for the previews."""
         if (size, channels) != self._target:
@@ -395,7 +418,7 @@ class DatasetPanel(QWidget):
         ``None`` brings the panel's own dataset back on show."""
         showing_run = text is not None
         self._run_source = text
-        for w in (self.count_label, self.skipped_section, self.preview_box):
+        for w in (self.count_label, self.skipped_section, self.preview_box, self.advice_card):
             w.setVisible(False)
         self.message.hide()
         if showing_run:
@@ -409,7 +432,7 @@ class DatasetPanel(QWidget):
 
     def set_locked(self, locked: bool) -> None:
         for w in (self.drop_area, self.choose_folder_button, self.add_images_button, self.builtin,
-                  self.fit, self.hflip):
+                  self.fit, self.hflip, self.advice_card):
             w.setEnabled(not locked)
 
     # --- scanning -------------------------------------------------------------------------------
@@ -430,6 +453,7 @@ class DatasetPanel(QWidget):
         self._pending = None
         self.summary = None
         self.message.hide()
+        self.advice_card.set_advice(None)
         self.count_label.setText("Checking…")
         self.source_label.setText(self._describe_request(source))
         self.progress.setRange(0, 0)
@@ -499,6 +523,7 @@ class DatasetPanel(QWidget):
             noun = "picture" if summary.count == 1 else "pictures"
             self.count_label.setText(f"{summary.count:,} {noun} ready")
             self.message.hide()
+        self._show_advice(summary)
         self.skipped_list.clear()
         root = _common_folder(self.current_paths())
         for s in summary.skipped:
@@ -516,6 +541,15 @@ class DatasetPanel(QWidget):
         self.skipped_section.setVisible(n > 0)
         self.originals.set_images(summary.originals, summary.names)
         self.update_previews()
+
+    def _show_advice(self, summary: DatasetSummary) -> None:
+        if summary.error or summary.count <= 0:
+            self.advice_card.set_advice(None)
+            return
+        try:
+            self.advice_card.set_advice(advise(summary.count, summary.image_size or None))
+        except Exception:  # noqa: BLE001 - advice is a nicety: never let it hide the pictures
+            self.advice_card.set_advice(None)
 
     def skipped_entries(self) -> list[tuple[str, str]]:
         """(full path, reason) for each skipped file, as listed."""

@@ -8,6 +8,7 @@ import numpy as np
 from PIL import Image
 from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtWidgets import (
+    QCheckBox,
     QDoubleSpinBox,
     QHBoxLayout,
     QLabel,
@@ -34,6 +35,7 @@ class SampleViewer(QWidget):
 
     refresh_requested = Signal()
     interval_changed = Signal(float)
+    sample_weights_changed = Signal(str)  # "ema" | "raw": which generator draws the grids
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -77,8 +79,17 @@ class SampleViewer(QWidget):
                                  "moment of training time, so don't make it too frequent on slow machines.")
         self.interval.valueChanged.connect(self.interval_changed)
 
+        self.ema_toggle = QCheckBox("Averaged (EMA)", self)
+        self.ema_toggle.setObjectName("sampleWeightsEma")
+        self.ema_toggle.setChecked(True)
+        self.ema_toggle.setEnabled(False)
+        self.ema_toggle.toggled.connect(self._on_ema_toggled)
+        self._set_ema_tip(False)
+
         head = QHBoxLayout()
         head.addWidget(self.title)
+        head.addSpacing(8)
+        head.addWidget(self.ema_toggle)
         head.addStretch(1)
         head.addWidget(self.step_label)
         controls = QHBoxLayout()
@@ -120,6 +131,29 @@ class SampleViewer(QWidget):
         self._sync_slider(follow=following)
         if following:
             self._show(step, self._live[1])
+
+    def set_weights_available(self, available: bool, weights: str = "ema") -> None:
+        """Enable the Raw/EMA switch (only a running job that keeps an average), showing ``weights``."""
+        self.ema_toggle.blockSignals(True)
+        self.ema_toggle.setChecked(weights != "raw")
+        self.ema_toggle.blockSignals(False)
+        self.ema_toggle.setEnabled(available)
+        self._set_ema_tip(available)
+
+    def sample_weights(self) -> str:
+        return "ema" if self.ema_toggle.isChecked() else "raw"
+
+    def _on_ema_toggled(self, _on: bool) -> None:
+        self.sample_weights_changed.emit(self.sample_weights())
+
+    def _set_ema_tip(self, available: bool) -> None:
+        tip = ("Ticked: the samples come from an average of the generator over its recent training (EMA, "
+               "an exponential moving average). It wobbles less than the generator being trained, so its "
+               "pictures are usually cleaner and steadier. Unticked: the generator exactly as it is at this "
+               "step. Training is the same either way; exports use the average.")
+        if not available:
+            tip += "\n(Available while a run that keeps an average is training.)"
+        self.ema_toggle.setToolTip(tip)
 
     def is_following(self) -> bool:
         return self.slider.value() >= self.slider.maximum()

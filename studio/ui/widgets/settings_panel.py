@@ -12,14 +12,20 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDoubleSpinBox,
     QFormLayout,
+    QFrame,
     QLabel,
+    QPushButton,
     QSpinBox,
     QVBoxLayout,
     QWidget,
 )
 
 from studio.ui.widgets.collapsible import CollapsibleSection
+from studio.ui.widgets.init_source import InitFromPicker
 from studio.ui.widgets.sci_spin import ScientificSpinBox
+from studio.ui.widgets.small_data_options import FIELDS as SMALL_DATA_FIELDS
+from studio.ui.widgets.small_data_options import SmallDataOptions
+from studio.ui.widgets.time_estimate import EstimateRequest, TimeEstimateBox
 
 LOSSES = [
     ("bce", "BCE, non-saturating (the lesson's)"),
@@ -45,6 +51,13 @@ def available_devices() -> list[tuple[str, str]]:
 
 # Kept when the artist switches preset: they describe the artist's session, not the network.
 KEEP_ON_PRESET_CHANGE = ("steps", "seed", "checkpoint_every_min", "grid_count", "device", "channels")
+# Also kept, unless they came from a run loaded to continue: they describe the pictures, not the network.
+KEEP_SMALL_DATA = (*SMALL_DATA_FIELDS, "init_from")
+
+WARNING_QSS = """
+QFrame#presetWarning { background: #3a321f; border: 1px solid #6b5a2e; border-radius: 8px; }
+QFrame#presetWarning QLabel { color: #f3dfae; background: transparent; }
+"""
 
 TIPS = {
     "preset": "Which generator/discriminator pair to train. The size is the size of the pictures it makes.",
@@ -62,7 +75,7 @@ TIPS = {
     "latent_dim": "Length of the random number list each picture grows from. 100 is the lesson's value; "
                   "rarely worth changing.",
     "loss": "How wins and losses are scored. BCE is the lesson's; hinge is often steadier on small "
-            "datasets.",
+            "datasets (the small-data GAN uses it).",
     "beta1": "Adam optimiser momentum. GANs like 0.5 (the DCGAN paper's value) rather than the usual 0.9.",
     "beta2": "Adam's second momentum. Leave at 0.999 unless you know why.",
     "d_steps": "How many times D trains for each time G trains. More than 1 helps when G overpowers D.",
@@ -99,6 +112,30 @@ class TrainSettingsPanel(QWidget):
         self.preset_description = QLabel(self)
         self.preset_description.setObjectName("hint")
         self.preset_description.setWordWrap(True)
+        # "What will likely happen" with this preset on these pictures, and the way out.
+        self.preset_warning = QFrame(self)
+        self.preset_warning.setObjectName("presetWarning")
+        self.preset_warning.setStyleSheet(WARNING_QSS)
+        self.preset_warning_text = QLabel("", self.preset_warning)
+        self.preset_warning_text.setObjectName("presetWarningText")
+        self.preset_warning_text.setWordWrap(True)
+        self.preset_warning_button = QPushButton("Use the small-data GAN", self.preset_warning)
+        self.preset_warning_button.setObjectName("presetWarningUse")
+        self.preset_warning_button.setToolTip("Switch to the model and settings recommended for this many "
+                                              "pictures.")
+        self.preset_warning_button.clicked.connect(self._on_warning_use)
+        wl = QVBoxLayout(self.preset_warning)
+        wl.setContentsMargins(8, 6, 8, 6)
+        wl.setSpacing(4)
+        wl.addWidget(self.preset_warning_text)
+        wl.addWidget(self.preset_warning_button, 0, Qt.AlignmentFlag.AlignLeft)
+        self.preset_warning.hide()
+        self._warning_preset: str | None = None
+        self._dataset_panel = None
+        self._dataset_channels = 0  # 0: unknown
+        self._from_run = False  # the small-data settings on show came from a run loaded to continue
+        self._loading = 0  # > 0 while many fields change at once: dependent displays update once, after
+        self._locked = False
 
         self.width_spin = self._int_spin(4, 512, 64, step=8)
         self.steps = self._int_spin(1, 10_000_000, 2000, step=100)
@@ -148,10 +185,13 @@ class TrainSettingsPanel(QWidget):
         self.until_stopped.setToolTip(TIPS["until_stopped"])
         self.until_stopped.toggled.connect(self.settings_changed)
 
+        # Model on a form of its own: word-wrapped texts below it sit in a plain box layout, because a
+        # QFormLayout spanning row sizes them for a stale width (a gap opens when the column narrows).
+        top = QFormLayout()
+        top.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        top.addRow("Model", self.preset)
         basic = QFormLayout()
         basic.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
-        basic.addRow("Model", self.preset)
-        basic.addRow(self.preset_description)
         basic.addRow("Network width", self.width_spin)
         basic.addRow("Steps", self.steps)
         basic.addRow("", self.until_stopped)
@@ -160,6 +200,9 @@ class TrainSettingsPanel(QWidget):
         self.epochs_hint.setWordWrap(True)
         self.epochs_hint.setToolTip("An epoch is one pass over all your pictures: steps × batch size ÷ pictures.")
         basic.addRow("", self.epochs_hint)
+        self.estimate = TimeEstimateBox(self)
+        self.estimate.setObjectName("timeEstimate")
+        self.estimate.request_provider = self.estimate_request
         self._dataset_count = 0
         for w in (self.steps, self.batch_size):
             w.valueChanged.connect(self._update_epochs_hint)
@@ -178,7 +221,6 @@ class TrainSettingsPanel(QWidget):
         self.advanced.setObjectName("advancedSettings")
         adv = QFormLayout()
         adv.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
-        adv.addRow("Loss", self.loss)
         adv.addRow("D steps per G step", self.d_steps)
         adv.addRow("Skip D while loss below", self.skip_d_below)
         adv.addRow("Latent size", self.latent_dim)
@@ -202,10 +244,38 @@ class TrainSettingsPanel(QWidget):
                 label.widget().setToolTip(field.widget().toolTip())
         self.advanced.body_layout.addLayout(adv)
 
+        self.init_from = InitFromPicker(self)
+        self.init_from.setObjectName("initFromPicker")
+        self.init_from.arch_provider = self.architecture
+        self.init_from.changed.connect(self.settings_changed)
+        self.init_from.match_requested.connect(self.match_architecture)
+        self.small_data = SmallDataOptions(self.loss, self.init_from, self)
+        self.small_data.setObjectName("smallDataOptions")
+        self.small_data.changed.connect(self.settings_changed)
+        self.small_data_section = CollapsibleSection("Small-data settings",
+                                                     expanded=False, parent=self)
+        self.small_data_section.setObjectName("smallDataSettings")
+        self.small_data_section.header.setToolTip(
+            "Settings that keep a GAN learning from 50–500 pictures instead of memorising them. "
+            "Automatic follows the number of pictures.")
+        self.small_data_section.body_layout.addWidget(self.small_data)
+
+        model_label = top.itemAt(0, QFormLayout.ItemRole.LabelRole).widget()
+        model_label.setToolTip(TIPS["preset"])
+        widths = [basic.itemAt(r, QFormLayout.ItemRole.LabelRole) for r in range(basic.rowCount())]
+        model_label.setMinimumWidth(max([w.widget().sizeHint().width() for w in widths
+                                         if w is not None and w.widget() is not None] + [0]))
+
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(top)
+        layout.addWidget(self.preset_description)
+        layout.addWidget(self.preset_warning)
         layout.addLayout(basic)
+        layout.addWidget(self.estimate)
+        layout.addWidget(self.small_data_section)
         layout.addWidget(self.advanced)
+        self.settings_changed.connect(self._on_settings_changed)
 
         self.preset.currentIndexChanged.connect(self._on_preset_index)
         self.apply_preset(self.preset.currentData(), keep_session=False)
@@ -230,8 +300,12 @@ class TrainSettingsPanel(QWidget):
         return spin
 
     def set_dataset_count(self, count: int) -> None:
-        """How many pictures the chosen dataset has: the steps field then also reads in epochs."""
-        self._dataset_count = max(0, int(count))
+        """How many pictures the chosen dataset has: the steps field then also reads in epochs, Automatic
+        small-data settings say what they become, and a preset unsuited to so few pictures is flagged."""
+        count = max(0, int(count))
+        if count != self._dataset_count:
+            self._dataset_count = count
+            self._on_settings_changed()
         self._update_epochs_hint()
 
     def epochs(self) -> float | None:
@@ -274,8 +348,10 @@ class TrainSettingsPanel(QWidget):
         """Load the preset's defaults (TrainConfig.for_preset), keeping the artist's session choices."""
         from studio.engine.gan.trainer import TrainConfig
 
-        keep = {k: v for k, v in self.values().items() if k in KEEP_ON_PRESET_CHANGE} if keep_session else {}
+        kept = KEEP_ON_PRESET_CHANGE + (() if self._from_run else KEEP_SMALL_DATA)
+        keep = {k: v for k, v in self.values().items() if k in kept} if keep_session else {}
         self._extra = {}  # fields kept from a loaded run belong to that run, not to a new one
+        self._from_run = False
         defaults = dataclasses.asdict(TrainConfig.for_preset(name))
         defaults.update(keep)
         self._load(defaults, include_preset=False)
@@ -313,12 +389,20 @@ class TrainSettingsPanel(QWidget):
             "grid_count": int(self.grid_count.value()),
             "channels": int(self.channels.currentData()),
             "device": str(self.device.currentData()),
+            "init_from": self.init_from.path(),
         })
+        out.update(self.small_data.values())
         return out
 
     def load_config(self, config: dict[str, Any]) -> None:
-        """Show a saved run's settings (e.g. when continuing it)."""
+        """Show a saved run's settings (e.g. when continuing it). Like ``TrainConfig.from_saved_run``, a run
+        saved before the small-data settings existed shows them off — exactly as it was trained."""
+        from studio.engine.gan.trainer import LEGACY_VALUES
+
+        if "config_version" not in config:
+            config = {**LEGACY_VALUES, **config}
         self._load(config, include_preset=True)
+        self._from_run = True
 
     def set_steps(self, steps: int) -> None:
         self.until_stopped.setChecked(steps <= 0)
@@ -326,6 +410,17 @@ class TrainSettingsPanel(QWidget):
             self.steps.setValue(steps)
 
     def _load(self, cfg: dict[str, Any], include_preset: bool) -> None:
+        self._loading += 1
+        try:
+            self._load_fields(cfg, include_preset)
+        finally:
+            self._loading -= 1
+        self._on_settings_changed()
+
+    def _load_fields(self, cfg: dict[str, Any], include_preset: bool) -> None:
+        self.small_data.load({k: v for k, v in cfg.items() if k in SMALL_DATA_FIELDS})
+        if "init_from" in cfg and str(cfg.get("init_from") or "") != self.init_from.path():
+            self.init_from.set_path_unchecked(str(cfg.get("init_from") or ""))
         if include_preset and cfg.get("preset") in self._presets:
             self.preset.blockSignals(True)
             self.preset.setCurrentIndex(self.preset.findData(cfg["preset"]))
@@ -334,7 +429,7 @@ class TrainSettingsPanel(QWidget):
             self._update_width_state()
         for name, value in cfg.items():
             widget = self.fields.get(name)
-            if name == "preset" or value is None:
+            if name in ("preset", "init_from", *SMALL_DATA_FIELDS) or value is None:
                 continue
             if name == "steps":
                 self.set_steps(int(value))
@@ -360,11 +455,148 @@ class TrainSettingsPanel(QWidget):
             self.device_hint.setText(str(exc))
 
     def set_locked(self, locked: bool, except_steps: bool = False) -> None:
-        """Grey out everything while training (or all but Steps when continuing a run)."""
+        """Grey out everything while training (or all but Steps and quality checks when continuing a run)."""
         for name, widget in self.fields.items():
             widget.setEnabled(not locked or (except_steps and name == "steps"))
         self.until_stopped.setEnabled(not locked or except_steps)
         if not locked or except_steps:
             self.steps.setEnabled(not self.until_stopped.isChecked())
+        self._locked = locked
+        self.small_data.set_locked(locked, except_metrics=except_steps)
+        self.init_from.setEnabled(not locked)
+        self.preset_warning_button.setEnabled(not locked)
+        training = locked and not except_steps
+        if training and self.estimate.is_running():
+            self.estimate.cancel()  # the run itself needs the processor now
+        self.estimate.setEnabled(not training)
         if not locked:
             self._update_width_state()
+        self._update_preset_warning()
+
+    # --- small data: dataset link, recommendation, fine-tuning, estimate ------------------------
+    def attach_dataset(self, panel) -> None:
+        """Follow a DatasetPanel: its picture count, colour and recommendation ("Use recommended")."""
+        self._dataset_panel = panel
+        panel.dataset_changed.connect(self._on_dataset_changed)
+        panel.recommendation_accepted.connect(self.use_recommended)
+        self._on_dataset_changed()
+
+    def _on_dataset_changed(self) -> None:
+        panel = self._dataset_panel
+        if panel is None:
+            return
+        ready = panel.data_source() is not None
+        self._dataset_channels = int(panel.data_channels()) if ready else 0
+        self.set_dataset_count(panel.image_count())
+        self._on_settings_changed()
+
+    def use_recommended(self, preset: str | None = None) -> None:
+        """Select the recommended model, with every small-data setting on Automatic (the engine then fills
+        them for the number of pictures, exactly as the recommendation says)."""
+        preset = preset or self._recommended_preset()
+        if preset is None or preset not in self._presets:
+            return
+        self._loading += 1
+        try:
+            if preset != self.preset_name():
+                self.set_preset(preset)
+            else:
+                self.apply_preset(preset, keep_session=True)
+            self.small_data.reset_auto()
+        finally:
+            self._loading -= 1
+        self._on_settings_changed()
+        self.settings_changed.emit()
+
+    def _recommended_preset(self) -> str | None:
+        advice = self._advice()
+        return advice.preset if advice is not None else None
+
+    def _advice(self):
+        panel = self._dataset_panel
+        advice = panel.advice() if panel is not None else None
+        if advice is None and self._dataset_count > 0:
+            from studio.ui.widgets.dataset_advice import advise
+
+            try:
+                advice = advise(self._dataset_count, self.image_size())
+            except Exception:  # noqa: BLE001 - advice is a nicety
+                advice = None
+        return advice
+
+    def recommendation_in_use(self) -> bool:
+        preset = self._recommended_preset()
+        return preset is not None and preset == self.preset_name() and self.small_data.is_auto()
+
+    def _on_warning_use(self) -> None:
+        if self._warning_preset:
+            self.use_recommended(self._warning_preset)
+
+    def _update_preset_warning(self) -> None:
+        from studio.ui.widgets.dataset_advice import preset_warning
+
+        advice = self._advice() if self._dataset_count > 0 else None
+        text = ""
+        if advice is not None and self.preset_name() != advice.preset and not self._locked:
+            text = preset_warning(self.preset_name(), self._dataset_count, advice.preset_title)
+        self._warning_preset = advice.preset if advice is not None else None
+        self.preset_warning_text.setText(text)
+        if advice is not None:
+            self.preset_warning_button.setText(f"Use {advice.preset_title}")
+        self.preset_warning.setVisible(bool(text))
+
+    def architecture(self) -> dict:
+        """The network these settings build (what fine-tuning must match); colour None while unknown."""
+        info = self.preset_info()
+        channels = int(self.channels.currentData() or 0) or int(info.channels or 0) or self._dataset_channels
+        width = int(self.width_spin.value()) if info.width_adjustable else 0
+        return {"preset": self.preset_name(), "width": width or int(info.default_width),
+                "latent_dim": int(self.latent_dim.value()), "channels": channels or None,
+                "image_size": int(info.image_size)}
+
+    def match_architecture(self, arch: dict) -> None:
+        """'Match its model': take a fine-tune source's preset, width, latent size and colour."""
+        preset = str(arch.get("preset"))
+        if preset not in self._presets:
+            return
+        self._loading += 1
+        try:
+            if preset != self.preset_name():
+                self.set_preset(preset)
+            if self.preset_info().width_adjustable and arch.get("width"):
+                self.width_spin.setValue(int(arch["width"]))
+            if arch.get("latent_dim"):
+                self.latent_dim.setValue(int(arch["latent_dim"]))
+            channels = int(arch.get("channels") or 0)
+            if channels and channels != self.architecture()["channels"]:
+                index = self.channels.findData(channels)
+                if index >= 0:
+                    self.channels.setCurrentIndex(index)
+        finally:
+            self._loading -= 1
+        self._on_settings_changed()
+
+    def estimate_request(self) -> EstimateRequest:
+        """What 'Estimate time' measures: these settings, the chosen pictures' count and colour."""
+        from studio.engine.gan.trainer import TrainConfig
+
+        cfg = TrainConfig.from_dict({**self.values(), "data": "", "init_from": ""})
+        cfg.validate()
+        return EstimateRequest(cfg, self._dataset_count, self.architecture()["channels"])
+
+    def shutdown(self, timeout_ms: int = 10_000) -> bool:
+        """Stop a running estimate and join its thread (the page calls this when it closes)."""
+        return self.estimate.shutdown(timeout_ms)
+
+    def _on_settings_changed(self, *_args) -> None:
+        """Keep everything that depends on the settings as a whole in step (once per load, not per field)."""
+        if self._loading:
+            return
+        self.small_data.set_context(self._dataset_count, self.values())
+        self.small_data_section.set_title("Small-data settings"
+                                          + (" · automatic" if self.small_data.is_auto() else " · custom"))
+        self.init_from.revalidate()
+        self.estimate.settings_changed()
+        self._update_preset_warning()
+        if self._dataset_panel is not None:
+            self._dataset_panel.set_recommendation_in_use(self.recommendation_in_use())

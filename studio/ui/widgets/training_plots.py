@@ -1,4 +1,9 @@
-"""Live training curves: losses, what D believes, and speed — cheap to redraw on long runs."""
+"""Live training curves: losses, what D believes, and speed — cheap to redraw on long runs.
+
+A second tab, Quality, shows the small-data measurements: augmentation strength (and ADA's r_t against
+its target), KID, FD and the samples' LPIPS diversity against the training pictures' own. Those arrive
+only on some steps (every ``metrics_every``), so they are kept as points where present, not as gaps.
+"""
 
 from __future__ import annotations
 
@@ -9,8 +14,8 @@ from collections.abc import Iterable
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QGraphicsItem, QGridLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QGraphicsItem, QGridLayout, QLabel, QTabWidget, QVBoxLayout, QWidget
 
 # name in Metrics.values -> (legend text, colour)
 SERIES = {
@@ -21,6 +26,20 @@ SERIES = {
     "img_per_s": ("images / s", "#c0c0c0"),
     "d_skipped": ("D update skipped", "#888888"),
 }
+# Every step while augmentation is on (lines); name -> (legend text, colour)
+DENSE_QUALITY = {
+    "aug_p": ("strength p", "#b48cf0"),
+    "ada_rt": ("D's r_t", "#5cc98a"),
+}
+# Only at quality checks (points joined by lines); name -> (legend text, colour)
+SPARSE_QUALITY = {
+    "kid": ("KID", "#f0a040"),
+    "fd": ("FD", "#4aa3f0"),
+    "lpips_diversity": ("samples", "#e0609a"),
+    "lpips_diversity_data": ("your pictures", "#a0a4ad"),
+    "nn_distance_ratio": ("nearest-picture ratio", "#c0c0c0"),
+}
+ADA_TARGET = 0.6
 PLOT_BACKGROUND = "#1b1d21"
 HEALTHY_HINT = "Wobbling losses are healthy: G and D are competing. Warning signs: D's loss stuck near 0, " \
     "or samples that all look alike."
@@ -31,6 +50,50 @@ HEALTHY_DETAILS = (
     "same, the generator has found one picture that fools D (mode collapse): try a lower learning rate "
     "or restart with another seed."
 )
+QUALITY_HINT = "Lower KID and FD: closer to your pictures. Samples' variety should stay near your pictures' " \
+    "own (dashed)."
+QUALITY_DETAILS = (
+    "Measured every few hundred steps on a fixed set of samples (it never changes the training).\n"
+    "KID and FD compare the samples with your pictures as a picture-recognition network sees them: "
+    "lower is closer. KID is the fairer of the two for small sets.\n"
+    "Diversity (LPIPS) is how different the samples are from each other; far below your pictures' own "
+    "(dashed line) means mode collapse.\n"
+    "Augmentation: the strength p of the random recolour/shift/cutout D sees. Adaptive augmentation "
+    "raises p while D is overconfident on real pictures (r_t above the dashed target line) and lowers "
+    "it when r_t falls below."
+)
+
+
+class SparseSeries:
+    """(step, value) pairs for a measurement taken only now and then (quality checks)."""
+
+    def __init__(self) -> None:
+        self.steps: list[float] = []
+        self.values: list[float] = []
+
+    def __len__(self) -> int:
+        return len(self.steps)
+
+    def clear(self) -> None:
+        self.steps, self.values = [], []
+
+    def append(self, step: int, value) -> None:
+        if isinstance(value, (int, float)) and math.isfinite(value):
+            self.steps.append(float(step))
+            self.values.append(float(value))
+
+    def truncate_from(self, step: int) -> None:
+        keep = int(np.searchsorted(np.asarray(self.steps), step, side="left")) if self.steps else 0
+        del self.steps[keep:], self.values[keep:]
+
+    def arrays(self) -> tuple[np.ndarray, np.ndarray]:
+        return np.asarray(self.steps, dtype=np.float64), np.asarray(self.values, dtype=np.float64)
+
+    def bounds(self) -> tuple[float, float] | None:
+        return (min(self.values), max(self.values)) if self.values else None
+
+    def last(self) -> float:
+        return self.values[-1] if self.values else math.nan
 
 
 class MetricBuffer:
@@ -189,16 +252,19 @@ def _make_plot(title: str, y_label: str) -> pg.PlotWidget:
 
 
 class TrainingPlots(QWidget):
-    """Three small plots fed by ``append(list[Metrics])``; redraws at most ``max_fps`` times a second.
+    """Small plots fed by ``append(list[Metrics])``; redraws at most ``max_fps`` times a second.
 
     5 a second still looks live for training curves, and every redraw is GUI-thread time (pyqtgraph
     paints in Python, holding the GIL the training thread needs). Axis ranges follow the data by hand,
     on round numbers that change rarely, so most redraws repaint only the curves (the axes, grid and
-    titles are cached pixmaps); a user's zoom or pan is respected until the "A" button is pressed."""
+    titles are cached pixmaps); a user's zoom or pan is respected until the "A" button is pressed.
+
+    Two tabs: Training (losses, D's beliefs, speed) and Quality (augmentation, KID, FD, diversity)."""
 
     def __init__(self, parent: QWidget | None = None, max_fps: float = 5.0) -> None:
         super().__init__(parent)
-        self.buffer = MetricBuffer(SERIES)
+        self.buffer = MetricBuffer([*SERIES, *DENSE_QUALITY])
+        self.sparse = {name: SparseSeries() for name in SPARSE_QUALITY}
         self._min_interval = 1.0 / max_fps
         self._last_draw = 0.0
         self._dirty = False
@@ -209,29 +275,42 @@ class TrainingPlots(QWidget):
         self.loss_plot = _make_plot("Losses", "loss")
         self.d_plot = _make_plot("What D believes", "probability")
         self.speed_plot = _make_plot("Speed", "images / s")
+        self.aug_plot = _make_plot("Augmentation", "p · r_t")
+        self.diversity_plot = _make_plot("Variety", "LPIPS diversity")
+        self.kid_plot = _make_plot("KID", "lower is closer")
+        self.fd_plot = _make_plot("FD", "lower is closer")
         # D's outputs are probabilities: a fixed 0..1 scale shows at a glance who is winning.
         self.d_plot.getPlotItem().setYRange(0.0, 1.0, padding=0.02)
         self.d_plot.getPlotItem().setMouseEnabled(x=True, y=False)
         # Which series set each plot's y range (None: fixed), and whether the range follows the data
         # (False after the user zooms or pans it; the "A" button brings following back).
         self._y_series: dict[pg.PlotWidget, tuple[str, ...] | None] = {
-            self.loss_plot: ("loss_g", "loss_d"), self.d_plot: None, self.speed_plot: ("img_per_s",)}
+            self.loss_plot: ("loss_g", "loss_d"), self.d_plot: None, self.speed_plot: ("img_per_s",),
+            self.aug_plot: ("aug_p", "ada_rt"), self.diversity_plot: ("lpips_diversity", "lpips_diversity_data"),
+            self.kid_plot: ("kid",), self.fd_plot: ("fd",)}
         self._follow = dict.fromkeys(self._y_series, True)
         self._ranges: dict[pg.PlotWidget, tuple] = {}
         for plot in self._y_series:
             plot.getPlotItem().getViewBox().sigRangeChangedManually.connect(
                 functools.partial(self._user_moved, plot))
-        self.loss_plot.setObjectName("lossPlot")
-        self.d_plot.setObjectName("dPlot")
-        self.speed_plot.setObjectName("speedPlot")
+        for plot, name in ((self.loss_plot, "lossPlot"), (self.d_plot, "dPlot"), (self.speed_plot, "speedPlot"),
+                           (self.aug_plot, "augPlot"), (self.diversity_plot, "diversityPlot"),
+                           (self.kid_plot, "kidPlot"), (self.fd_plot, "fdPlot")):
+            plot.setObjectName(name)
+        self.aug_plot.setToolTip("How strongly the pictures D sees are recoloured, shifted and cut out (p), "
+                                 "and D's overconfidence on real pictures (r_t) that adaptive augmentation "
+                                 "keeps near the dashed target.")
+        self.diversity_plot.setToolTip("How different the samples are from each other. Far below your "
+                                       "pictures' own variety (dashed) means the generator repeats itself.")
+        self.kid_plot.setToolTip("Kernel Inception Distance between samples and your pictures: lower is closer. "
+                                 "Reliable even for small sets.")
+        self.fd_plot.setToolTip("Fréchet distance between samples and your pictures: lower is closer.")
 
         self.raw_curves: dict[str, pg.PlotDataItem] = {}
         self.curves: dict[str, pg.PlotDataItem] = {}
         for plot, names in ((self.loss_plot, ("loss_g", "loss_d")),
                             (self.d_plot, ("d_real", "d_fake"))):
-            legend = plot.getPlotItem().addLegend(offset=(-8, 8), labelTextSize="8pt")
-            legend.setBrush(pg.mkBrush(20, 22, 26, 200))
-            legend.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+            legend = self._legend(plot)
             for name in names:
                 text, colour = SERIES[name]
                 faint = pg.mkColor(colour)
@@ -242,33 +321,87 @@ class TrainingPlots(QWidget):
                                                   autoDownsampleFactor=2.0)
                 self.curves[name] = plot.plot(pen=pg.mkPen(colour, width=1.5), name=text,
                                               connect="finite", autoDownsampleFactor=0.5)
-            for sample, label in legend.items:  # cached too: they sit over the curves
-                sample.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
-                label.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+            self._cache_legend(legend)
         self.curves["img_per_s"] = self.speed_plot.plot(pen=pg.mkPen(SERIES["img_per_s"][1], width=1),
                                                         connect="finite", autoDownsampleFactor=0.5)
 
+        # Quality tab: dense augmentation lines, sparse measurement points, reference lines.
+        self.quality_curves: dict[str, pg.PlotDataItem] = {}
+        legend = self._legend(self.aug_plot)
+        for name in ("aug_p", "ada_rt"):
+            text, colour = DENSE_QUALITY[name]
+            self.quality_curves[name] = self.aug_plot.plot(pen=pg.mkPen(colour, width=1.5), name=text,
+                                                           connect="finite", autoDownsampleFactor=0.5)
+        self.ada_target_line = pg.InfiniteLine(
+            pos=ADA_TARGET, angle=0, movable=False,
+            pen=pg.mkPen(DENSE_QUALITY["ada_rt"][1], width=1, style=Qt.PenStyle.DashLine),
+            label="target", labelOpts={"position": 0.04, "color": DENSE_QUALITY["ada_rt"][1], "anchors": [(0, 1), (0, 1)]})
+        self.ada_target_line.setVisible(False)
+        self.aug_plot.addItem(self.ada_target_line)
+        self._cache_legend(legend)
+        legend = self._legend(self.diversity_plot)
+        for plot, name in ((self.kid_plot, "kid"), (self.fd_plot, "fd"), (self.diversity_plot, "lpips_diversity")):
+            text, colour = SPARSE_QUALITY[name]
+            self.quality_curves[name] = plot.plot(
+                pen=pg.mkPen(colour, width=1.5), name=text if plot is self.diversity_plot else None,
+                symbol="o", symbolSize=5, symbolBrush=colour, symbolPen=None)
+        data_text, data_colour = SPARSE_QUALITY["lpips_diversity_data"]
+        self.quality_curves["lpips_diversity_data"] = self.diversity_plot.plot(
+            pen=pg.mkPen(data_colour, width=1.5, style=Qt.PenStyle.DashLine), name=data_text)
+        self._cache_legend(legend)
+
+        self.tabs = QTabWidget(self)
+        self.tabs.setObjectName("plotTabs")
+        self.tabs.setDocumentMode(True)
+        self.training_tab = QWidget()
+        self.quality_tab = QWidget()
+        self.grid = QGridLayout(self.training_tab)
+        self.grid.setContentsMargins(0, 4, 0, 0)
+        self.grid.setSpacing(6)
+        self.quality_grid = QGridLayout(self.quality_tab)
+        self.quality_grid.setContentsMargins(0, 4, 0, 0)
+        self.quality_grid.setSpacing(6)
+        self.tabs.addTab(self.training_tab, "Training")
+        self.tabs.addTab(self.quality_tab, "Quality")
+        self.tabs.setTabToolTip(0, "Losses, what D believes, and speed: every step.")
+        self.tabs.setTabToolTip(1, "Augmentation strength, and how close and varied the samples are "
+                                   "(measured every few hundred steps).")
+        self.tabs.currentChanged.connect(self._on_tab)
+
         self.stats_label = QLabel("", self)
         self.stats_label.setObjectName("plotStats")
+        self.stats_label.setWordWrap(True)
         self.hint_label = QLabel(HEALTHY_HINT, self)
         self.hint_label.setObjectName("hint")
         self.hint_label.setWordWrap(True)
         self.hint_label.setToolTip(HEALTHY_DETAILS)
 
-        self.grid = QGridLayout()
-        self.grid.setSpacing(6)
         self._compact: bool | None = None
         self.set_compact(False)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(4)
-        layout.addLayout(self.grid, 1)
+        layout.addWidget(self.tabs, 1)
         layout.addWidget(self.stats_label)
         layout.addWidget(self.hint_label)
 
+    @staticmethod
+    def _legend(plot: pg.PlotWidget):
+        legend = plot.getPlotItem().addLegend(offset=(-8, 8), labelTextSize="8pt")
+        legend.setBrush(pg.mkBrush(20, 22, 26, 200))
+        legend.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+        return legend
+
+    @staticmethod
+    def _cache_legend(legend) -> None:
+        for sample, label in legend.items:  # cached too: they sit over the curves
+            sample.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+            label.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+
     def set_compact(self, compact: bool) -> None:
-        """Compact (a short, wide strip): losses and D side by side, speed only in the text line.
-        Otherwise: losses across the top, D and speed below."""
+        """Compact (a short, wide strip): losses and D side by side, speed only in the text line;
+        the four quality plots in one row. Otherwise: losses across the top, D and speed below; quality
+        plots two by two."""
         if compact == self._compact:
             return
         self._compact = compact
@@ -293,13 +426,53 @@ class TrainingPlots(QWidget):
             self.grid.setRowStretch(0, 3)
             self.grid.setRowStretch(1, 2)
             self.speed_plot.show()
+        quality = (self.aug_plot, self.diversity_plot, self.kid_plot, self.fd_plot)
+        for plot in quality:
+            self.quality_grid.removeWidget(plot)
+        for i in range(4):
+            self.quality_grid.setRowStretch(i, 0)
+            self.quality_grid.setColumnStretch(i, 0)
+        for i, plot in enumerate(quality):
+            row, col = (0, i) if compact else divmod(i, 2)
+            self.quality_grid.addWidget(plot, row, col)
+            self.quality_grid.setColumnStretch(col, 1)
+            self.quality_grid.setRowStretch(row, 1)
+
+    def _on_tab(self, index: int) -> None:
+        quality = self.tabs.widget(index) is self.quality_tab
+        self.hint_label.setText(QUALITY_HINT if quality else HEALTHY_HINT)
+        self.hint_label.setToolTip(QUALITY_DETAILS if quality else HEALTHY_DETAILS)
+        if self._dirty:
+            self.redraw()
+
+    def show_quality(self) -> None:
+        self.tabs.setCurrentWidget(self.quality_tab)
+
+    def set_ada_target(self, target: float | None) -> None:
+        """Where adaptive augmentation wants r_t (the run's ``ada_target``, 0.6 unless changed)."""
+        if target is not None and math.isfinite(float(target)):
+            self.ada_target_line.setValue(float(target))
+            self._ranges.pop(self.aug_plot, None)
+
+    def ada_target(self) -> float:
+        return float(self.ada_target_line.value())
 
     # --- feeding --------------------------------------------------------------------------------
     def clear(self) -> None:
         self.buffer.clear()
+        for series in self.sparse.values():
+            series.clear()
         self._follow = dict.fromkeys(self._follow, True)  # a new run: ranges follow its data again
+        self._ranges.clear()
+        self.set_ada_target(ADA_TARGET)
         self._redraw_timer.stop()
         self.redraw()
+
+    def _feed(self, step: int, values: dict) -> None:
+        self.buffer.append(step, values)
+        for name, series in self.sparse.items():
+            if name in values:
+                series.append(step, values[name])
 
     def append(self, metrics: list) -> None:
         """Take a batch of Metrics events (the JobRunner's ~30 Hz tick)."""
@@ -308,18 +481,31 @@ class TrainingPlots(QWidget):
         first = metrics[0].step
         if len(self.buffer) and first <= self.buffer.x()[-1]:
             self.buffer.truncate_from(first)  # a resumed run repeats steps after its checkpoint
+            for series in self.sparse.values():
+                series.truncate_from(first)
         for m in metrics:
-            self.buffer.append(m.step, m.values)
+            self._feed(m.step, m.values)
         self._schedule()
 
     def load_records(self, records: list[dict]) -> None:
-        """Show metrics.jsonl of an existing run (on resume or when attaching)."""
+        """Show metrics.jsonl of an existing run (on resume or when attaching), quality keys included."""
         self.buffer.clear()
+        for series in self.sparse.values():
+            series.clear()
         self._follow = dict.fromkeys(self._follow, True)
+        self._ranges.clear()
         for rec in records:
             if isinstance(rec.get("step"), (int, float)):
-                self.buffer.append(int(rec["step"]), rec)
+                self._feed(int(rec["step"]), rec)
         self._schedule()
+
+    def has_quality(self) -> bool:
+        """True once any quality measurement or augmentation strength has arrived."""
+        return any(len(s) for s in self.sparse.values()) or self.buffer.bounds("aug_p") is not None
+
+    def last_quality_step(self) -> int | None:
+        kid = self.sparse["kid"]
+        return int(kid.steps[-1]) if len(kid) else None
 
     def shutdown(self) -> None:
         self._redraw_timer.stop()
@@ -349,12 +535,28 @@ class TrainingPlots(QWidget):
             curve.setData(x, b.y(name, smoothed=False))
         for name, curve in self.curves.items():
             curve.setData(x, b.y(name, smoothed=True))
+        for name in DENSE_QUALITY:
+            self.quality_curves[name].setData(x, b.y(name, smoothed=False))
+        for name in ("kid", "fd", "lpips_diversity"):
+            self.quality_curves[name].setData(*self.sparse[name].arrays())
+        data_div = self.sparse["lpips_diversity_data"]
+        if len(data_div):  # the pictures' own diversity: a level line across the whole run so far
+            right = max(float(x[-1]) if len(x) else 0.0, data_div.steps[-1])
+            self.quality_curves["lpips_diversity_data"].setData([0.0, right], [data_div.last()] * 2)
+        else:
+            self.quality_curves["lpips_diversity_data"].setData([], [])
+        self.ada_target_line.setVisible(b.bounds("ada_rt") is not None)
         for plot in self._y_series:
             self._follow_data(plot)
         self.stats_label.setText(self.stats_text())
 
     def _user_moved(self, plot: pg.PlotWidget, *_args) -> None:
         self._follow[plot] = False
+
+    def _bounds(self, name: str) -> tuple[float, float] | None:
+        if name in self.sparse:
+            return self.sparse[name].bounds()
+        return self.buffer.bounds(name)
 
     def _follow_data(self, plot: pg.PlotWidget) -> None:
         """Keep the data in view with round, rarely changing ranges (cheap: no pass over the data)."""
@@ -370,11 +572,13 @@ class TrainingPlots(QWidget):
         series = self._y_series[plot]
         y_range = None
         if series is not None:
-            found = [r for r in (b.bounds(k) for k in series) if r is not None]
+            found = [r for r in (self._bounds(k) for k in series) if r is not None]
             lo = min((r[0] for r in found), default=0.0)
             hi = max((r[1] for r in found), default=1.0)
             if plot is self.speed_plot:
                 y_range = (0.0, _nice_ceil(hi * 1.1) if hi > 0 else 1.0)
+            elif plot is self.aug_plot:  # p is 0..1; r_t is -1..1 but lives near the target
+                y_range = (min(0.0, math.floor(lo * 5) / 5) - 0.03, max(1.0, hi) + 0.03)
             else:
                 y_range = self._loose_range(self._ranges.get(plot, (None, None))[1], lo, hi)
         wanted = ((0.0, x_max), y_range)
@@ -389,7 +593,7 @@ class TrainingPlots(QWidget):
     @staticmethod
     def _loose_range(current: tuple[float, float] | None, lo: float, hi: float) -> tuple[float, float]:
         """``current`` while it still shows lo..hi well; otherwise lo..hi with some headroom."""
-        span = max(hi - lo, 1e-6)
+        span = max(hi - lo, 1e-6, 0.05 * abs(hi))
         if current is not None:
             c_lo, c_hi = current
             if c_lo <= lo and hi <= c_hi and (c_hi - c_lo) <= 2.0 * span:
@@ -407,13 +611,22 @@ class TrainingPlots(QWidget):
             v = b.last(name)
             if not math.isnan(v):
                 parts.append(fmt.format(v))
+        aug = b.last("aug_p", smoothed=False)
+        if not math.isnan(aug):
+            parts.append(f"augmentation {aug:.2f}")
+        kid = self.sparse["kid"].last()
+        if not math.isnan(kid):
+            parts.append(f"KID {kid:.4f}")
         skipped = b.recent_mean("d_skipped")
         if not math.isnan(skipped) and skipped > 0:
             parts.append(f"D update skipped on {skipped:.0%} of recent steps")
         return "  ·  ".join(parts)
 
     def curve_data(self, name: str, smoothed: bool = True) -> tuple[np.ndarray, np.ndarray]:
-        """What a plotted line holds right now (x, y)."""
-        curve = (self.curves if smoothed else self.raw_curves)[name]
+        """What a plotted line holds right now (x, y). Quality series have one line (``smoothed`` ignored)."""
+        if name in self.quality_curves:
+            curve = self.quality_curves[name]
+        else:
+            curve = (self.curves if smoothed else self.raw_curves)[name]
         x, y = curve.getData()
         return (np.array([]) if x is None else x), (np.array([]) if y is None else y)
