@@ -375,6 +375,22 @@ def masked(args, tmp: Path) -> None:
         a.append(cost_per_eval(lambda x: plain(x)["total"], content, 1))
         b.append(cost_per_eval(lambda x: with_m(x)["total"], content, 1))
     ma, mb = statistics.median(a), statistics.median(b)
+    # contention-proof check: processor time of one thread (a busy machine stretches wall time, not this much)
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+
+    def cpu_eval(loss) -> float:
+        x = content.clone().requires_grad_(True)
+        t0 = time.process_time()
+        loss(x)["total"].backward()
+        return time.process_time() - t0
+
+    ca, cb = [], []
+    for _ in range(args.cost_repeats):
+        ca.append(cpu_eval(plain))
+        cb.append(cpu_eval(with_m))
+    torch.set_num_threads(threads)
+    cpu_ratio = statistics.median(cb) / statistics.median(ca)
     common = dict(size=args.size, iterations=args.mask_iterations, backbone=args.backbone, timelapse_frames=0)
     ta, tb = [], []
     for _ in range(args.repeats):
@@ -388,7 +404,8 @@ def masked(args, tmp: Path) -> None:
         assert out.error is None and out2.error is None, (out.details, out2.details)
     print(f"\n== brush masks at {args.size} px (2 styles, a style mask on each, 2 content regions) ==\n"
           f"one forward+backward: unmasked {1000 * ma:.0f} ms, masked {1000 * mb:.0f} ms → {mb / ma:.2f}× "
-          f"(goal ≤ 1.15)\nwhole default run of {args.mask_iterations} evaluations: unmasked "
+          f"(goal ≤ 1.15)\none thread's processor time per forward+backward: unmasked {1000 * statistics.median(ca):.0f} "
+          f"ms, masked {1000 * statistics.median(cb):.0f} ms → {cpu_ratio:.2f}×\nwhole default run of {args.mask_iterations} evaluations: unmasked "
           f"{statistics.median(ta):.1f} s, masked {statistics.median(tb):.1f} s → "
           f"{statistics.median(tb) / statistics.median(ta):.2f}×")
 
