@@ -23,6 +23,7 @@ Medians over --repeats runs; the machine is shared and noisy.
 from __future__ import annotations
 
 import argparse
+import copy
 import json
 import resource
 import statistics
@@ -101,7 +102,10 @@ def reference_model(backbone, content: torch.Tensor, style: torch.Tensor, s: Sty
     last = max(backbone.index(k) for k in [*s.content_layers, *s.style_layers])
     hc, hs = norm(content), norm(style)  # the targets, carried along layer by layer
     for i, layer in enumerate(backbone.net[: last + 1]):
-        layer = nn.ReLU(inplace=False) if isinstance(layer, nn.ReLU) else layer
+        # its own copy, in the default memory layout, as the tutorial loads its own network: ours converts the shared
+        # backbone to channels-last, which must not speed up (or slow down) the reference
+        layer = nn.ReLU(inplace=False) if isinstance(layer, nn.ReLU) else \
+            copy.deepcopy(layer).to(memory_format=torch.contiguous_format)
         model.add_module(f"layer{i}", layer)
         with torch.no_grad():
             hc, hs = layer(hc), layer(hs)
@@ -223,6 +227,25 @@ def cost_per_eval(fn, x0, repeats: int = 5) -> float:
     return statistics.median(times[1:])
 
 
+def one_thread_cpu(fns, x0, repeats: int = 5) -> list[float]:
+    """Median processor time of one forward+backward per function, on one thread, interleaved — a busy machine
+    stretches wall time far more than this."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    times = [[] for _ in fns]
+    try:
+        for r in range(repeats + 1):
+            for k, fn in enumerate(fns):
+                x = x0.clone().requires_grad_(True)
+                t = time.process_time()
+                fn(x).backward()
+                if r:
+                    times[k].append(time.process_time() - t)
+    finally:
+        torch.set_num_threads(threads)
+    return [statistics.median(t) for t in times]
+
+
 # ------------------------------------------------------------------------------------------- parts
 
 def time_to_quality(args, tmp: Path) -> None:
@@ -321,11 +344,16 @@ def cost(args, tmp: Path) -> None:
     ours.set_content(content)
     ours.set_styles([style], [1.0])
     fp32 = fp32_loss_fn(backbone, content, style, s)
-    a = cost_per_eval(ref_fn, content, args.cost_repeats)
-    b = cost_per_eval(lambda x: ours(x)["total"], content, args.cost_repeats)
-    c = cost_per_eval(lambda x: fp32(x)["total"], content, args.cost_repeats)
+    a, b, c = [], [], []
+    for _ in range(args.cost_repeats):  # interleaved, so drift on a shared machine hits all three alike
+        a.append(cost_per_eval(ref_fn, content, 1))
+        b.append(cost_per_eval(lambda x: ours(x)["total"], content, 1))
+        c.append(cost_per_eval(lambda x: fp32(x)["total"], content, 1))
+    a, b, c = statistics.median(a), statistics.median(b), statistics.median(c)
+    pa, pb = one_thread_cpu([ref_fn, lambda x: ours(x)["total"]], content, args.cost_repeats)
     print(f"\n== one forward+backward at {size} px ==\nreference {1000 * a:.0f} ms, ours (default) {1000 * b:.0f} ms "
-          f"→ {b / a:.2f}× (goal ≤ 0.90); ours forced to float32 {1000 * c:.0f} ms → {c / a:.2f}×")
+          f"→ {b / a:.2f}× (goal ≤ 0.90); ours forced to float32 {1000 * c:.0f} ms → {c / a:.2f}×\n"
+          f"one thread's processor time: reference {1000 * pa:.0f} ms, ours {1000 * pb:.0f} ms → {pb / pa:.2f}×")
 
 
 def previews(args, tmp: Path) -> None:
@@ -375,22 +403,8 @@ def masked(args, tmp: Path) -> None:
         a.append(cost_per_eval(lambda x: plain(x)["total"], content, 1))
         b.append(cost_per_eval(lambda x: with_m(x)["total"], content, 1))
     ma, mb = statistics.median(a), statistics.median(b)
-    # contention-proof check: processor time of one thread (a busy machine stretches wall time, not this much)
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-
-    def cpu_eval(loss) -> float:
-        x = content.clone().requires_grad_(True)
-        t0 = time.process_time()
-        loss(x)["total"].backward()
-        return time.process_time() - t0
-
-    ca, cb = [], []
-    for _ in range(args.cost_repeats):
-        ca.append(cpu_eval(plain))
-        cb.append(cpu_eval(with_m))
-    torch.set_num_threads(threads)
-    cpu_ratio = statistics.median(cb) / statistics.median(ca)
+    ca, cb = one_thread_cpu([lambda x: plain(x)["total"], lambda x: with_m(x)["total"]], content, args.cost_repeats)
+    cpu_ratio = cb / ca
     common = dict(size=args.size, iterations=args.mask_iterations, backbone=args.backbone, timelapse_frames=0)
     ta, tb = [], []
     for _ in range(args.repeats):
@@ -404,8 +418,8 @@ def masked(args, tmp: Path) -> None:
         assert out.error is None and out2.error is None, (out.details, out2.details)
     print(f"\n== brush masks at {args.size} px (2 styles, a style mask on each, 2 content regions) ==\n"
           f"one forward+backward: unmasked {1000 * ma:.0f} ms, masked {1000 * mb:.0f} ms → {mb / ma:.2f}× "
-          f"(goal ≤ 1.15)\none thread's processor time per forward+backward: unmasked {1000 * statistics.median(ca):.0f} "
-          f"ms, masked {1000 * statistics.median(cb):.0f} ms → {cpu_ratio:.2f}×\nwhole default run of {args.mask_iterations} evaluations: unmasked "
+          f"(goal ≤ 1.15)\none thread's processor time per forward+backward: unmasked {1000 * ca:.0f} "
+          f"ms, masked {1000 * cb:.0f} ms → {cpu_ratio:.2f}×\nwhole default run of {args.mask_iterations} evaluations: unmasked "
           f"{statistics.median(ta):.1f} s, masked {statistics.median(tb):.1f} s → "
           f"{statistics.median(tb) / statistics.median(ta):.2f}×")
 
