@@ -394,6 +394,42 @@ def test_msg_preset_trains_a_step(tmp_path):
     assert out.error is None, out.details
 
 
+def test_msg_can_be_switched_off_and_such_runs_export_and_reopen(tmp_path):
+    g, d = build_gan("lite128", 3, 16, width=4, msg=False)
+    assert not g.msg and not d.msg and len(g.to_rgb_low) == 0
+    assert not any(k.startswith("to_rgb_low.") for k in g.state_dict())
+    g_on, d_on = build_gan("lite128", 3, 16, width=4)  # None: the preset's choice (on at 128 px)
+    assert g_on.msg and len(g_on.to_rgb_low) > 0
+    assert count_parameters(g) < count_parameters(g_on) and count_parameters(d) < count_parameters(d_on)
+    z = torch.randn(2, 16)
+    assert g(z).shape == (2, 3, 128, 128) and d(g(z)).shape == (2,)
+    assert build_gan("lite32", 3, 16, width=4, msg=True)[0].msg  # on where the preset has it off
+    with pytest.raises(ValueError, match="small-data"):
+        build_gan("dcgan32", 3, msg=True)
+    with pytest.raises(ValueError, match="multi-scale"):
+        TrainConfig.for_preset("dcgan64", msg=True).validate()
+    # a run without MSG trains a step, keeps msg in its config, and exports/reopens without the heads
+    run = tmp_path / "off"
+    job = GanTrainingJob(tiny("lite128", steps=1, batch_size=4, grid_count=1, msg=False, ema=True), run)
+    out = run_job(job)
+    assert out.error is None, out.details
+    assert not job.stepper.msg
+    assert RunDir(run).read_config()["msg"] is False
+    ck = load_checkpoint(latest_checkpoint(run / "checkpoints"))
+    assert ck.module_state("G") and not any(k.startswith("to_rgb_low.") for k in ck.module_state("G"))
+    gen = export_generator(run, tmp_path / "off.safetensors")
+    g2, meta = load_generator(gen)
+    assert meta["msg"] is False and not g2.msg and g2(torch.randn(2, 100)).shape == (2, 3, 128, 128)
+    from studio.engine.latent.jobs import open_generator
+
+    g3, info = open_generator(run)
+    assert not g3.msg and info.image_size == 128
+    # fine-tuning with MSG on from it: the shared weights load, the per-scale heads start fresh
+    out = run_job(GanTrainingJob(tiny("lite128", steps=1, batch_size=4, grid_count=1, init_from=str(gen)),
+                                 tmp_path / "on"))
+    assert out.error is None, out.details
+
+
 # ----------------------------------------------------------------------------------- resume, fine-tune
 
 def _tensors(run_dir: Path) -> dict[str, torch.Tensor]:

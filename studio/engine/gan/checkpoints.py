@@ -197,6 +197,11 @@ def export_generator(source: str | Path, out_path: str | Path, use_ema: bool = T
         "run": str(Path(ckpt_path).parent.parent), "weights_sha256": hashlib.sha256(blob).hexdigest(),
         "seed": config.get("seed"), "weights": "ema" if ema else "raw",
     }
+    from studio.engine.gan.models import generator_msg
+
+    msg = generator_msg(str(config["preset"]), weights)
+    if msg is not None:
+        meta["msg"] = msg  # informative: loading reads it from the weights
     atomic_write_bytes(out_path, blob)
     atomic_write_json(out_path.with_suffix(".json"), meta)
     return out_path
@@ -204,7 +209,7 @@ def export_generator(source: str | Path, out_path: str | Path, use_ema: bool = T
 
 def load_generator(path: str | Path, device: str | torch.device = "cpu") -> tuple[nn.Module, dict]:
     """Load an exported generator; refuses anything that is not our safetensors + JSON pair."""
-    from studio.engine.gan.models import PRESETS, build_gan
+    from studio.engine.gan.models import PRESETS, build_gan, generator_msg
 
     path = Path(path)
     if path.suffix == ".json":
@@ -225,7 +230,7 @@ def load_generator(path: str | Path, device: str | torch.device = "cpu") -> tupl
     except Exception as exc:  # noqa: BLE001 - safetensors raises several types for damaged files
         raise CheckpointError(f"{path.name} is damaged or not a safetensors file ({exc})") from exc
     g, _ = build_gan(meta["preset"], int(meta["channels"]), int(meta["latent_dim"]), int(meta["width"]),
-                     int(meta["image_size"]))
+                     int(meta["image_size"]), msg=generator_msg(meta["preset"], weights))
     try:
         g.load_state_dict(weights)
     except RuntimeError as exc:

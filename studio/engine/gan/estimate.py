@@ -14,7 +14,7 @@ import numpy as np
 import torch
 
 from studio.engine.gan.models import PRESETS
-from studio.engine.gan.trainer import TrainConfig, build_stepper, format_duration, resolve_device
+from studio.engine.gan.trainer import SEED_LOCK, TrainConfig, build_stepper, format_duration, resolve_device
 
 
 @dataclass(frozen=True)
@@ -64,6 +64,7 @@ def estimate_training_time(cfg: TrainConfig, dataset_count: int = 200, steps: in
     data = _RandomImages(min(n, max(cfg.batch_size, 64)), ch, size)
     resolved, _ = resolve_settings(TrainConfig.from_dict({**cfg.__dict__}), n)
     device = resolve_device(resolved.device)
+    SEED_LOCK.acquire()  # held until the global random state is put back (trainer.SEED_LOCK)
     rng_state = torch.get_rng_state()
     try:
         stepper = build_stepper(resolved, ch, data, device)
@@ -94,6 +95,7 @@ def estimate_training_time(cfg: TrainConfig, dataset_count: int = 200, steps: in
                 checks = 0
     finally:
         torch.set_rng_state(rng_state)
+        SEED_LOCK.release()
     total = per_step * (total_steps or 0) + quality_s * checks + setup_s
     batch = min(resolved.batch_size, n)
     ips = batch * resolved.d_steps / per_step

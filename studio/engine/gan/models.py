@@ -399,13 +399,32 @@ def multiscale_generate(g: nn.Module, z: torch.Tensor) -> torch.Tensor | list[to
     return g(z)
 
 
+def has_msg_heads(state: dict) -> bool:
+    """Whether a generator's weights (state dict) include MSG-GAN's per-scale to-RGB heads."""
+    return any(k.startswith("to_rgb_low.") for k in state)
+
+
+def generator_msg(preset: str, state: dict) -> bool | None:
+    """The ``msg`` to build a saved generator with: read from its weights for the small-data family
+    (multi-scale gradients can be switched off there, which drops the heads), ``None`` otherwise."""
+    info = PRESETS.get(preset)
+    if info is None or info.family != "lite":
+        return None
+    return has_msg_heads(state)
+
+
 def build_gan(preset: str, channels: int, latent_dim: int = 100, width: int = 0,
-              image_size: int | None = None, spectral_norm: bool = False) -> tuple[nn.Module, nn.Module]:
+              image_size: int | None = None, spectral_norm: bool = False,
+              msg: bool | None = None) -> tuple[nn.Module, nn.Module]:
     """Build (G, D) for a preset. ``width`` 0 means the preset's default; ``spectral_norm`` applies
-    to D (the G architecture, and so exported generators, never depend on it)."""
+    to D (the G architecture, and so exported generators, never depend on it). ``msg``: multi-scale
+    gradients for the small-data family — None follows the preset (``PresetInfo.msg``), True/False
+    switches them on/off (off: G has no per-scale heads; load saved ones with ``generator_msg``)."""
     if preset not in PRESETS:
         raise ValueError(f"Unknown preset {preset!r}; choose one of {', '.join(PRESETS)}")
     info = PRESETS[preset]
+    if msg and info.family != "lite":
+        raise ValueError(f"Multi-scale gradients exist only in the small-data presets, not {preset!r}")
     size = image_size or info.image_size
     if preset == "lesson-mlp":
         g: nn.Module = LessonMLPGenerator(latent_dim, channels, size)
@@ -419,8 +438,9 @@ def build_gan(preset: str, channels: int, latent_dim: int = 100, width: int = 0,
         init_dcgan_weights(d)
     elif info.family == "lite":
         w = width or info.default_width
-        g = LiteGenerator(latent_dim, channels, size, w, msg=info.msg)
-        d = LiteDiscriminator(channels, size, w, msg=info.msg)
+        use_msg = info.msg if msg is None else bool(msg)
+        g = LiteGenerator(latent_dim, channels, size, w, msg=use_msg)
+        d = LiteDiscriminator(channels, size, w, msg=use_msg)
         init_lite_weights(g)
         init_lite_weights(d)
     else:

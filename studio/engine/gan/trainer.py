@@ -86,6 +86,7 @@ class TrainConfig:
     ema_rampup: float = 0.05
     sample_weights: str = "ema"  # which G draws the sample grids when EMA is on: "ema" | "raw"
     spectral_norm: bool | None = None  # on D's layers
+    msg: bool | None = None  # multi-scale gradients (MSG-GAN; small-data family only): None = the preset's choice
     metrics_every: int | None = None  # KID / FD / LPIPS diversity every N steps (0: never)
     metrics_samples: int = 128
     health: bool = True  # detectors (D winning, collapse, divergence rollback, memorisation)
@@ -151,6 +152,8 @@ class TrainConfig:
             problems.append("EMA half-life must be ≥ 0 and its ramp-up in [0, 1]")
         if self.sample_weights not in SAMPLE_WEIGHTS:
             problems.append("sample weights must be 'ema' or 'raw'")
+        if self.msg and self.preset in PRESETS and PRESETS[self.preset].family != "lite":
+            problems.append("multi-scale gradients exist only in the small-data presets")
         if self.metrics_every is not None and self.metrics_every < 0:
             problems.append("metrics interval must be 0 (never) or more")
         if self.metrics_samples < 4:
@@ -438,10 +441,21 @@ class GanStepper:
         self.order = _epoch_order(self.n, self.cfg.seed, self.state["epoch"])
 
 
+# torch's global random state seeds the models: whoever seeds and builds holds this lock, so a time estimate running
+# beside a starting run (the Train page can do that) never interleaves with its seeding or restores state over it
+SEED_LOCK = threading.RLock()
+
+
 def build_stepper(cfg: TrainConfig, channels: int, data, device: torch.device) -> GanStepper:
     """Models (seeded), memory format and optimisers for a resolved config."""
+    with SEED_LOCK:
+        return _build_stepper(cfg, channels, data, device)
+
+
+def _build_stepper(cfg: TrainConfig, channels: int, data, device: torch.device) -> GanStepper:
     torch.manual_seed(cfg.seed)
-    G, D = build_gan(cfg.preset, channels, cfg.latent_dim, cfg.width, spectral_norm=bool(cfg.spectral_norm))
+    G, D = build_gan(cfg.preset, channels, cfg.latent_dim, cfg.width, spectral_norm=bool(cfg.spectral_norm),
+                     msg=cfg.msg)
     G.to(device)
     D.to(device)
     channels_last = cfg.channels_last and cfg.preset != "lesson-mlp"
@@ -500,11 +514,11 @@ def load_init_weights(source: str | Path, stepper: GanStepper, channels: int, im
         raise CheckpointError("Fine-tuning needs the same architecture as the earlier run (" + ", ".join(diff)
                               + "). Pick its preset, width, latent size and channels.")
     loaded = []
-    stepper.G.load_state_dict(tensors["G"])
+    _load_generator_weights(stepper.G, tensors["G"], src.name)
     loaded.append("G")
     if stepper.ema is not None:
         if tensors.get("G_ema"):
-            stepper.ema.module.load_state_dict(tensors["G_ema"])
+            _load_generator_weights(stepper.ema.module, tensors["G_ema"], src.name)
             loaded.append("G_ema")
         else:
             stepper.ema.copy_from(stepper.G)
@@ -516,6 +530,19 @@ def load_init_weights(source: str | Path, stepper: GanStepper, channels: int, im
         except RuntimeError:
             pass  # e.g. spectral norm switched: D starts fresh
     return {"source": str(src.resolve()), "step": step, "loaded": loaded}
+
+
+def _load_generator_weights(G: nn.Module, state: dict, name: str) -> None:
+    """Load G's weights; only MSG-GAN's per-scale heads may differ (multi-scale gradients switched on
+    or off between the runs: new heads start fresh, unused ones are dropped)."""
+    try:
+        missing, unexpected = G.load_state_dict(state, strict=False)
+    except RuntimeError as exc:
+        raise CheckpointError(f"Cannot fine-tune from {name}: its generator weights do not fit ({exc})") from exc
+    other = [k for k in (*missing, *unexpected) if not k.startswith("to_rgb_low.")]
+    if other:
+        raise CheckpointError(f"Cannot fine-tune from {name}: its generator weights do not fit "
+                              f"({len(other)} layers differ, e.g. {other[0]})")
 
 
 def _is_checkpoint_json(path: Path) -> bool:

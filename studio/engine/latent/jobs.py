@@ -93,7 +93,7 @@ def open_generator(source: str | Path, device: str | torch.device = "cpu",
     if use_ema is not None:
         prefer_ema = bool(use_ema)
     from studio.engine.gan.checkpoints import CheckpointError, load_checkpoint, load_generator
-    from studio.engine.gan.models import build_gan
+    from studio.engine.gan.models import build_gan, generator_msg
     from studio.engine.runs import RunDir
 
     source = Path(source)
@@ -108,10 +108,11 @@ def open_generator(source: str | Path, device: str | torch.device = "cpu",
         loaded = load_checkpoint(ckpt)
         has_ema = bool(loaded.module_state("G_ema"))
         name = "G_ema" if prefer_ema and has_ema else "G"
+        state = loaded.module_state(name)
         g, _ = build_gan(cfg["preset"], int(cfg["resolved_channels"]), int(cfg["latent_dim"]), int(cfg["width"]),
-                         int(cfg["image_size"]))
+                         int(cfg["image_size"]), msg=generator_msg(cfg["preset"], state))
         try:
-            g.load_state_dict(loaded.module_state(name))
+            g.load_state_dict(state)
         except RuntimeError as exc:
             raise CheckpointError(f"{ckpt.name}: weights do not match the run's architecture") from exc
         info = GeneratorInfo(str(source.resolve()), loaded.meta.get("weights_sha256", ""), int(cfg["latent_dim"]),
