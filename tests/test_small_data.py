@@ -567,3 +567,27 @@ def test_cli_metrics_every_writes_the_quality_keys(tmp_path, capsys, monkeypatch
     assert main(["train", "--data", str(folder), "--preset", "lite32", "--width", "4", "--steps", "100",
                  "--estimate"]) == 0
     assert "100 steps" in capsys.readouterr().out
+
+
+def test_a_stop_during_a_quality_check_keeps_the_step_and_saves_a_checkpoint(tmp_path, monkeypatch):
+    """Stop pressed while KID/FD are being measured: the run ends like any stop — a result, the step kept, a
+    checkpoint at it — instead of unwinding past the final save and losing the work since the last one."""
+    from studio.engine.gan import trainer as tr
+
+    token = JobToken()
+
+    def stop_midway(self, step):
+        token.stop()  # what the Stop button does, arriving while the check runs
+        self.ctx.check()  # the check's own cancellation point
+        raise AssertionError("check() should have raised")
+
+    monkeypatch.setattr(tr._TrainLoop, "_quality_check", stop_midway)
+    run = tmp_path / "run"
+    out = run_job(GanTrainingJob(tiny(steps=20, metrics_every=3), run), token=token)
+    assert out.error is None, out.details
+    assert out.result is not None and out.result.stopped_early
+    assert out.result.step == 3
+    assert json.loads(RunDir(run).latest_checkpoint().read_text())["step"] == 3
+    records = [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
+    assert [r["step"] for r in records] == [1, 2, 3]  # the interrupted step's losses are kept, without a KID
+    assert "kid" not in records[-1]

@@ -918,13 +918,18 @@ class _TrainLoop:
                 self.ips = rate if self.ips == 0 else 0.9 * self.ips + 0.1 * rate
                 vals["img_per_s"] = self.ips
                 if metrics_every and step % metrics_every == 0:
-                    vals.update(self._quality_check(step))
+                    try:
+                        vals.update(self._quality_check(step))
+                    except Cancelled:  # a stop during the check: the step itself is done and is kept below
+                        stopped = True
                 t_prev = time.perf_counter()  # quality time does not count against img/s
                 self.metrics_fh.write(json.dumps({"step": step, **{k: round(v, 6) for k, v in vals.items()}})
                                       + "\n")
                 self.metrics_fh.flush()
                 ctx.emit(Metrics(step, vals))
                 ctx.emit(Progress(step, total, self._progress_text(step, total)))
+                if stopped:
+                    break
                 if cfg.health:
                     hit = self.d_winning.observe(step, vals["loss_d"], vals["d_real"], vals["d_fake"])
                     if hit:
