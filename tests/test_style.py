@@ -18,6 +18,7 @@ from studio.engine import pretrained
 from studio.engine.jobs import Finished, JobToken, Metrics, Preview, run_job
 from studio.engine.style import backbones, color
 from studio.engine.style.gatys import (
+    GatysLoss,
     StyleSettings,
     StyleTransferJob,
     gram,
@@ -70,6 +71,36 @@ def test_tv_loss_matches_hand_computation():
     assert tv_loss(torch.ones(1, 3, 5, 5)).item() == 0.0
 
 
+def test_bf16_keeps_the_first_layer_in_float32():
+    # the image being optimised must not be rounded to bf16: late L-BFGS steps are smaller than a bf16 step
+    bb = backbones.load_backbone("random")
+    kw = dict(content_layers={"conv2_2": 1.0}, style_layers={"conv1_1": 1.0, "conv2_1": 1.0}, content_weight=1.0,
+              style_weight=1.0, tv_weight=0.0)
+    mixed, full = GatysLoss(bb, **kw, bf16=True), GatysLoss(bb, **kw, bf16=False)
+    assert mixed.fp32_head == 2  # conv1_1 and its ReLU
+    x = torch.rand(1, 3, 32, 32, generator=torch.Generator().manual_seed(0))
+    a, b = mixed.features(x), full.features(x)
+    assert a[1].dtype == torch.float32 and torch.allclose(a[1], b[1], atol=1e-5)
+    step = torch.full_like(x, 1e-3)  # a pixel step below half a bf16 step after normalisation: seen as float32 sees it
+    assert torch.allclose(mixed.features(x + step)[1] - a[1], full.features(x + step)[1] - b[1], atol=1e-5)
+
+
+def test_coarse_to_fine_start_keeps_the_photo_detail():
+    job = StyleTransferJob(StyleSettings(backbone="random"), np.zeros((8, 8, 3), np.uint8), [np.zeros((8, 8, 3))])
+    gen = torch.Generator().manual_seed(1)
+    fine = torch.rand(1, 3, 16, 16, generator=gen) * 0.8 + 0.1
+    coarse = torch.nn.functional.interpolate(fine, size=(8, 8), mode="bilinear", antialias=True)
+    # nothing changed at the coarse scale → the start at the finer scale is the photo itself, not its blurred copy
+    assert torch.allclose(job._upsample(coarse, coarse, fine, (16, 16)), fine, atol=1e-6)
+    # a change made at the coarse scale is carried over on top of the photo's detail
+    assert torch.allclose(job._upsample(coarse + 0.05, coarse, fine, (16, 16)), fine + 0.05, atol=1e-5)
+    # no content loss (a texture): plain upsampling
+    tex = StyleTransferJob(StyleSettings(backbone="random", content_weight=0.0), np.zeros((8, 8, 3), np.uint8),
+                           [np.zeros((8, 8, 3))])
+    up = torch.nn.functional.interpolate(coarse, size=(16, 16), mode="bicubic", align_corners=False).clamp(0, 1)
+    assert torch.allclose(tex._upsample(coarse, coarse, fine, (16, 16)), up)
+
+
 def test_layer_indices_match_the_lesson():
     vgg16 = backbones.layer_indices("vgg16")
     assert [vgg16[k] for k in ("conv1_1", "conv2_1", "conv3_1", "conv4_1")] == [1, 6, 11, 18]
@@ -79,15 +110,23 @@ def test_layer_indices_match_the_lesson():
     assert backbones.lesson_layer_name("block4_conv2") == "conv4_2"
 
 
-def test_plan_scales_puts_most_iterations_at_low_resolution():
+def test_plan_scales_gives_most_iterations_to_the_anchor():
     plan = plan_scales(StyleSettings(size=1024, iterations=300))
     assert [s for s, _ in plan] == [128, 256, 512, 1024]
     assert sum(n for _, n in plan) == 300
     its = dict(plan)
-    # most passes where they are cheap; the anchor (512) gets a third of the ≤512 part; above it, half per doubling
-    assert its[128] > its[256] and its[512] == round((its[128] + its[256] + its[512]) / 3) and its[1024] * 2 == its[512]
+    # the anchor (largest side ≤ 512) gets the most; below it 1/8 of that, halving per scale; above it half per doubling
+    assert its[512] > its[1024] > its[256] > its[128]
+    assert its[256] == round(its[512] / 8) and its[128] == round(its[512] / 16) and abs(its[1024] * 2 - its[512]) <= 1
     cost = sum(n * (side / 1024) ** 2 for side, n in plan)
-    assert cost < 0.3 * 300  # well under a third of single-scale's cost for the same number of passes
+    assert cost < 0.5 * 300  # well under single-scale's cost for the same number of passes
+    # the default at 512 px: a short coarse head start, then the full size (bench_style --only quality)
+    assert plan_scales(StyleSettings()) == [(128, 11), (256, 21), (512, 168)]
+    # fewer passes than scales: the coarsest are dropped, never a scale with 0 passes
+    assert plan_scales(StyleSettings(size=2048, iterations=2)) == [(1024, 1), (2048, 1)]
+    for n in range(1, 12):
+        plan = plan_scales(StyleSettings(size=2048, iterations=n))
+        assert sum(k for _, k in plan) == n and min(k for _, k in plan) >= 1 and plan[-1][0] == 2048
     assert plan_scales(StyleSettings(size=120, iterations=50)) == [(120, 50)]
     assert plan_scales(StyleSettings(size=512, iterations=90, scales=[256, 512], scale_iterations=[60, 30])) == [
         (256, 60), (512, 30)]
@@ -104,7 +143,7 @@ def test_content_only_reconstruction_from_noise_lowers_content_loss(images):
 
 
 def test_style_loss_falls_and_output_has_requested_size(images):
-    s = _tiny(iterations=10, optimizer="lbfgs", scales=[32, 64], style_weight=1e4)
+    s = _tiny(iterations=10, optimizer="lbfgs", scales=[32, 64], scale_iterations=[6, 4], style_weight=1e4)
     metrics = []
     out = run_job(StyleTransferJob(s, images["astronaut"], [images["coffee"], images["chelsea"]], [2, 1]),
                   lambda e: metrics.append(e.values) if isinstance(e, Metrics) else None)

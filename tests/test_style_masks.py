@@ -136,7 +136,7 @@ def test_two_content_regions_take_their_own_styles():
     regions = np.zeros((size, size, 2), np.float32)
     regions[:, : size // 2, 0] = 1  # left: style 1 (red stripes)
     regions[:, size // 2:, 1] = 1  # right: style 2 (blue bands)
-    s = StyleSettings(size=size, iterations=40, backbone="vgg16", scales=[size], preview_every_s=0,
+    s = StyleSettings(size=size, iterations=60, backbone="vgg16", scales=[size], preview_every_s=0,
                       timelapse_frames=0, tv_weight=0.1, init="content")
     out = run_job(StyleTransferJob(s, content, [red, blue], content_mask=regions))
     assert out.error is None, out.details

@@ -424,10 +424,12 @@ def masked(args, tmp: Path) -> None:
           f"{statistics.median(tb) / statistics.median(ta):.2f}×")
 
 
-def _child(size: int, iterations: int, backbone: str, tmp: str) -> None:
-    """Run our default at ``size`` in this fresh process; print JSON with the time and peak RSS."""
+def _child(size: int, iterations: int | None, backbone: str, tmp: str) -> None:
+    """Run our default (or ``iterations``) at ``size`` in this fresh process; print JSON with the time and peak RSS."""
     content_p, style_p, _, _ = images(256, Path(tmp))
-    s = StyleSettings(size=size, backbone=backbone, timelapse_frames=0, iterations=iterations)
+    s = StyleSettings(size=size, backbone=backbone, timelapse_frames=0)
+    if iterations:
+        s.iterations = iterations
     t, res, _ = run_ours(s, content_p, style_p)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
     aspect = 512 / 512
@@ -475,7 +477,7 @@ def main() -> None:
     ap.add_argument("--big", action="store_true")
     ap.add_argument("--save-images", type=Path, default=None)
     ap.add_argument("--child", type=int, default=None, help=argparse.SUPPRESS)
-    ap.add_argument("--iterations", type=int, default=300, help=argparse.SUPPRESS)
+    ap.add_argument("--iterations", type=int, default=None, help=argparse.SUPPRESS)
     ap.add_argument("--tmp", default=None, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
