@@ -362,7 +362,7 @@ def _add_stylize(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--preset", choices=sorted(LESSON_PRESETS), help="one of the lesson's demonstrations")
     p.add_argument("--recipe", metavar="FILE", help="restore settings from a recipe .json or an artwork")
     p.add_argument("--size", type=int, help="output long side in px (default 512)")
-    p.add_argument("--iterations", type=int, help="optimiser evaluations over all scales (default 300)")
+    p.add_argument("--iterations", type=int, help="optimiser evaluations over all scales (default 200)")
     p.add_argument("--style-weight", type=float, help="style strength")
     p.add_argument("--content-weight", type=float)
     p.add_argument("--tv-weight", type=float, help="smoothness")

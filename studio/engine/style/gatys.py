@@ -46,7 +46,8 @@ class StyleSettings:
     size: int = 512  # output long side (px)
     # optimiser evaluations over all scales. 200 at 512 px = 11 at 128 + 21 at 256 + 168 at 512 (plan_scales): the
     # tutorial-style reference's loss (fp32, one scale, 150 L-BFGS evaluations) is reached after 131 of the 168, at
-    # ~0.4× the reference's compute, and the whole run ends ~3 % below it (tests/bench/bench_style.py --only quality)
+    # 0.44× the reference's compute, and the whole run ends 3 % below it (tests/bench/bench_style.py --only quality;
+    # the old 300 = 133 + 67 + 100 never reached it: it ended 12 % above)
     iterations: int = 200
     optimizer: str = "lbfgs"
     lr: float = 0.02  # Adam only (pixels in [0, 1])
@@ -350,12 +351,13 @@ def scale_weights(sides: list[int]) -> list[float]:
     """Share of the evaluations per scale (coarse to fine), measured rather than guessed (tests/bench/bench_style.py).
 
     The largest side ≤ 512 px (the anchor) gets the most; the scale below it 1/8 of that, each coarser one half of
-    the next. At 512 px the coarse passes only give the full-size pass a head start — with the result upsampled as a
-    change on top of the photo (``StyleTransferJob._upsample``), 15–100 coarse passes all saved the same ~20 of the
-    ~152 evaluations a single 512 px run needs to reach the tutorial reference's loss (131–135 after them), so a few
-    are enough and everything else goes where the loss is decided. The old split (most passes at 128 px, a third at
-    the anchor: 133/67/100 at 512 px) never reached that loss: a pass at 128 px optimises a much more stylised
-    balance than 512 px (the photo's style loss is 12× larger there), which the 100 full-size passes had to undo.
+    the next. At 512 px the coarse passes only give the full-size pass a head start: with the result upsampled as a
+    change on top of the photo (``StyleTransferJob._upsample``) and the coarse style weight matched (``_style_factor``),
+    24 to 100 coarse passes all left 131–140 of the 152 evaluations a single 512 px run needs to reach the tutorial
+    reference's loss, so a few are enough and everything else goes where the loss is decided. The old split (most
+    passes at 128 px, a third at the anchor: 133/67/100 at 512 px, plain bicubic upsampling) never reached that loss:
+    a pass at 128 px optimised a much more stylised balance than 512 px and the blurred upsample started the 512 px
+    pass above the photo's own loss (21 vs 14), which the 100 full-size passes had to undo.
     Each scale above the anchor gets half of the one below it: refining detail needs fewer passes than finding the
     picture, and a 2048 px pass costs 16× a 512 px one."""
     n = len(sides)
