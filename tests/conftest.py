@@ -100,21 +100,3 @@ def pytest_sessionfinish(session, exitstatus):
     if qtgui is not None and qtgui.QGuiApplication.instance() is not None:
         qtgui.QGuiApplication.clipboard().clear()
         qtgui.QGuiApplication.processEvents()
-
-
-@pytest.fixture
-def page(qtbot):
-    """A Train page with its own job runner at 1280×800, shown; at the end every job it started has stopped."""
-    from studio.ui.job_runner import JobRunner
-    from studio.ui.train_page import TrainPage
-
-    runner = JobRunner()
-    page = TrainPage(runner)
-    qtbot.addWidget(page)
-    page.resize(1280, 800)
-    page.show()
-    yield page
-    assert page.shutdown_training(30_000)
-    assert runner.shutdown(30_000)
-    assert not runner.is_running()
-    assert not page.settings.estimate.runner.is_running()

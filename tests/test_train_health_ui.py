@@ -21,10 +21,23 @@ from PySide6.QtWidgets import QFileDialog  # noqa: E402
 
 from studio.engine.gan import health as hl  # noqa: E402
 from studio.engine.jobs import Metrics  # noqa: E402
+from studio.ui.job_runner import JobRunner  # noqa: E402
+from studio.ui.train_page import TrainPage  # noqa: E402
 
 WAIT = 60_000
 
 
+@pytest.fixture
+def page(qtbot):
+    runner = JobRunner()
+    page = TrainPage(runner)
+    qtbot.addWidget(page)
+    page.resize(1280, 800)
+    page.show()
+    yield page
+    assert page.shutdown_training(30_000)
+    assert runner.shutdown(30_000)
+    assert not runner.is_running()
 
 
 def make_pictures(folder: Path, count: int = 16) -> Path:

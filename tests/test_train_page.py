@@ -19,9 +19,23 @@ from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl  # noqa: E402
 from PySide6.QtGui import QDragEnterEvent, QDropEvent  # noqa: E402
 from PySide6.QtWidgets import QApplication, QFileDialog  # noqa: E402
 
+from studio.ui.job_runner import JobRunner  # noqa: E402
+from studio.ui.train_page import TrainPage  # noqa: E402
+
 WAIT = 60_000  # generous: CI machines are slow, and waitUntil returns as soon as the condition holds
 
 
+@pytest.fixture
+def page(qtbot):
+    runner = JobRunner()
+    page = TrainPage(runner)
+    qtbot.addWidget(page)
+    page.resize(1280, 800)
+    page.show()
+    yield page
+    assert page.shutdown_training(30_000)
+    assert runner.shutdown(30_000)
+    assert not runner.is_running()
 
 
 def make_pictures(folder: Path, count: int = 5, bad: bool = True) -> list[Path]:

@@ -25,10 +25,23 @@ from studio.engine.gan.regimes import resolve_settings  # noqa: E402
 from studio.engine.gan.trainer import GanTrainingJob, TrainConfig  # noqa: E402
 from studio.engine.jobs import run_job  # noqa: E402
 from studio.engine.runs import RunDir  # noqa: E402
+from studio.ui.job_runner import JobRunner  # noqa: E402
+from studio.ui.train_page import TrainPage  # noqa: E402
 
 WAIT = 60_000
 
 
+@pytest.fixture
+def page(qtbot):
+    runner = JobRunner()
+    page = TrainPage(runner)
+    qtbot.addWidget(page)
+    page.resize(1280, 800)
+    page.show()
+    yield page
+    assert page.shutdown_training(30_000)
+    assert runner.shutdown(30_000)
+    assert not page.settings.estimate.runner.is_running()
 
 
 def make_pictures(folder: Path, count: int, size: int = 64) -> Path:
