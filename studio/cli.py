@@ -86,6 +86,8 @@ def _add_train(sub: argparse._SubParsersAction) -> None:
     g.add_argument("--ema-halflife", type=int, metavar="IMAGES", help="EMA half-life in pictures (default 10000)")
     g.add_argument("--spectral-norm", action=argparse.BooleanOptionalAction, default=None,
                    help="spectral normalisation on D")
+    g.add_argument("--msg", action=argparse.BooleanOptionalAction, default=None,
+                   help="multi-scale gradients (MSG-GAN) in the small-data presets (default: on at 128 px and up)")
     g.add_argument("--metrics-every", type=int, metavar="N",
                    help="KID, FD and LPIPS diversity every N steps into metrics.jsonl (0 = never)")
     g.add_argument("--metrics-samples", type=int, metavar="N", help="samples per quality check (default 128)")
@@ -111,7 +113,7 @@ def _train_config(args: argparse.Namespace):
         "regime": args.regime, "augment": args.augment, "aug_p": args.aug_p, "augment_policy": args.augment_policy,
         "ada_target": args.ada_target, "ema": args.ema, "ema_halflife_imgs": args.ema_halflife,
         "spectral_norm": args.spectral_norm, "metrics_every": args.metrics_every,
-        "metrics_samples": args.metrics_samples, "init_from": args.init_from,
+        "metrics_samples": args.metrics_samples, "init_from": args.init_from, "msg": args.msg,
     }
     overrides = {k: v for k, v in overrides.items() if v is not None}
     if args.no_health:

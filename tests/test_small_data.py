@@ -591,3 +591,24 @@ def test_a_stop_during_a_quality_check_keeps_the_step_and_saves_a_checkpoint(tmp
     records = [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
     assert [r["step"] for r in records] == [1, 2, 3]  # the interrupted step's losses are kept, without a KID
     assert "kid" not in records[-1]
+
+
+def test_cli_msg_flag_reaches_the_models(tmp_path):
+    """--msg / --no-msg override the preset's choice; asking for it on a non-small-data preset is an error."""
+    from studio.cli import _train_config, build_parser
+    from studio.engine.data import PreparedImages
+    from studio.engine.gan.trainer import build_stepper
+
+    data = PreparedImages(np.zeros((4, 3, 128, 128), np.uint8))
+
+    def models(*flags):
+        args = build_parser().parse_args(["train", "--data", str(tmp_path), "--preset", "lite128", "--width", "4",
+                                          "--device", "cpu", *flags])
+        s = build_stepper(_train_config(args), 3, data, torch.device("cpu"))
+        return s.G.msg, s.D.msg
+
+    assert models() == (True, True)  # the preset's default at 128 px
+    assert models("--no-msg") == (False, False)
+    args = build_parser().parse_args(["train", "--data", str(tmp_path), "--preset", "dcgan64", "--msg"])
+    with pytest.raises(ValueError, match="multi-scale"):
+        _train_config(args)

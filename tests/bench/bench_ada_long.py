@@ -36,27 +36,15 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
+from gan_bench_common import lfw_faces, save_grid  # noqa: E402
+
 from studio.engine.data import PreparedImages  # noqa: E402
 from studio.engine.gan.quality import QualityMonitor  # noqa: E402
 from studio.engine.gan.regimes import resolve_settings  # noqa: E402
-from studio.engine.gan.trainer import GanStepper, TrainConfig, _grid_uint8, build_stepper  # noqa: E402
-from studio.engine.images import uint8_to_pil  # noqa: E402
+from studio.engine.gan.trainer import GanStepper, TrainConfig, build_stepper  # noqa: E402
 
 RUNS = ("off", "adaptive")
 COLOURS = {"off": (214, 39, 40), "adaptive": (31, 119, 180)}
-
-
-def lfw_faces() -> np.ndarray:
-    """The 100 faces of ``lfw_subset`` as N×1×32×32 uint8."""
-    from PIL import Image
-    from skimage.data import lfw_subset
-
-    faces = lfw_subset()[:100]  # 25×25 float in [0, 1]; rows 100–199 are non-face patches
-    out = np.empty((len(faces), 1, 32, 32), np.uint8)
-    for i, f in enumerate(faces):
-        img = Image.fromarray((f * 255).round().astype(np.uint8), "L").resize((32, 32), Image.Resampling.BICUBIC)
-        out[i, 0] = np.asarray(img)
-    return out
 
 
 def to_float(x: np.ndarray) -> torch.Tensor:
@@ -105,19 +93,12 @@ def measure(s: GanStepper, mon: QualityMonitor, mon_val: QualityMonitor, train: 
             **d_probe(s, train, val, z)}, rep
 
 
-def save_grid(imgs: torch.Tensor, path: Path, nrow: int = 8, scale: int = 3) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    img = uint8_to_pil(_grid_uint8(imgs, nrow=nrow))
-    img.resize((img.width * scale, img.height * scale), 0).save(path)
-    return path
-
-
 def save_pairs(rep, train: torch.Tensor, path: Path, count: int = 16) -> Path:
     """Top row: samples; bottom row: each one's nearest training face (VGG features)."""
     order = torch.argsort(rep.nn_distance)[:count]  # the closest ones: where copying would show
     top = rep.samples[order]
     bottom = train[rep.nn_index[order]]
-    return save_grid(torch.cat([top, bottom]), path, nrow=count)
+    return save_grid(torch.cat([top, bottom]), path, nrow=count, scale=3)
 
 
 def line_plot(series: dict[str, dict[str, list[tuple[int, float]]]], path: Path) -> Path:
@@ -194,12 +175,12 @@ def main() -> None:
         torch.set_num_threads(args.threads)
     print(f"{torch.get_num_threads()} threads, torch {torch.__version__}")
 
-    faces = lfw_faces()
+    faces = lfw_faces(100).transpose(0, 3, 1, 2)  # rows 100–199 are non-face patches
     n = args.count
     train_u8, val_u8 = faces[:n], faces[n:n + 50]
     data = PreparedImages(np.ascontiguousarray(train_u8))
     train, val = to_float(train_u8), to_float(val_u8)
-    save_grid(train, out / "training.png", nrow=10)
+    save_grid(train, out / "training.png", nrow=10, scale=3)
     base, choice = resolve_settings(TrainConfig.for_preset("lite32", device="cpu", channels=1, seed=args.seed), n)
     configs = {"off": dataclasses.replace(base, augment="off", aug_p=0.0),
                "adaptive": dataclasses.replace(base, augment="adaptive")}
@@ -251,7 +232,7 @@ def main() -> None:
         with torch.no_grad():
             imgs = G(zg).clamp(-1, 1)
         G.train()
-        paths[f"grid-{name}"] = save_grid(imgs, out / f"grid-{name}.png")
+        paths[f"grid-{name}"] = save_grid(imgs, out / f"grid-{name}.png", scale=3)
         paths[f"nearest-{name}"] = save_pairs(reports[name], train, out / f"nearest-{name}.png")
     series = {name: {m: [(r["step"], r[m]) for r in history[name]] for m in ("kid", "nn_distance_ratio")}
               for name in RUNS}

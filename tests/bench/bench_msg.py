@@ -22,7 +22,6 @@ import argparse
 import dataclasses
 import json
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -30,12 +29,13 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
+from gan_bench_common import grid_pil, save_grid, train_interleaved  # noqa: E402
+
 from studio.engine.data import PreparedImages  # noqa: E402
 from studio.engine.gan.models import count_parameters  # noqa: E402
 from studio.engine.gan.quality import QualityMonitor  # noqa: E402
 from studio.engine.gan.regimes import resolve_settings  # noqa: E402
-from studio.engine.gan.trainer import GanStepper, TrainConfig, _grid_uint8, build_stepper  # noqa: E402
-from studio.engine.images import uint8_to_pil  # noqa: E402
+from studio.engine.gan.trainer import GanStepper, TrainConfig, build_stepper  # noqa: E402
 
 SIZE = 128
 SOURCES = ("astronaut", "chelsea", "coffee", "rocket", "hubble_deep_field", "immunohistochemistry",
@@ -65,26 +65,6 @@ def crops_dataset(per_source: int = 20, size: int = SIZE, seed: int = 0) -> np.n
     return np.stack(out)
 
 
-def train_interleaved(steppers: dict[str, GanStepper], seconds: float, chunk: float = 5.0,
-                      log=print) -> dict[str, float]:
-    """Train each stepper for ``seconds`` of its own wall time, taking turns in ``chunk``-second slices."""
-    used = {n: 0.0 for n in steppers}
-    last_log = time.perf_counter()
-    while any(used[n] < seconds for n in steppers):
-        for name, s in steppers.items():
-            if used[name] >= seconds:
-                continue
-            t0 = time.perf_counter()
-            while time.perf_counter() - t0 < chunk and used[name] + (time.perf_counter() - t0) < seconds:
-                s.step()
-            used[name] += time.perf_counter() - t0
-        if time.perf_counter() - last_log > 30 or all(used[n] >= seconds for n in steppers):
-            last_log = time.perf_counter()
-            log("  " + "   ".join(f"{n}: step {s.state['step']} ({used[n]:.0f} s, p={s.aug_p:.2f})"
-                                  for n, s in steppers.items()))
-    return used
-
-
 @torch.inference_mode()
 def samples(s: GanStepper, z: torch.Tensor) -> torch.Tensor:
     G = s.sample_generator("ema")
@@ -93,16 +73,6 @@ def samples(s: GanStepper, z: torch.Tensor) -> torch.Tensor:
     out = torch.cat([G(z[i:i + 50]) for i in range(0, len(z), 50)]).float().clamp(-1, 1)
     G.train(was)
     return out
-
-
-def grid_pil(imgs: torch.Tensor, nrow: int):
-    return uint8_to_pil(_grid_uint8(imgs, nrow=nrow))
-
-
-def save_grid(imgs: torch.Tensor, path: Path, nrow: int = 8) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    grid_pil(imgs, nrow).save(path)
-    return path
 
 
 def side_by_side(panels: list[tuple[str, torch.Tensor]], path: Path, nrow: int = 4) -> Path:
@@ -162,7 +132,7 @@ def main() -> None:
               f"D {count_parameters(s.D):,} params")
 
     print(f"\ntraining {args.minutes:g} min each, interleaved in {args.chunk:g} s slices:")
-    used = train_interleaved(steppers, args.minutes * 60, args.chunk)
+    used = train_interleaved(steppers, args.minutes * 60, args.chunk, log_every=30)
 
     monitor = QualityMonitor(data, samples=args.samples, seed=0)
     z = torch.randn(args.samples, base.latent_dim, generator=torch.Generator().manual_seed(1234))

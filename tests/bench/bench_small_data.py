@@ -22,7 +22,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -31,11 +30,12 @@ from torch import nn
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
+from gan_bench_common import lfw_faces, save_grid, train_interleaved  # noqa: E402
+
 from studio.engine.data import PreparedImages, make_mode_images  # noqa: E402
 from studio.engine.gan.quality import QualityMonitor  # noqa: E402
 from studio.engine.gan.regimes import resolve_settings  # noqa: E402
-from studio.engine.gan.trainer import GanStepper, TrainConfig, _grid_uint8, build_stepper  # noqa: E402
-from studio.engine.images import uint8_to_pil  # noqa: E402
+from studio.engine.gan.trainer import GanStepper, TrainConfig, build_stepper  # noqa: E402
 
 N_CLASSES = 8
 
@@ -49,32 +49,18 @@ def studio_config(channels: int) -> TrainConfig:
     return TrainConfig.for_preset("lite32", device="cpu", channels=channels)
 
 
-def train_interleaved(specs: dict[str, tuple[TrainConfig, PreparedImages]], seconds: float,
-                      chunk: float = 5.0, log=print) -> dict[str, GanStepper]:
-    """Train every recipe for ``seconds`` of its own wall time, taking turns in ``chunk``-second slices."""
-    steppers, used = {}, {}
+def train_recipes(specs: dict[str, tuple[TrainConfig, PreparedImages]], seconds: float,
+                  chunk: float = 5.0, log=print) -> dict[str, GanStepper]:
+    """Build every recipe and train each for ``seconds`` of its own wall time, interleaved."""
+    steppers = {}
     for name, (cfg, data) in specs.items():
         resolved, choice = resolve_settings(cfg, len(data))
         log(f"  {name}: {resolved.preset}, regime {choice.regime}, augment {resolved.augment}, "
             f"EMA {resolved.ema}, spectral norm {resolved.spectral_norm}, loss {resolved.loss}, "
             f"batch {resolved.batch_size}")
         steppers[name] = build_stepper(resolved, data.channels, data, torch.device("cpu"))
-        used[name] = 0.0
-    while any(used[n] < seconds for n in steppers):
-        for name, s in steppers.items():
-            if used[name] >= seconds:
-                continue
-            t0 = time.perf_counter()
-            while time.perf_counter() - t0 < chunk and used[name] + (time.perf_counter() - t0) < seconds:
-                s.step()
-            used[name] += time.perf_counter() - t0
-        log("  " + "   ".join(f"{n}: step {s.state['step']} ({used[n]:.0f} s, {vals_of(s)})"
-                              for n, s in steppers.items()))
+    train_interleaved(steppers, seconds, chunk, log)
     return steppers
-
-
-def vals_of(s: GanStepper) -> str:
-    return f"p={s.aug_p:.2f}" if s.cfg.augment not in (None, "off") else "no aug"
 
 
 @torch.inference_mode()
@@ -136,28 +122,8 @@ def coverage(clf: ModeClassifier, imgs: torch.Tensor, min_share: float = 0.01,
     return covered / N_CLASSES, counts
 
 
-def save_grid(imgs: torch.Tensor, path: Path, count: int = 64) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    grid = _grid_uint8(imgs[:count], nrow=8)
-    img = uint8_to_pil(grid)
-    img.resize((img.width * 2, img.height * 2), 0).save(path)
-    return path
-
-
 def to_prepared(nhwc: np.ndarray) -> PreparedImages:
     return PreparedImages(np.ascontiguousarray(nhwc.transpose(0, 3, 1, 2)))
-
-
-def lfw_faces() -> np.ndarray:
-    from PIL import Image
-    from skimage.data import lfw_subset
-
-    faces = lfw_subset()  # 200×25×25 float in [0, 1]
-    out = np.empty((len(faces), 32, 32, 1), np.uint8)
-    for i, f in enumerate(faces):
-        img = Image.fromarray((f * 255).round().astype(np.uint8), "L").resize((32, 32), Image.Resampling.BICUBIC)
-        out[i, :, :, 0] = np.asarray(img)
-    return out
 
 
 def main() -> None:
@@ -182,14 +148,14 @@ def main() -> None:
     real_cov, real_counts = coverage(clf, torch.from_numpy(x).permute(0, 3, 1, 2).float().div(127.5).sub(1))
     print(f"training set itself: coverage {real_cov:.2f}, counts {real_counts}")
     print(f"\n8-mode dataset (200 pictures, 32 px), {args.minutes:g} min each:")
-    steppers = train_interleaved({"lesson-dcgan32": (lesson_config(3), modes), "studio-lite32": (studio_config(3), modes)},
+    steppers = train_recipes({"lesson-dcgan32": (lesson_config(3), modes), "studio-lite32": (studio_config(3), modes)},
                                  args.minutes * 60, args.chunk)
     monitor = QualityMonitor(modes, samples=args.samples, seed=0)
     for name, s in steppers.items():
         imgs = samples(s, args.samples)
         rep = monitor.evaluate(images=imgs)
         cov, counts = coverage(clf, imgs)
-        grid = save_grid(imgs, out / f"modes-{name}.png")
+        grid = save_grid(imgs[:64], out / f"modes-{name}.png", scale=2)
         results[f"modes/{name}"] = {"steps": s.state["step"], "images_seen": s.state["step"] * s.batch,
                                     "kid": rep.kid, "kid_std": rep.kid_std, "fd": rep.fd,
                                     "lpips_diversity": rep.lpips_diversity, "coverage": cov, "counts": counts,
@@ -201,18 +167,19 @@ def main() -> None:
     if args.faces_minutes > 0:
         faces = to_prepared(lfw_faces())
         print(f"\nlfw_subset (100 faces + 100 background patches, 25→32 px grey), {args.faces_minutes:g} min each:")
-        steppers = train_interleaved({"lesson-dcgan32": (lesson_config(1), faces),
+        steppers = train_recipes({"lesson-dcgan32": (lesson_config(1), faces),
                                       "studio-lite32": (studio_config(1), faces)}, args.faces_minutes * 60, args.chunk)
         monitor = QualityMonitor(faces, samples=min(args.samples, 500), seed=0)
         for name, s in steppers.items():
             imgs = samples(s, min(args.samples, 500))
             rep = monitor.evaluate(images=imgs)
-            grid = save_grid(imgs, out / f"faces-{name}.png")
+            grid = save_grid(imgs[:64], out / f"faces-{name}.png", scale=2)
             results[f"faces/{name}"] = {"steps": s.state["step"], "kid": rep.kid, "fd": rep.fd,
                                         "lpips_diversity": rep.lpips_diversity, "grid": str(grid)}
             print(f"  {name:15s} steps {s.state['step']:5d}  KID {rep.kid:7.3f}  FD {rep.fd:8.1f}  "
                   f"LPIPS div {rep.lpips_diversity:.3f}  grid {grid.resolve()}")
-        save_grid(torch.from_numpy(faces.array[::3][:64].copy()).float().div(127.5).sub(1), out / "faces-training.png")
+        save_grid(torch.from_numpy(faces.array[::3][:64].copy()).float().div(127.5).sub(1), out / "faces-training.png",
+                  scale=2)
     out.mkdir(parents=True, exist_ok=True)
     (out / "results.json").write_text(json.dumps(results, indent=2))
     print(f"\nresults: {(out / 'results.json').resolve()}")
