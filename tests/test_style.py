@@ -21,6 +21,7 @@ from studio.engine.style.gatys import (
     GatysLoss,
     StyleSettings,
     StyleTransferJob,
+    estimate_memory_bytes,
     gram,
     plan_scales,
     preset_settings,
@@ -133,6 +134,42 @@ def test_plan_scales_gives_most_iterations_to_the_anchor():
 
 
 @needs_vgg16
+def test_memory_estimate_follows_precision_size_and_the_lbfgs_history_it_fills():
+    s = StyleSettings(size=2048)
+    fp32, bf16 = estimate_memory_bytes(s, 1.0, "vgg16"), estimate_memory_bytes(s, 1.0, "vgg16", bf16=True)
+    assert bf16 < fp32
+    assert estimate_memory_bytes(StyleSettings(size=1024), 1.0, "vgg16") < fp32 / 3  # about a quarter the pixels
+    assert estimate_memory_bytes(s, 1.0, "vgg19") > fp32  # a deeper backbone keeps more activations
+    assert estimate_memory_bytes(s, 2.0, "vgg16") < 0.6 * fp32  # a 2:1 picture has half the pixels
+    # the finest pass of the default stores fewer L-BFGS pairs than the history allows; a long run fills it
+    final_evals = plan_scales(s)[-1][1]
+    assert final_evals < s.lbfgs_history
+    long = StyleSettings(size=2048, iterations=2000)
+    pairs = s.lbfgs_history - final_evals
+    grown = estimate_memory_bytes(long, 1.0, "vgg16") - fp32
+    assert grown == pytest.approx(1.1 * 2048 * 2048 * 24 * pairs, rel=0.01)
+
+
+def test_a_run_that_would_not_fit_in_memory_says_which_size_would(images, monkeypatch):
+    from studio.engine.style import gatys
+
+    s = _tiny(size=256, iterations=2)
+    have = estimate_memory_bytes(StyleSettings(**{**s.to_dict(), "size": 100}), 1.0, "vgg16", bf16=True)
+    monkeypatch.setattr(gatys, "available_memory_bytes", lambda device: have)
+    out = run_job(StyleTransferJob(s, images["astronaut"], [images["coffee"]]))
+    assert out.result is None and out.error is not None
+    msg = str(out.error)
+    assert "256 px result needs about" in msg and "Choose" in msg, msg
+    fits = int(msg.split("Choose ")[1].split(" px")[0])
+    assert 16 <= fits < 256
+    arch = "vgg16" if HAS_VGG16 else "vgg19"
+    bf16 = gatys.use_bf16(s.precision, "cpu")
+    fitting = StyleSettings(**{**s.to_dict(), "size": fits})
+    assert estimate_memory_bytes(fitting, 1.0, arch, bf16) <= have
+    fitting.size = fits + 1
+    assert estimate_memory_bytes(fitting, 1.0, arch, bf16) > have
+
+
 def test_content_only_reconstruction_from_noise_lowers_content_loss(images):
     s = _tiny(init="noise", style_weight=0.0, tv_weight=0.0, iterations=15, lr=0.08)
     metrics = []

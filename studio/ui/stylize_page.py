@@ -57,6 +57,7 @@ from studio.engine.style.gatys import (
     load_recipe_masks,
     plan_scales,
     save_result,
+    use_bf16,
 )
 from studio.ui.job_runner import JobRunner
 from studio.ui.qimage import uint8_to_qimage
@@ -633,8 +634,9 @@ class StylizePage(QWidget):
         try:
             s = self.settings()
             aspect = 1.0 if s.center_crop else self._aspect()
-            need = estimate_memory_bytes(s, aspect, self.features.arch())
-            have = available_memory_bytes(self._device(s.device))
+            device = self._device(s.device)
+            need = estimate_memory_bytes(s, aspect, self.features.arch(), use_bf16(s.precision, device))
+            have = available_memory_bytes(device)
         except Exception:  # noqa: BLE001 - an estimate must never break the page
             self.memory_label.setText("")
             return

@@ -51,6 +51,7 @@ from studio.engine.style.gatys import (  # noqa: E402
     estimate_memory_bytes,
     fit_long_side,
     gram,
+    plan_scales,
     use_bf16,
 )
 
@@ -358,13 +359,15 @@ def cost(args, tmp: Path) -> None:
 
 def previews(args, tmp: Path) -> None:
     content_p, style_p, _, _ = images(args.size, tmp)
-    common = dict(size=args.size, iterations=40, backbone=args.backbone, timelapse_frames=0, scales=[args.size])
+    # the default schedule (coarse passes included, where evaluations are fastest and previews weigh the most)
+    common = dict(size=args.size, backbone=args.backbone, timelapse_frames=0)
     off, on = [], []
-    for _ in range(args.repeats):
+    for _ in range(max(2, args.repeats)):
         off.append(run_ours(StyleSettings(**common, preview_every_s=0), content_p, style_p)[0])
         on.append(run_ours(StyleSettings(**common, preview_every_s=0.5), content_p, style_p)[0])
     m_off, m_on = statistics.median(off), statistics.median(on)
-    print(f"\n== live previews ==\npreviews off {m_off:.2f} s, every 0.5 s {m_on:.2f} s: overhead "
+    print(f"\n== live previews (default schedule, {len(off)} runs each, interleaved) ==\n"
+          f"previews off {m_off:.2f} s, every 0.5 s {m_on:.2f} s: overhead "
           f"{100 * (m_on / m_off - 1):+.1f} % (goal ≤ 5 %)")
 
 
@@ -424,32 +427,70 @@ def masked(args, tmp: Path) -> None:
           f"{statistics.median(tb) / statistics.median(ta):.2f}×")
 
 
-def _child(size: int, iterations: int | None, backbone: str, tmp: str) -> None:
-    """Run our default (or ``iterations``) at ``size`` in this fresh process; print JSON with the time and peak RSS."""
+def _rss() -> int:
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * resource.getpagesize()
+
+
+def _child(size: int, iterations: int | None, backbone: str, tmp: str, precision: str = "auto",
+           single: bool = False) -> None:
+    """Run our default (or ``iterations``; ``single``: at ``size`` only) in this fresh process; print JSON with the
+    time, the resident memory before the job (Python, torch, the pictures) and the peak."""
     content_p, style_p, _, _ = images(256, Path(tmp))
-    s = StyleSettings(size=size, backbone=backbone, timelapse_frames=0)
+    s = StyleSettings(size=size, backbone=backbone, timelapse_frames=0, precision=precision)
     if iterations:
         s.iterations = iterations
+    if single:
+        s.scales = [size]
+    bf16 = use_bf16(precision, "cpu")
+    before = _rss()
     t, res, _ = run_ours(s, content_p, style_p)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-    aspect = 512 / 512
-    print(json.dumps({"size": size, "seconds": t, "peak_bytes": peak, "shape": list(res.image.shape),
-                      "estimate_bytes": estimate_memory_bytes(s, aspect, "vgg16")}))
+    print(json.dumps({"size": size, "seconds": t, "peak_bytes": peak, "before_bytes": before, "bf16": bf16,
+                      "shape": list(res.image.shape), "plan": plan_scales(s),
+                      "estimate_bytes": estimate_memory_bytes(s, 1.0, "vgg16", bf16)}))
+
+
+def _spawn(args, size: int, *extra: str) -> dict | None:
+    out = subprocess.run([sys.executable, __file__, "--child", str(size), "--backbone", args.backbone,
+                          "--tmp", str(args.tmp_dir), *extra], capture_output=True, text=True)
+    if out.returncode != 0:
+        print(f"{size} px {' '.join(extra)} failed: {out.stderr[-800:]}")
+        return None
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def memory(args, tmp: Path) -> None:
+    """Peak memory over what the process held before the job, per output pixel, for a short single-scale run in
+    each precision: what ``estimate_memory_bytes`` is calibrated on (its L-BFGS history term is exact: two
+    float32 image-sized vectors per stored pair)."""
+    args.tmp_dir = tmp
+    print("\n== memory per pixel (fresh process each; peak RSS over the RSS before the job) ==")
+    for precision in ("fp32", "bf16"):
+        for size in (512, 1024):
+            r = _spawn(args, size, "--iterations", "3", "--precision", precision, "--single")
+            if r is None:
+                continue
+            px = r["shape"][0] * r["shape"][1]
+            grew = r["peak_bytes"] - r["before_bytes"]
+            print(f"{precision} {size:5d} px, 3 evaluations: before {r['before_bytes'] / 1e9:.2f} GB, peak "
+                  f"{r['peak_bytes'] / 1e9:.2f} GB → {grew / px:.0f} bytes per pixel; estimate "
+                  f"{r['estimate_bytes'] / 1e9:.2f} GB ({r['estimate_bytes'] / grew:.2f}× what it grew)", flush=True)
 
 
 def big(args, tmp: Path) -> None:
+    args.tmp_dir = tmp
     print("\n== big outputs (fresh process per size; peak RSS includes Python, torch and the backbone) ==")
     rows = {}
     for size in (512, 1024, 2048):
-        out = subprocess.run([sys.executable, __file__, "--child", str(size), "--backbone", args.backbone,
-                              "--tmp", str(tmp)], capture_output=True, text=True)
-        if out.returncode != 0:
-            print(f"{size} px failed: {out.stderr[-800:]}")
+        r = _spawn(args, size)
+        if r is None:
             continue
-        rows[size] = json.loads(out.stdout.strip().splitlines()[-1])
-        r = rows[size]
-        print(f"{size:5d} px: {r['seconds']:7.1f} s, peak {r['peak_bytes'] / 1e9:5.2f} GB "
-              f"(our estimate before starting: {r['estimate_bytes'] / 1e9:5.2f} GB)", flush=True)
+        rows[size] = r
+        grew = r["peak_bytes"] - r["before_bytes"]
+        print(f"{size:5d} px: {r['seconds']:7.1f} s, plan {r['plan']}, peak {r['peak_bytes'] / 1e9:5.2f} GB, "
+              f"{grew / 1e9:5.2f} GB over the {r['before_bytes'] / 1e9:.2f} GB before the job (our estimate before "
+              f"starting: {r['estimate_bytes'] / 1e9:5.2f} GB)", flush=True)
     if 2048 in rows:
         _, _, content, style = images(2048, tmp)
         backbone = load_backbone(args.backbone)
@@ -472,21 +513,23 @@ def main() -> None:
     ap.add_argument("--repeats", type=int, default=1)
     ap.add_argument("--cost-repeats", type=int, default=5)
     ap.add_argument("--backbone", default="vgg16")
-    ap.add_argument("--only", choices=("quality", "cost", "previews", "big", "masks"), default=None)
+    ap.add_argument("--only", choices=("quality", "cost", "previews", "big", "masks", "memory"), default=None)
     ap.add_argument("--mask-iterations", type=int, default=60)
     ap.add_argument("--big", action="store_true")
     ap.add_argument("--save-images", type=Path, default=None)
     ap.add_argument("--child", type=int, default=None, help=argparse.SUPPRESS)
     ap.add_argument("--iterations", type=int, default=None, help=argparse.SUPPRESS)
     ap.add_argument("--tmp", default=None, help=argparse.SUPPRESS)
+    ap.add_argument("--precision", default="auto", help=argparse.SUPPRESS)
+    ap.add_argument("--single", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
-        _child(args.child, args.iterations, args.backbone, args.tmp)
+        _child(args.child, args.iterations, args.backbone, args.tmp, args.precision, args.single)
         return
     tmp = Path(tempfile.mkdtemp())
     if args.save_images:
         args.save_images.mkdir(parents=True, exist_ok=True)
-    parts = {"quality": time_to_quality, "cost": cost, "previews": previews, "big": big, "masks": masked}
+    parts = {"quality": time_to_quality, "cost": cost, "previews": previews, "big": big, "masks": masked, "memory": memory}
     if args.only:
         parts[args.only](args, tmp)
         return

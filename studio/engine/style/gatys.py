@@ -376,27 +376,46 @@ _VGG_CFG = {"vgg16": [64, 64, "M", 128, 128, "M", 256, 256, 256, "M", 512, 512, 
                       512, 512, 512, 512, "M"]}
 
 
-def estimate_memory_bytes(settings: StyleSettings, aspect: float = 1.0, arch: str = "vgg19") -> int:
-    """Rough peak for the finest scale: activations kept for backward (conv + ReLU outputs, pools) plus
-    their gradients, the image's optimiser state and the backbone's weights. Errs on the high side."""
-    w = settings.size
-    h = max(1, round(settings.size * min(aspect, 1 / aspect)))
-    px = w * h
-    acts, params, res = 0.0, 0, 1.0
-    cin = 3
+def _activations_per_pixel(arch: str) -> float:
+    """Values the backbone's forward produces per output pixel (conv and ReLU outputs, pools)."""
+    acts, res, cin = 0.0, 1.0, 3
     for v in _VGG_CFG.get(arch, _VGG_CFG["vgg19"]):
         if v == "M":
             res /= 4
-            acts += cin * px * res
+            acts += cin * res
         else:
-            acts += 2 * v * px * res
-            params += v * cin * 9 + v
+            acts += 2 * v * res
             cin = v
-    # forward outputs kept for backward, their gradients and workspace: measured 4.0 bytes per value in float32 and
-    # 3.5 in bf16 (tests/bench/bench_style.py --big), plus a quarter for safety
-    activations = acts * 4 * 1.25
-    image_state = px * 3 * 4 * (8 + (2 * settings.lbfgs_history if settings.optimizer == "lbfgs" else 3))
-    return int(activations + image_state + params * 4 + 200e6)
+    return acts
+
+
+# Calibrated on whole default runs at 512/1024/2048 px on VGG16 (tests/bench/bench_style.py --only big and
+# --only memory; peak RSS over what the process held before the job). A run's growth was about
+# FIXED + pixels × (PER_PIXEL + 24 bytes × stored L-BFGS pairs): 1.45 / 4.18 / 11.3 GB measured vs 1.42 / 4.15 /
+# 12.7 GB from the fit; bf16 (the default where it is fast) measured about 430 bytes per pixel below float32.
+_FIXED_BYTES = 0.55e9  # backbone weights, the paintings' features, allocator slack
+_PER_PIXEL_VGG16 = {"bf16": 2270.0, "fp32": 2700.0}  # activations, their gradients, image-sized buffers
+_SAFETY = 1.1
+
+
+def estimate_memory_bytes(settings: StyleSettings, aspect: float = 1.0, arch: str = "vgg19",
+                          bf16: bool = False) -> int:
+    """The peak memory a run adds to the process, at its finest scale (the coarser ones need less).
+
+    Activations kept for backward scale with the backbone's depth; L-BFGS adds two float32 image-sized vectors per
+    stored pair, and it stores one per evaluation at that scale up to ``lbfgs_history``, so a 2048 px pass of 26
+    evaluations holds half the history a long one does. Ten percent above what the bench measured."""
+    w = settings.size
+    h = max(1, round(settings.size * min(aspect, 1 / aspect)))
+    px = w * h
+    per_px = _PER_PIXEL_VGG16["bf16" if bf16 else "fp32"] * _activations_per_pixel(arch) / _activations_per_pixel(
+        "vgg16")
+    if settings.optimizer == "lbfgs":
+        evals = plan_scales(settings)[-1][1]
+        per_px += 2 * 3 * 4 * min(settings.lbfgs_history, evals)
+    else:
+        per_px += 3 * 3 * 4  # Adam's two moments and the gradient
+    return int(_SAFETY * (_FIXED_BYTES + px * per_px))
 
 
 def _style_factor(full: float, here: float) -> float:
@@ -455,13 +474,14 @@ def available_memory_bytes(device: torch.device | str = "cpu") -> int | None:
         return None
 
 
-def max_size_for_memory(settings: StyleSettings, available: int, aspect: float = 1.0, arch: str = "vgg19") -> int:
+def max_size_for_memory(settings: StyleSettings, available: int, aspect: float = 1.0, arch: str = "vgg19",
+                        bf16: bool = False) -> int:
     lo, hi = 16, max(16, settings.size)
     probe = StyleSettings(**{**settings.to_dict(), "size": hi})
     while lo < hi:
         mid = (lo + hi + 1) // 2
         probe.size = mid
-        if estimate_memory_bytes(probe, aspect, arch) <= available:
+        if estimate_memory_bytes(probe, aspect, arch, bf16) <= available:
             lo = mid
         else:
             hi = mid - 1
@@ -573,10 +593,11 @@ class StyleTransferJob:
                        "warning")
 
     def _check_memory(self, device, aspect: float, arch: str) -> None:
-        need = estimate_memory_bytes(self.settings, aspect, arch)
+        bf16 = use_bf16(self.settings.precision, device)
+        need = estimate_memory_bytes(self.settings, aspect, arch, bf16)
         have = available_memory_bytes(device)
         if have is not None and need > have:
-            fits = max_size_for_memory(self.settings, have, aspect, arch)
+            fits = max_size_for_memory(self.settings, have, aspect, arch, bf16)
             raise StyleError(f"A {self.settings.size} px result needs about {_gb(need)} of memory but only "
                              f"{_gb(have)} is free. Choose {fits} px or less, or close other programs.")
 
