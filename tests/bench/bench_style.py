@@ -3,6 +3,7 @@
     .venv/bin/python tests/bench/bench_style.py                 # 512 px: time to quality, cost per evaluation, previews
     .venv/bin/python tests/bench/bench_style.py --size 256      # quicker
     .venv/bin/python tests/bench/bench_style.py --big           # also 2048 px total time and peak memory at 512/1024/2048
+    .venv/bin/python tests/bench/bench_style.py --only big      # just that (about 20 minutes on 2 cores)
 
 1. Time to quality. The reference is written the way the PyTorch tutorial does it: a Sequential rebuilt from the
    VGG layers with out-of-place ReLUs and loss modules inserted after the chosen layers, float32, content init, one
@@ -12,11 +13,12 @@
    settings then run as a StyleTransferJob; every full-size iterate is kept and the time at which the first one
    reaches the target (again float32, full size) is reported as a ratio to the reference's time. Goal ≤ 0.7×.
 2. Cost of one forward+backward at the same size: the reference's model vs our GatysLoss. Goal ≤ 0.9×.
-3. Previews every 0.5 s vs none (goal: ≤ 5 % slower).
+3. Previews every 0.5 s vs none, whole default runs interleaved (goal: ≤ 5 % slower).
 4. Brush masks (issue 5): two content regions and a style mask on each of two paintings vs the same run without
    masks — one forward+backward and a whole run. Goal ≤ 1.15×.
 5. (--big) 2048 px: our default's total time vs the reference's time per evaluation × 150; peak memory (RSS of a
-   fresh process) at 512, 1024 and 2048 px next to our estimate.
+   fresh process, and its growth over the RSS before the job) at 512, 1024 and 2048 px next to our estimate.
+6. (--only memory) growth per pixel of short single-scale runs in float32 and bf16: what the estimate is fitted on.
 Medians over --repeats runs; the machine is shared and noisy.
 """
 
