@@ -591,3 +591,36 @@ def test_missing_vgg16_offers_get_features(qtbot, page: StylizePage, tmp_path, m
     qtbot.waitUntil(lambda: not page.features.is_busy(), timeout=WAIT_MS)
     assert "SHA-256" in page.features.message()
     assert page.features.fetch16_button.isVisibleTo(page)  # still missing, still offered
+
+
+def test_bad_inputs_are_named_and_nothing_earlier_is_lost(qtbot, page: StylizePage, images, tmp_path):
+    """A text file, a folder and a broken picture are refused with their names; the photo, the paintings and the
+    finished result stay. Grey and transparent pictures are used as they are."""
+    content, style = images
+    drop_files(page.content.drop, [content])
+    drop_files(page.styles.drop, [style])
+    _tiny_run(qtbot, page, size=48, iterations=2)
+    result = page.result.image.copy()
+
+    notes = tmp_path / "notes.txt"
+    notes.write_text("not a picture")
+    broken = tmp_path / "broken.png"
+    broken.write_bytes(Image.open(content).tobytes()[:500])  # raw bytes with a picture's name
+    drop_files(page.content.drop, [notes])
+    assert "notes.txt" in page.error_message() and "cannot be opened" in page.error_message()
+    assert page.content.path() == str(content)
+    drop_files(page.styles.drop, [broken, tmp_path])
+    assert len(page.styles.rows) == 1 and page.styles.paths() == [str(style)]
+    assert page.start_button.isEnabled()
+    assert page.result is not None and np.array_equal(page.result.image, result)
+    assert page.save_button.isEnabled()
+
+    grey = tmp_path / "grey.png"
+    Image.open(style).convert("L").save(grey)
+    rgba = tmp_path / "clear.png"
+    Image.open(content).convert("RGBA").save(rgba)
+    drop_files(page.content.drop, [rgba])
+    drop_files(page.styles.drop, [grey])
+    assert page.content.path() == str(rgba) and len(page.styles.rows) == 2
+    _tiny_run(qtbot, page, size=48, iterations=2)
+    assert page.result.image.shape[2] == 3 and not np.array_equal(page.result.image, result)
