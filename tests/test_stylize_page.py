@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 
 import numpy as np
+import pyqtgraph as pg
 import pytest
 from PIL import Image
 from PySide6.QtCore import QEvent, QMimeData, QPoint, QPointF, Qt, QUrl
@@ -24,7 +25,7 @@ from PySide6.QtWidgets import (
 
 from studio.engine.style import backbones
 from studio.engine.style.backbones import ladder_status
-from studio.engine.style.gatys import LESSON_PRESETS, StyleSettings
+from studio.engine.style.gatys import LESSON_PRESETS, StyleSettings, plan_scales
 from studio.ui.stylize_page import STYLE_LOG_RANGE, StylizePage, slider_to_weight, weight_to_slider
 from studio.ui.widgets.compare_view import CompareView
 from studio.ui.widgets.run_progress import EtaEstimator, format_duration, plan_costs, progress_text
@@ -624,3 +625,30 @@ def test_bad_inputs_are_named_and_nothing_earlier_is_lost(qtbot, page: StylizePa
     assert page.content.path() == str(rgba) and len(page.styles.rows) == 2
     _tiny_run(qtbot, page, size=48, iterations=2)
     assert page.result.image.shape[2] == 3 and not np.array_equal(page.result.image, result)
+
+
+def test_loss_plot_keeps_a_zero_start_from_flattening_the_curves(page: StylizePage):
+    """Starting from the photo, the content loss is 0 at first; the log plot shows it at a floor four decades under
+    the largest loss rather than at 1e-12."""
+    from studio.engine.jobs import Metrics
+
+    page._on_metrics([Metrics(1, {"content": 0.0, "style": 40.0, "tv": 0.1, "total": 40.1}),
+                      Metrics(2, {"content": 2.0, "style": 10.0, "tv": 0.2, "total": 12.2})])
+    xs, ys = page.curves["content"].getData()
+    assert list(xs) == [1, 2]
+    ys = 10 ** np.asarray(ys)  # the plot is in log mode
+    assert ys[0] == pytest.approx(40.1e-4) and ys[1] == pytest.approx(2.0)
+    assert page.loss_values["content"][0] == 0.0  # the recorded value itself is kept
+
+
+def test_loss_plot_marks_where_each_finer_scale_starts(qtbot, page: StylizePage, images):
+    content, style = images
+    drop_files(page.content.drop, [content])
+    drop_files(page.styles.drop, [style])
+    _tiny_run(qtbot, page, size=256, iterations=6)
+    plan = plan_scales(page.settings())
+    assert len(plan) == 2
+    assert [(line.value(), line.label.format) for line in page.scale_lines] == [(plan[0][1] + 0.5, "256 px")]
+    _tiny_run(qtbot, page, size=64, iterations=2)  # one scale: the old marker goes
+    assert page.scale_lines == []
+    assert not [i for i in page.plot.getPlotItem().items if isinstance(i, pg.InfiniteLine)]

@@ -188,6 +188,7 @@ class StylizePage(QWidget):
         self.result: StyleResult | None = None
         self.overrides: dict = {}  # extra StyleSettings fields (tests, scripting); applied last
         self.loss_steps: list[int] = []
+        self.scale_lines: list = []  # dashed markers where each finer scale starts
         self.loss_values: dict[str, list[float]] = {k: [] for k in LOSS_KEYS}
         self.eta = EtaEstimator()
         self._job: StyleTransferJob | None = None
@@ -728,9 +729,11 @@ class StylizePage(QWidget):
             c.setData([], [])
         self.plot.enableAutoRange()
         try:
-            costs = plan_costs(plan_scales(settings))
+            plan = plan_scales(settings)
+            costs = plan_costs(plan)
         except Exception:  # noqa: BLE001 - a plan change in the engine only costs ETA accuracy
-            costs = None
+            plan, costs = [], None
+        self._mark_scales(plan)
         self.eta.reset(costs)
         self._set_before(self.content.path())
         self.preview.set_placeholder("The painting appears here while it is made")
@@ -763,13 +766,33 @@ class StylizePage(QWidget):
         self.progress_bar.setRange(0, ev.total)
         self.progress_bar.setValue(ev.step)
 
+    def _mark_scales(self, plan: list[tuple[int, int]]) -> None:
+        """A dashed line where each finer scale starts, labelled with its size: the losses jump there (a bigger
+        picture, and the coarse passes use a style weight matched to their size)."""
+        for line in self.scale_lines:
+            self.plot.removeItem(line)
+        self.scale_lines = []
+        step = 0
+        for i, (side, count) in enumerate(plan):
+            if i:
+                line = pg.InfiniteLine(pos=step + 0.5, angle=90, movable=False,
+                                       pen=pg.mkPen("#9ca1ab", width=1, style=Qt.PenStyle.DashLine),
+                                       label=f"{side} px", labelOpts={"position": 0.1, "color": "#9ca1ab"})
+                self.plot.addItem(line, ignoreBounds=True)
+                self.scale_lines.append(line)
+            step += count
+
     def _on_metrics(self, items: list) -> None:
         for m in items:
             self.loss_steps.append(m.step)
             for k in LOSS_KEYS:
-                self.loss_values[k].append(max(float(m.values.get(k, 0.0)), 1e-12))
+                self.loss_values[k].append(float(m.values.get(k, 0.0)))
+        # a run that starts from the photo has a content loss of 0 at first: shown at the plot's floor, four decades
+        # under the largest loss, instead of stretching the log axis down to 1e-12 and flattening the curves
+        top = max((max(v) for v in self.loss_values.values() if v), default=1.0)
+        floor = max(top * 1e-4, 1e-12)
         for k in LOSS_KEYS:
-            self.curves[k].setData(self.loss_steps, self.loss_values[k])
+            self.curves[k].setData(self.loss_steps, np.maximum(self.loss_values[k], floor))
 
     def _on_preview(self, ev) -> None:
         self.preview.set_image(ev.image)
