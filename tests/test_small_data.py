@@ -166,6 +166,11 @@ def test_d_winning_is_reported_in_a_real_run_and_not_in_a_balanced_one(tmp_path)
     assert [h.code for h in won] == ["d_winning"] and won[0].data["d_real"] > 0.9
     assert won[0].remedy("lower_lr_d").changes == {"lr_d": 1e-3}
     assert health_codes("balanced") == []
+    # the run keeps its health history: the same events come back from health.jsonl
+    records = RunDir(tmp_path / "won").read_health()
+    assert [hl.event_from_dict(r) for r in records] == won
+    assert RunDir(tmp_path / "won").read_health(upto_step=won[0].step - 1) == []
+    assert RunDir(tmp_path / "balanced").read_health() == []
 
 
 def test_collapse_detector():

@@ -323,3 +323,35 @@ def test_augmentation_preview_without_a_run_uses_the_chosen_pictures(qtbot, page
     assert np.array_equal(top, bottom)  # strength 0: the pictures as they are
     dialog.close()
     assert not dialog.is_busy()
+
+
+def test_a_continued_run_shows_the_health_it_had_up_to_its_checkpoint(qtbot, page, tmp_path):
+    """Health events are kept with the run (health.jsonl): picking the run to continue shows them as cards (live
+    remedies waiting for the run to train), an event from past the checkpoint is not shown, and Continue keeps
+    them with live remedies."""
+    from studio.engine.gan.trainer import GanTrainingJob, TrainConfig
+    from studio.engine.jobs import run_job
+    from studio.engine.runs import RunDir
+
+    run = tmp_path / "won"
+    cfg = TrainConfig.for_preset("dcgan32", data="demo", demo_count=24, width=4, batch_size=8, steps=24,
+                                 sample_every_s=1e9, checkpoint_every_min=0, device="cpu", grid_count=4,
+                                 health_window=10, regime="manual", lr_d=2e-3, lr_g=1e-8)
+    assert run_job(GanTrainingJob(cfg, run)).error is None
+    (event,) = [hl.event_from_dict(r) for r in RunDir(run).read_health()]
+    assert event.code == "d_winning"
+    later = hl.event_to_dict(dataclasses.replace(event, code="mode_collapse", title="Mode collapse", step=999))
+    RunDir(run).append_health(later)  # as if from a later part of the run that was not checkpointed
+
+    assert page.resume_run(run)
+    card = page.health_panel.card("d_winning")
+    assert card is not None and page.health_panel.card("mode_collapse") is None
+    assert card.step_label.text().startswith(f"step {event.step:,}")
+    assert not card.remedy_button("lower_lr_d").isEnabled()  # live: waits for the run to train
+
+    page.settings.set_steps(30)
+    page.start_training()
+    assert page.is_training()
+    card = page.health_panel.card("d_winning")
+    assert card is not None and card.remedy_button("lower_lr_d").isEnabled()
+    qtbot.waitUntil(lambda: not page.is_training(), timeout=WAIT)

@@ -101,12 +101,18 @@ class RunDir:
             raise ValueError(f"{self.config_path} is not a run configuration")
         return data
 
-    def read_metrics(self, after_step: int = -1) -> list[dict]:
-        """All complete metric records; a half-written last line (writer mid-append) is ignored."""
-        if not self.metrics_path.is_file():
+    @property
+    def health_path(self) -> Path:
+        return self.path / "health.jsonl"
+
+    @staticmethod
+    def _read_jsonl(path: Path, keep) -> list[dict]:
+        """Complete JSON records (dicts) of a JSON-lines file; a half-written last line (writer mid-append) is
+        ignored."""
+        if not path.is_file():
             return []
         out = []
-        with open(self.metrics_path, encoding="utf-8") as fh:
+        with open(path, encoding="utf-8") as fh:
             for line in fh:
                 if not line.endswith("\n"):
                     break
@@ -114,9 +120,25 @@ class RunDir:
                     rec = json.loads(line)
                 except json.JSONDecodeError:
                     continue
-                if isinstance(rec, dict) and rec.get("step", -1) > after_step:
+                if isinstance(rec, dict) and keep(rec):
                     out.append(rec)
         return out
+
+    def read_metrics(self, after_step: int = -1) -> list[dict]:
+        """All complete metric records after ``after_step``."""
+        return self._read_jsonl(self.metrics_path, lambda r: r.get("step", -1) > after_step)
+
+    def append_health(self, record: dict) -> None:
+        """One health event (``health.event_to_dict``), appended as a line; the GUI shows them again when the run
+        is opened or continued."""
+        with open(self.health_path, "a", encoding="utf-8") as fh:
+            fh.write(json.dumps(record, default=str) + "\n")
+
+    def read_health(self, upto_step: int | None = None) -> list[dict]:
+        """Health events in the order they happened, those at or before ``upto_step`` when given (a run continued
+        from an earlier checkpoint had not seen the later ones)."""
+        return self._read_jsonl(self.health_path,
+                                lambda r: isinstance(r.get("step"), int) and (upto_step is None or r["step"] <= upto_step))
 
     def truncate_metrics_after(self, step: int) -> None:
         """On resume, drop records past the checkpoint so curves never show a step twice."""

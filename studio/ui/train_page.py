@@ -459,7 +459,7 @@ class TrainPage(QWidget):
         self.notice_label.hide()
         self._job = job
         self.runner.start(job)
-        self.small_data.run_started(job, resume)
+        self.small_data.run_started(job, resume, RunDir(run_dir).read_health(self._resume_step) if resume else None)
         self._set_state("preparing")
 
     def toggle_pause(self) -> None:
@@ -545,7 +545,7 @@ class TrainPage(QWidget):
         self.error_banner.hide()
         self.dataset.show_run_source(f"This run's own pictures: {source}")
         self.plots.load_records([r for r in rd.read_metrics() if r.get("step", 0) <= step])
-        self.small_data.run_attached(cfg)
+        self.small_data.run_attached(cfg, rd.read_health(step))
         self.samples.clear()
         self.samples.set_grids([g for g in rd.sample_grids() if g[0] <= step])
         self._set_state("idle")

@@ -99,9 +99,11 @@ class SmallDataControls(QObject):
         page.settings.settings_changed.connect(self._on_settings_changed)
 
     # ============================================================================== run lifecycle
-    def run_started(self, job, resume: bool) -> None:
-        """A run starts (or continues): its own health, weights and target line."""
+    def run_started(self, job, resume: bool, past_health: list[dict] | None = None) -> None:
+        """A run starts (or continues, with the health events it had up to its checkpoint): its own health,
+        weights and target line."""
         self.health.clear()
+        self._show_past(past_health or [])
         self.health.set_live(True)
         self._pending = []
         self._weights = None
@@ -111,12 +113,23 @@ class SmallDataControls(QObject):
         self._attached_cfg = None
         self.update_controls()
 
-    def run_attached(self, cfg: dict) -> None:
-        """A run folder was picked to continue: its curves are on show, nothing is known about health."""
+    def run_attached(self, cfg: dict, past_health: list[dict] | None = None) -> None:
+        """A run folder was picked to continue: its curves are on show, and the health events it had up to its
+        checkpoint (their remedies apply once it runs again)."""
         self.health.clear()
+        self._show_past(past_health or [])
+        self.health.set_live(False)
         self._attached_cfg = dict(cfg)
         self.page.plots.set_ada_target(cfg.get("ada_target"))
         self.update_controls()
+
+    def _show_past(self, records: list[dict]) -> None:
+        from studio.engine.gan.health import event_from_dict
+
+        for rec in records:  # in order: a later event of the same kind updates its card
+            event = event_from_dict(rec)
+            if event is not None:
+                self.health.show_event(event)
 
     def on_metrics(self, metrics: list) -> None:
         if not metrics:

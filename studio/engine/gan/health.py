@@ -69,6 +69,26 @@ def notice_for(event: HealthEvent) -> HealthNotice:
     return HealthNotice(event.level, event.text(), event)
 
 
+def event_to_dict(event: HealthEvent) -> dict[str, Any]:
+    """A JSON-ready record of an event (``RunDir.append_health``)."""
+    return {"code": event.code, "title": event.title, "explanation": event.explanation, "step": int(event.step),
+            "level": event.level, "data": dict(event.data),
+            "remedies": [{"code": r.code, "label": r.label, "explanation": r.explanation, "changes": dict(r.changes),
+                          "live": bool(r.live)} for r in event.remedies]}
+
+
+def event_from_dict(d: dict[str, Any]) -> HealthEvent | None:
+    """The event back from its record; None for a record this version cannot read."""
+    try:
+        remedies = tuple(Remedy(str(r["code"]), str(r["label"]), str(r.get("explanation", "")),
+                                dict(r.get("changes") or {}), bool(r.get("live", True)))
+                         for r in d.get("remedies") or ())
+        return HealthEvent(str(d["code"]), str(d["title"]), str(d.get("explanation", "")), remedies, int(d["step"]),
+                           str(d.get("level", "warning")), dict(d.get("data") or {}))
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
 # ------------------------------------------------------------------------------------------- remedies
 
 def make_remedy(code: str, cfg: Any, aug_p: float = 0.0) -> Remedy:

@@ -798,6 +798,10 @@ class _TrainLoop:
 
     # -- health
     def _emit_health(self, event: hl.HealthEvent) -> None:
+        try:
+            self.job.run_dir.append_health(hl.event_to_dict(event))
+        except OSError:  # a full disk must not stop training; the notice still reaches the artist
+            pass
         self.ctx.emit(hl.notice_for(event))
 
     def _rollback(self, lower_lr: bool) -> bool:
