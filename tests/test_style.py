@@ -23,6 +23,7 @@ from studio.engine.style.gatys import (
     StyleTransferJob,
     estimate_memory_bytes,
     gram,
+    look_anchor,
     plan_scales,
     preset_settings,
     tv_loss,
@@ -138,7 +139,12 @@ def test_memory_estimate_follows_precision_size_and_the_lbfgs_history_it_fills()
     s = StyleSettings(size=2048)
     fp32, bf16 = estimate_memory_bytes(s, 1.0, "vgg16"), estimate_memory_bytes(s, 1.0, "vgg16", bf16=True)
     assert bf16 < fp32
-    assert estimate_memory_bytes(StyleSettings(size=1024), 1.0, "vgg16") < fp32 / 3  # about a quarter the pixels
+    assert estimate_memory_bytes(StyleSettings(size=1024), 1.0, "vgg16") < fp32 / 2.5  # a quarter the pixels
+    # the look guide runs the backbone on the 512 px version too; a 512 px output has no guide
+    no_guide = estimate_memory_bytes(StyleSettings(size=2048, keep_look=False), 1.0, "vgg16")
+    assert fp32 - no_guide == pytest.approx(1.1 * 2700 * 512 * 512, rel=0.01)
+    assert estimate_memory_bytes(StyleSettings(size=512, keep_look=False), 1.0, "vgg16") == estimate_memory_bytes(
+        StyleSettings(size=512), 1.0, "vgg16")
     assert estimate_memory_bytes(s, 1.0, "vgg19") > fp32  # a deeper backbone keeps more activations
     assert estimate_memory_bytes(s, 2.0, "vgg16") < 0.6 * fp32  # a 2:1 picture has half the pixels
     # the finest pass of the default stores fewer L-BFGS pairs than the history allows; a long run fills it
@@ -168,6 +174,53 @@ def test_a_run_that_would_not_fit_in_memory_says_which_size_would(images, monkey
     assert estimate_memory_bytes(fitting, 1.0, arch, bf16) <= have
     fitting.size = fits + 1
     assert estimate_memory_bytes(fitting, 1.0, arch, bf16) > have
+
+
+def test_look_anchor_is_the_largest_scale_up_to_512_with_finer_ones_after_it():
+    assert look_anchor([(128, 11), (256, 21), (512, 168)]) is None  # a 512 px output is its own look
+    assert look_anchor([(128, 6), (256, 13), (512, 103), (1024, 52), (2048, 26)]) == 2
+    assert look_anchor([(600, 10), (1200, 5)]) is None
+
+
+def test_finer_scales_keep_the_anchor_look(images, monkeypatch):
+    """Above the anchor the result, downscaled to the anchor's size, is held to the anchor's objective: the finer
+    pass reports it as "look", and the finished picture scores better on it than without."""
+    from studio.engine.style import gatys
+
+    monkeypatch.setattr(gatys, "ANCHOR_SIDE", 32)  # tiny sizes: 32 px plays the 512 px pass
+    def run(keep: bool):
+        s = _tiny(optimizer="lbfgs", scales=[32, 64], scale_iterations=[12, 12], style_weight=30.0, keep_look=keep,
+                  style_layers={"conv1_1": 1.0, "conv2_1": 1.0, "conv3_1": 1.0})
+        metrics = []
+        out = run_job(StyleTransferJob(s, images["astronaut"], [images["coffee"]]),
+                      lambda e: metrics.append(e.values) if isinstance(e, Metrics) else None)
+        assert out.error is None, out.details
+        return out.result, metrics
+
+    kept, m_kept = run(True)
+    free, m_free = run(False)
+    assert ["look" in m for m in m_kept] == [False] * 12 + [True] * 12
+    assert not any("look" in m for m in m_free)
+    assert kept.image.shape == free.image.shape and max(kept.image.shape[:2]) == 64
+    # both results, downscaled to 32 px, scored by the coarse pass's objective (its style weight is the settings'
+    # rescaled for the size, read back from its last losses; content and smoothness weights are 1)
+    from studio.engine.style.backbones import load_backbone
+    from studio.engine.style.gatys import _resized, _to_tensor, fit_long_side
+
+    end = m_kept[11]
+    coarse_sw = (end["total"] - end["content"] - end["tv"]) / end["style"]
+    s = _tiny(style_layers={"conv1_1": 1.0, "conv2_1": 1.0, "conv3_1": 1.0})
+    loss = GatysLoss(load_backbone(s.backbone), s.content_layers, s.style_layers, 1.0, coarse_sw, 0.0)
+    photo, painting = Image.open(images["astronaut"]).convert("RGB"), Image.open(images["coffee"]).convert("RGB")
+    loss.set_content(_to_tensor(_resized(photo, fit_long_side(photo.size, 32)), "cpu"))
+    loss.set_styles([_to_tensor(_resized(painting, fit_long_side(painting.size, 32)), "cpu")], [1.0])
+
+    def score(img: np.ndarray) -> float:
+        small = Image.fromarray(img).resize(fit_long_side((img.shape[1], img.shape[0]), 32), Image.LANCZOS)
+        with torch.no_grad():
+            return float(loss(_to_tensor(np.asarray(small, dtype=np.float32) / 255.0, "cpu"))["total"])
+
+    assert score(kept.image) < 0.9 * score(free.image), (score(kept.image), score(free.image))
 
 
 def test_content_only_reconstruction_from_noise_lowers_content_loss(images):

@@ -404,11 +404,14 @@ def test_advanced_values_reach_settings(qtbot, page: StylizePage):
     adv.style_scale.setValue(0.5)
     adv.content_weight.setValue(2.0)
     adv.center_crop.setChecked(True)
+    assert page.settings().keep_look
+    adv.keep_look.setChecked(False)
     s = page.settings()
     assert s.content_layers == {"conv5_1": 1.0}
     assert s.style_layers == {"conv1_1": 1.0, "conv2_1": 1.0, "conv2_2": 1.0, "conv3_1": 2.5, "conv4_1": 1.0}
     assert (s.init, s.noise, s.optimizer, s.lr, s.seed, s.pooling) == ("content+noise", 0.4, "adam", 0.05, 42, "avg")
     assert s.scales == [128, 256] and s.style_scale == 0.5 and s.content_weight == 2.0 and s.center_crop
+    assert not s.keep_look
     assert s.backbone == "vgg16"
     adv.content_layer.setCurrentIndex(adv.content_layer.findData(""))
     assert page.settings().content_layers == {}

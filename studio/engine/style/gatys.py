@@ -80,6 +80,10 @@ class StyleSettings:
     # "auto" (bf16 where the CPU/GPU runs it fast) | "fp32" | "bf16"; bf16 keeps the first layer in float32
     # (GatysLoss.fp32_head), so it needs as many L-BFGS evaluations as float32 (152 vs 150 to the bench's target)
     precision: str = "auto"
+    # above 512 px: also hold the result, downscaled to the 512 px pass's size, to that pass's objective, so a big
+    # output keeps the look of the 512 px one instead of washing its brushwork back towards the photo
+    keep_look: bool = True
+    look_weight: float = 1.0
 
     def validate(self) -> None:
         if self.optimizer not in OPTIMIZERS:
@@ -376,6 +380,15 @@ _VGG_CFG = {"vgg16": [64, 64, "M", 128, 128, "M", 256, 256, 256, "M", 512, 512, 
                       512, 512, 512, 512, "M"]}
 
 
+def look_anchor(plan: list[tuple[int, int]]) -> int | None:
+    """Index of the scale whose look the finer ones keep (``keep_look``): the largest side ≤ 512 px when finer
+    scales follow it; None when there are none (outputs up to 512 px) or nothing is ≤ 512 px."""
+    below = [i for i, (side, _) in enumerate(plan) if side <= ANCHOR_SIDE]
+    if not below or below[-1] == len(plan) - 1:
+        return None
+    return below[-1]
+
+
 def _activations_per_pixel(arch: str) -> float:
     """Values the backbone's forward produces per output pixel (conv and ReLU outputs, pools)."""
     acts, res, cin = 0.0, 1.0, 3
@@ -408,14 +421,19 @@ def estimate_memory_bytes(settings: StyleSettings, aspect: float = 1.0, arch: st
     w = settings.size
     h = max(1, round(settings.size * min(aspect, 1 / aspect)))
     px = w * h
-    per_px = _PER_PIXEL_VGG16["bf16" if bf16 else "fp32"] * _activations_per_pixel(arch) / _activations_per_pixel(
+    acts_px = _PER_PIXEL_VGG16["bf16" if bf16 else "fp32"] * _activations_per_pixel(arch) / _activations_per_pixel(
         "vgg16")
+    plan = plan_scales(settings)
+    per_px = acts_px
     if settings.optimizer == "lbfgs":
-        evals = plan_scales(settings)[-1][1]
-        per_px += 2 * 3 * 4 * min(settings.lbfgs_history, evals)
+        per_px += 2 * 3 * 4 * min(settings.lbfgs_history, plan[-1][1])
     else:
         per_px += 3 * 3 * 4  # Adam's two moments and the gradient
-    return int(_SAFETY * (_FIXED_BYTES + px * per_px))
+    guide = 0.0
+    anchor = look_anchor(plan) if settings.keep_look and settings.look_weight > 0 else None
+    if anchor is not None:  # the look guide runs the backbone at the anchor's size too
+        guide = acts_px * px * (plan[anchor][0] / settings.size) ** 2
+    return int(_SAFETY * (_FIXED_BYTES + px * per_px + guide))
 
 
 def _style_factor(full: float, here: float) -> float:
@@ -648,20 +666,31 @@ class StyleTransferJob:
         prev_target: torch.Tensor | None = None  # the content target of the previous (coarser) scale
         try:
             # coarse scales use a style weight rescaled so that the photo feels the same style pressure there as at
-            # the full size (_style_factor); the final scale's objective is exactly the settings'
-            full_pressure = None
+            # the size whose balance counts (_style_factor): the full size, or with the look guide (keep_look) the
+            # 512 px anchor, whose objective is then exactly a 512 px run's and is kept by every finer scale (a
+            # downscaled copy of the result held to it) while they add detail with the settings' weight
+            anchor_i = look_anchor(plan) if s.keep_look and s.look_weight > 0 else None
+            ref_i = anchor_i if anchor_i is not None else len(plan) - 1
+            ref_pressure = None
             if len(plan) > 1 and loss_fn.style_layers and s.style_weight > 0:
-                _, target_t = self._set_targets(loss_fn, plan[-1][0], content_img, styles, style_masks, regions,
+                _, target_t = self._set_targets(loss_fn, plan[ref_i][0], content_img, styles, style_masks, regions,
                                                 device)
-                full_pressure = self._style_pressure(loss_fn, target_t)
+                ref_pressure = self._style_pressure(loss_fn, target_t)
+            guide: GatysLoss | None = None
+            guide_hw = (0, 0)
             for scale_i, (side, n_iter) in enumerate(plan):
                 content_np, target_t = self._set_targets(loss_fn, side, content_img, styles, style_masks, regions,
                                                          device)
                 size = fit_long_side(content_img.size, side)
                 loss_fn.sw = s.style_weight
-                if full_pressure is not None and scale_i < len(plan) - 1:
-                    loss_fn.sw = s.style_weight * _style_factor(full_pressure,
-                                                                self._style_pressure(loss_fn, target_t))
+                if ref_pressure is not None and scale_i < ref_i:
+                    loss_fn.sw = s.style_weight * _style_factor(ref_pressure, self._style_pressure(loss_fn, target_t))
+                if anchor_i is not None and scale_i == anchor_i + 1:
+                    guide = GatysLoss(backbone, s.content_layers, s.style_layers, s.content_weight, s.style_weight,
+                                      0.0, bf16=loss_fn.bf16).to(device)
+                    self._set_targets(guide, plan[anchor_i][0], content_img, styles, style_masks, regions, device)
+                    gw, gh = fit_long_side(content_img.size, plan[anchor_i][0])
+                    guide_hw = (gh, gw)
                 x = self._start_image(x, prev_target, target_t, styles, size, gen, device)
                 prev_target = target_t
                 x.requires_grad_(True)
@@ -670,9 +699,13 @@ class StyleTransferJob:
                        if s.optimizer == "lbfgs" else torch.optim.Adam([x], lr=s.lr))
                 parts: dict[str, torch.Tensor] = {}
 
-                def closure(opt=opt, parts=parts, x=x) -> torch.Tensor:
+                def closure(opt=opt, parts=parts, x=x, guide=guide, guide_hw=guide_hw) -> torch.Tensor:
                     opt.zero_grad(set_to_none=True)
                     out = loss_fn(x)
+                    if guide is not None:  # the 512 px look: the same objective on the result downscaled
+                        small = F.interpolate(x, size=guide_hw, mode="bicubic", align_corners=False, antialias=True)
+                        look = guide(small)["total"]
+                        out = {**out, "look": look, "total": out["total"] + s.look_weight * look}
                     out["total"].backward()
                     parts.update(out)
                     return out["total"]

@@ -226,7 +226,7 @@ class AdvancedStylePanel(QWidget):
 
     changed = Signal()
     FIELDS = ("content_layers", "content_weight", "style_layers", "init", "noise", "optimizer", "lr", "seed",
-              "pooling", "scales", "min_scale", "style_scale", "center_crop")
+              "pooling", "scales", "min_scale", "style_scale", "center_crop", "keep_look")
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -318,6 +318,11 @@ class AdvancedStylePanel(QWidget):
         self.center_crop = QCheckBox("Square crop", self)
         self.center_crop.setChecked(d.center_crop)
         self.center_crop.setToolTip("Cut the photo and the paintings to a centred square first, as the lesson did.")
+        self.keep_look = QCheckBox("Keep the 512 px look at larger sizes", self)
+        self.keep_look.setChecked(d.keep_look)
+        self.keep_look.setToolTip("Above 512 px, hold the picture (seen at 512 px) to what the 512 px pass painted, "
+                                  "so a big print has the same brushwork, only sharper. Off: the big passes only "
+                                  "add fine texture and the bolder strokes fade back towards the photo.")
 
         form = QFormLayout()
         form.setContentsMargins(0, 0, 0, 0)
@@ -345,6 +350,7 @@ class AdvancedStylePanel(QWidget):
         form.addRow("Smallest scale", self.min_scale)
         form.addRow("Style scale", self.style_scale)
         form.addRow("", self.center_crop)
+        form.addRow("", self.keep_look)
         self._form = form
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
@@ -357,6 +363,7 @@ class AdvancedStylePanel(QWidget):
             w.valueChanged.connect(self._emit)
         self.scales.textChanged.connect(self._emit)
         self.center_crop.toggled.connect(self._emit)
+        self.keep_look.toggled.connect(self._emit)
         self.style_layers.changed.connect(self._emit)
         self._sync_enabled()
 
@@ -440,13 +447,14 @@ class AdvancedStylePanel(QWidget):
             "min_scale": int(self.min_scale.value()),
             "style_scale": float(self.style_scale.value()),
             "center_crop": bool(self.center_crop.isChecked()),
+            "keep_look": bool(self.keep_look.isChecked()),
         }
 
     def set_values(self, values: dict) -> None:
         """Show the given fields (others keep their values); emits ``changed`` once."""
         widgets = (self.content_layer, self.content_weight, self.init_combo, self.noise, self.optimizer, self.lr,
                    self.seed, self.pooling, self.scales, self.min_scale, self.style_scale, self.center_crop,
-                   self.style_layers)
+                   self.keep_look, self.style_layers)
         for w in widgets:
             w.blockSignals(True)
         try:
@@ -473,6 +481,8 @@ class AdvancedStylePanel(QWidget):
                 self.scales.setText(format_scales(values["scales"]))
             if "center_crop" in values:
                 self.center_crop.setChecked(bool(values["center_crop"]))
+            if "keep_look" in values:
+                self.keep_look.setChecked(bool(values["keep_look"]))
         finally:
             for w in widgets:
                 w.blockSignals(False)
