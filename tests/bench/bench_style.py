@@ -19,6 +19,8 @@
 5. (--big) 2048 px: our default's total time vs the reference's time per evaluation × 150; peak memory (RSS of a
    fresh process, and its growth over the RSS before the job) at 512, 1024 and 2048 px next to our estimate.
 6. (--only memory) growth per pixel of short single-scale runs in float32 and bf16: what the estimate is fitted on.
+7. (--only look) a 1024 px result with and without the look guide, downscaled to 512 px and scored by a 512 px run's
+   objective, next to a 512 px run's own result: does the big print keep the brushwork of the small one?
 Medians over --repeats runs; the machine is shared and noisy.
 """
 
@@ -429,6 +431,27 @@ def masked(args, tmp: Path) -> None:
           f"{statistics.median(tb) / statistics.median(ta):.2f}×")
 
 
+def look(args, tmp: Path) -> None:
+    """Does a big output keep the look of a 512 px one? Each result is downscaled (Lanczos) to 512 px and scored by a
+    512 px run's objective (float32): a 512 px run, then 1024 px runs with the look guide (``keep_look``) off and
+    on, interleaved with nothing else."""
+    content_p, style_p, content, style = images(512, tmp)
+    loss = fp32_loss_fn(load_backbone(args.backbone), content, style, StyleSettings(size=512, backbone=args.backbone))
+    h, w = content.shape[-2:]
+    print(f"\n== the 512 px look at {args.look_size} px (loss at 512 px of the result downscaled; lower = closer) ==")
+    for size, keep in ((512, True), (args.look_size, False), (args.look_size, True)):
+        s = StyleSettings(size=size, backbone=args.backbone, timelapse_frames=0, preview_every_s=0, keep_look=keep)
+        t, res, _ = run_ours(s, content_p, style_p)
+        img = Image.fromarray(res.image)
+        if args.save_images:
+            img.save(args.save_images / f"look_{size}_{'on' if keep else 'off'}.png")
+        small = np.asarray(img.resize((w, h), Image.Resampling.LANCZOS), dtype=np.float32) / 255.0
+        with torch.no_grad():
+            parts = {k: float(v) for k, v in loss(_to_tensor(small, "cpu")).items()}
+        print(f"{size:5d} px, look guide {'on ' if keep else 'off'}: {t:6.1f} s; at 512 px: content "
+              f"{parts['content']:.3f}, style {parts['style']:.3f}, total {parts['total']:.3f}", flush=True)
+
+
 def _rss() -> int:
     with open("/proc/self/statm") as f:
         return int(f.read().split()[1]) * resource.getpagesize()
@@ -515,8 +538,9 @@ def main() -> None:
     ap.add_argument("--repeats", type=int, default=1)
     ap.add_argument("--cost-repeats", type=int, default=5)
     ap.add_argument("--backbone", default="vgg16")
-    ap.add_argument("--only", choices=("quality", "cost", "previews", "big", "masks", "memory"), default=None)
+    ap.add_argument("--only", choices=("quality", "cost", "previews", "big", "masks", "memory", "look"), default=None)
     ap.add_argument("--mask-iterations", type=int, default=60)
+    ap.add_argument("--look-size", type=int, default=1024, help="--only look: the big output size")
     ap.add_argument("--big", action="store_true")
     ap.add_argument("--save-images", type=Path, default=None)
     ap.add_argument("--child", type=int, default=None, help=argparse.SUPPRESS)
@@ -531,7 +555,7 @@ def main() -> None:
     tmp = Path(tempfile.mkdtemp())
     if args.save_images:
         args.save_images.mkdir(parents=True, exist_ok=True)
-    parts = {"quality": time_to_quality, "cost": cost, "previews": previews, "big": big, "masks": masked, "memory": memory}
+    parts = {"quality": time_to_quality, "cost": cost, "previews": previews, "big": big, "masks": masked, "memory": memory, "look": look}
     if args.only:
         parts[args.only](args, tmp)
         return
