@@ -404,3 +404,19 @@ def test_jpeg_and_webp_carry_the_recipe(tmp_path):
     for name in ("a.jpg", "a.webp"):
         save_artwork(img, tmp_path / name, {"kind": "x", "n": 1})
         assert read_artwork_recipe(tmp_path / name) == {"kind": "x", "n": 1}
+
+
+def test_recipes_keep_their_look_guide_setting_and_older_ones_run_without_it(tmp_path):
+    import json
+
+    from studio.engine.style.gatys import load_recipe
+
+    for keep in (True, False):
+        recipe = {"kind": "gan-art-studio/style-transfer", "settings": StyleSettings(size=1024, keep_look=keep).to_dict(),
+                  "content": "a.png", "styles": ["b.png"], "style_blend": [1.0]}
+        (tmp_path / "r.json").write_text(json.dumps(recipe))
+        assert load_recipe(tmp_path / "r.json")[0].keep_look is keep
+    old = {"kind": "gan-art-studio/style-transfer", "settings": {"size": 1024}, "content": "a.png", "styles": ["b.png"]}
+    (tmp_path / "old.json").write_text(json.dumps(old))
+    assert load_recipe(tmp_path / "old.json")[0].keep_look is False
+
