@@ -355,3 +355,4 @@ def test_a_continued_run_shows_the_health_it_had_up_to_its_checkpoint(qtbot, pag
     card = page.health_panel.card("d_winning")
     assert card is not None and card.remedy_button("lower_lr_d").isEnabled()
     qtbot.waitUntil(lambda: not page.is_training(), timeout=WAIT)
+    assert 999 not in [r["step"] for r in RunDir(run).read_health()]  # the lost timeline's event is gone on resume

@@ -140,11 +140,18 @@ class RunDir:
         return self._read_jsonl(self.health_path,
                                 lambda r: isinstance(r.get("step"), int) and (upto_step is None or r["step"] <= upto_step))
 
+    def _keep_upto(self, path: Path, step: int) -> None:
+        keep = self._read_jsonl(path, lambda r: r.get("step", 0) <= step)
+        atomic_write_bytes(path, "".join(json.dumps(r, default=str) + "\n" for r in keep).encode())
+
     def truncate_metrics_after(self, step: int) -> None:
         """On resume, drop records past the checkpoint so curves never show a step twice."""
-        keep = self.read_metrics()
-        keep = [r for r in keep if r.get("step", 0) <= step]
-        atomic_write_bytes(self.metrics_path, "".join(json.dumps(r) + "\n" for r in keep).encode())
+        self._keep_upto(self.metrics_path, step)
+
+    def truncate_health_after(self, step: int) -> None:
+        """On resume, drop the health events of the steps being replayed: they belong to a timeline that is gone."""
+        if self.health_path.is_file():
+            self._keep_upto(self.health_path, step)
 
     def sample_grids(self) -> list[tuple[int, Path]]:
         if not self.samples_dir.is_dir():

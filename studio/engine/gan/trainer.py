@@ -688,6 +688,7 @@ class GanTrainingJob:
             stepper.restore(ckpt)
             live = dict(ckpt.state.get("live", {}))
             self.run_dir.truncate_metrics_after(stepper.state["step"])
+            self.run_dir.truncate_health_after(stepper.state["step"])
             ctx.notice(f"Resumed at step {stepper.state['step']}")
         else:
             if cfg.init_from:

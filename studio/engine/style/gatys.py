@@ -405,7 +405,9 @@ def _activations_per_pixel(arch: str) -> float:
 # Calibrated on whole default runs at 512/1024/2048 px on VGG16 (tests/bench/bench_style.py --only big and
 # --only memory; peak RSS over what the process held before the job). A run's growth was about
 # FIXED + pixels × (PER_PIXEL + 24 bytes × stored L-BFGS pairs): 1.45 / 4.18 / 11.3 GB measured vs 1.42 / 4.15 /
-# 12.7 GB from the fit; bf16 (the default where it is fast) measured about 430 bytes per pixel below float32.
+# 12.7 GB from the fit; bf16 (the default where it is fast) measured about 430 bytes per pixel below float32. The
+# look guide's 512 px pass is counted as a whole activation budget at that size, which errs high: with it the runs
+# grew 1.49 / 4.29 / 11.52 GB against estimates of 1.61 / 5.26 / 14.61 GB.
 _FIXED_BYTES = 0.55e9  # backbone weights, the paintings' features, allocator slack
 _PER_PIXEL_VGG16 = {"bf16": 2270.0, "fp32": 2700.0}  # activations, their gradients, image-sized buffers
 _SAFETY = 1.1
@@ -671,13 +673,23 @@ class StyleTransferJob:
             # downscaled copy of the result held to it) while they add detail with the settings' weight
             anchor_i = look_anchor(plan) if s.keep_look and s.look_weight > 0 else None
             ref_i = anchor_i if anchor_i is not None else len(plan) - 1
+            guide: GatysLoss | None = None  # the anchor's objective (no smoothness term), targets set once
+            guide_hw = (0, 0)
+            ref_loss, ref_target = loss_fn, None
+            if anchor_i is not None:
+                guide = GatysLoss(backbone, s.content_layers, s.style_layers, s.content_weight, s.style_weight, 0.0,
+                                  bf16=loss_fn.bf16).to(device)
+                _, ref_target = self._set_targets(guide, plan[anchor_i][0], content_img, styles, style_masks,
+                                                  regions, device)
+                ref_loss = guide
+                gw, gh = fit_long_side(content_img.size, plan[anchor_i][0])
+                guide_hw = (gh, gw)
             ref_pressure = None
             if len(plan) > 1 and loss_fn.style_layers and s.style_weight > 0:
-                _, target_t = self._set_targets(loss_fn, plan[ref_i][0], content_img, styles, style_masks, regions,
-                                                device)
-                ref_pressure = self._style_pressure(loss_fn, target_t)
-            guide: GatysLoss | None = None
-            guide_hw = (0, 0)
+                if ref_target is None:
+                    _, ref_target = self._set_targets(loss_fn, plan[ref_i][0], content_img, styles, style_masks,
+                                                      regions, device)
+                ref_pressure = self._style_pressure(ref_loss, ref_target)
             for scale_i, (side, n_iter) in enumerate(plan):
                 content_np, target_t = self._set_targets(loss_fn, side, content_img, styles, style_masks, regions,
                                                          device)
@@ -685,12 +697,7 @@ class StyleTransferJob:
                 loss_fn.sw = s.style_weight
                 if ref_pressure is not None and scale_i < ref_i:
                     loss_fn.sw = s.style_weight * _style_factor(ref_pressure, self._style_pressure(loss_fn, target_t))
-                if anchor_i is not None and scale_i == anchor_i + 1:
-                    guide = GatysLoss(backbone, s.content_layers, s.style_layers, s.content_weight, s.style_weight,
-                                      0.0, bf16=loss_fn.bf16).to(device)
-                    self._set_targets(guide, plan[anchor_i][0], content_img, styles, style_masks, regions, device)
-                    gw, gh = fit_long_side(content_img.size, plan[anchor_i][0])
-                    guide_hw = (gh, gw)
+                look_guide = guide if anchor_i is not None and scale_i > anchor_i else None
                 x = self._start_image(x, prev_target, target_t, styles, size, gen, device)
                 prev_target = target_t
                 x.requires_grad_(True)
@@ -699,12 +706,12 @@ class StyleTransferJob:
                        if s.optimizer == "lbfgs" else torch.optim.Adam([x], lr=s.lr))
                 parts: dict[str, torch.Tensor] = {}
 
-                def closure(opt=opt, parts=parts, x=x, guide=guide, guide_hw=guide_hw) -> torch.Tensor:
+                def closure(opt=opt, parts=parts, x=x, look_guide=look_guide) -> torch.Tensor:
                     opt.zero_grad(set_to_none=True)
                     out = loss_fn(x)
-                    if guide is not None:  # the 512 px look: the same objective on the result downscaled
+                    if look_guide is not None:  # the 512 px look: the same objective on the result downscaled
                         small = F.interpolate(x, size=guide_hw, mode="bicubic", align_corners=False, antialias=True)
-                        look = guide(small)["total"]
+                        look = look_guide(small)["total"]
                         out = {**out, "look": look, "total": out["total"] + s.look_weight * look}
                     out["total"].backward()
                     parts.update(out)
