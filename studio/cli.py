@@ -7,6 +7,8 @@ import signal
 import sys
 from pathlib import Path
 
+from studio.engine.errors import StudioError, describe_error
+
 
 def _show_progress_or_notice(bar, ev) -> bool:
     """Move a tqdm bar to a Progress event, or print a Notice above it. True when the event was one."""
@@ -661,7 +663,17 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     handlers = {"train": cmd_train, "walk": cmd_walk, "stylize": cmd_stylize, "presets": cmd_presets, "models": cmd_models,
                 "install-shortcut": cmd_install_shortcut, "uninstall-shortcut": cmd_uninstall_shortcut}
-    return handlers[args.command](args)
+    try:
+        return handlers[args.command](args)
+    except (StudioError, OSError, MemoryError, ValueError) as exc:
+        # Expected problems end with one sentence, never a traceback or a Python class name.
+        return fail(describe_error(exc))
+
+
+def fail(sentence: str, code: int = 1) -> int:
+    """Print one ``error:`` line (the CLI's only way to report a problem) and return the exit code."""
+    print(f"error: {sentence}", file=sys.stderr)
+    return code
 
 
 if __name__ == "__main__":

@@ -211,8 +211,8 @@ def test_failing_job_emits_failed_with_message(qtbot, runner):
     rec = Recorder(runner)
     with qtbot.waitSignal(runner.failed, timeout=TIMEOUT) as failed:
         runner.start(CountingJob(100, fail_at=7))
-    assert failed.args[0].message == "ValueError: boom at 7"
-    assert "Traceback" in failed.args[0].details
+    assert failed.args[0].message == "Boom at 7."  # a sentence for people: no class name
+    assert "Traceback" in failed.args[0].details and "ValueError: boom at 7" in failed.args[0].details
     assert rec.finished == []
     assert [m.step for b in rec.metrics_batches for m in b] == list(range(1, 7))
     assert rec.running == [True, False]

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from PIL import Image, ImageDraw
 
+from studio.engine.errors import StudioError
 from studio.engine.images import (
     DEFAULT_MAX_PIXELS,
     SAFE_FORMATS,
@@ -50,7 +51,7 @@ _RESAMPLE = Image.Resampling.LANCZOS
 _REDUCING_GAP = 3.0
 
 
-class DatasetError(Exception):
+class DatasetError(StudioError):
     """No usable data; the message is written for the artist and says what was found instead."""
 
 

@@ -12,10 +12,11 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, PngImagePlugin
 
+from studio.engine.errors import StudioError
 from studio.engine.runs import RunDir, atomic_write_bytes, atomic_write_json
 
 
-class ExportError(Exception):
+class ExportError(StudioError):
     """An export that could not be written, with the reason in plain words."""
 
 

@@ -34,6 +34,7 @@ import zlib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from studio.engine.errors import StudioError
 from studio.engine.runs import SAMPLE_RE, atomic_write_bytes
 
 __all__ = [
@@ -61,7 +62,7 @@ _BAD_NAME_CHARS = set('<>:"/\\|?*') | {chr(c) for c in range(32)}
 _RESERVED = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(1, 10)), *(f"lpt{i}" for i in range(1, 10))}
 
 
-class GalleryError(Exception):
+class GalleryError(StudioError):
     """A gallery operation (rename, copy) that could not be done, with the reason in plain words."""
 
 

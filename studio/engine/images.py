@@ -19,6 +19,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from studio.engine.errors import StudioError
+
 if TYPE_CHECKING:
     import torch
 
@@ -46,7 +48,7 @@ _GRAY_MODES = frozenset({"1", "L", "LA", "La", "I", "I;16", "I;16B", "I;16L", "I
 _HIGH_DEPTH_MODES = frozenset({"I", "I;16", "I;16B", "I;16L", "I;16N", "F"})
 
 
-class ImageRejected(Exception):
+class ImageRejected(StudioError):
     """A user file that cannot be used, with a reason written for an artist, not a programmer."""
 
     def __init__(self, reason: str, kind: str = "other", path: str | Path | None = None) -> None:

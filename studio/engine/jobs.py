@@ -15,6 +15,8 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from studio.engine.errors import describe_error
+
 
 class Cancelled(Exception):
     """Raised by ``JobContext.check()`` when a stop was asked; the job unwinds and saves what it must."""
@@ -170,7 +172,7 @@ def run_job(job: Job, on_event: Callable[[Event], None] | None = None,
         outcome.cancelled = True
         final = Finished(None, cancelled=True)
     except Exception as exc:  # noqa: BLE001 - a job failure must become an event, never a crash
-        outcome.error = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+        outcome.error = describe_error(exc)  # one sentence for people; the class name only for a bug
         outcome.details = traceback.format_exc()
         final = Failed(outcome.error, outcome.details)
     outcome.seconds = time.perf_counter() - t0

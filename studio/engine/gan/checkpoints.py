@@ -18,6 +18,7 @@ import torch
 from safetensors.torch import load_file, save
 from torch import nn
 
+from studio.engine.errors import StudioError
 from studio.engine.runs import RunDir, atomic_write_bytes, atomic_write_json
 
 CKPT_RE = re.compile(r"^step_(\d{7,})\.json$")
@@ -25,7 +26,7 @@ GENERATOR_FORMAT = "gan-art-studio/generator"
 CHECKPOINT_FORMAT = "gan-art-studio/checkpoint"
 
 
-class CheckpointError(Exception):
+class CheckpointError(StudioError):
     """A checkpoint or generator file that we refuse to load, with the reason in plain words."""
 
 

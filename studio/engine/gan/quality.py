@@ -27,6 +27,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from studio.engine.errors import StudioError
+
 LPIPS_LAYERS = (3, 8, 15, 22, 29)  # relu1_2, relu2_2, relu3_3, relu4_3, relu5_3 in torchvision vgg16().features
 # LPIPS' input scaling for [-1, 1] pictures (= ImageNet mean/std normalisation of [0, 1] pictures)
 LPIPS_SHIFT = (-0.030, -0.088, -0.188)
@@ -34,7 +36,7 @@ LPIPS_SCALE = (0.458, 0.448, 0.450)
 CACHE_VERSION = 1
 
 
-class QualityError(Exception):
+class QualityError(StudioError):
     """Quality metrics cannot run (e.g. the offline VGG16 weights are missing); the text says what to do."""
 
 

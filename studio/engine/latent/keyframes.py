@@ -13,6 +13,7 @@ from dataclasses import asdict, dataclass, field
 
 import torch
 
+from studio.engine.errors import StudioError
 from studio.engine.latent.easing import EASINGS, ease
 from studio.engine.latent.interp import lerp, slerp
 
@@ -20,7 +21,7 @@ INTERPOLATIONS = ("slerp", "lerp")
 TIMELINE_FORMAT = "gan-art-studio/timeline"
 
 
-class TimelineError(ValueError):
+class TimelineError(StudioError, ValueError):
     """A timeline that cannot be rendered, with the reason in plain words."""
 
 

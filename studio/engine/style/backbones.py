@@ -22,6 +22,8 @@ from pathlib import Path
 import torch
 from torch import nn
 
+from studio.engine.errors import StudioError
+
 VGG19_FILENAME = "vgg19-dcbb9e9d.pth"
 VGG19_URL = "https://download.pytorch.org/models/vgg19-dcbb9e9d.pth"
 VGG19_HASH_PREFIX = "dcbb9e9d"  # torchvision names files by the first 8 hex digits of their SHA-256
@@ -39,7 +41,7 @@ _CFGS: dict[str, list] = {
 }
 
 
-class BackboneError(Exception):
+class BackboneError(StudioError):
     """A weights file that cannot be used, with the reason in plain words."""
 
 

@@ -22,6 +22,7 @@ import torch
 import torch.nn.functional as F
 from PIL import Image
 
+from studio.engine.errors import StudioError
 from studio.engine.jobs import Cancelled, JobContext, Metrics, Preview
 from studio.engine.style import color
 from studio.engine.style.backbones import Backbone, load_backbone
@@ -37,7 +38,7 @@ PRECISIONS = ("auto", "fp32", "bf16")
 RECIPE_KIND = "gan-art-studio/style-transfer"
 
 
-class StyleError(ValueError):
+class StyleError(StudioError, ValueError):
     """Settings or inputs that cannot run, in words an artist can act on."""
 
 

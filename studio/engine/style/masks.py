@@ -22,6 +22,8 @@ import torch
 import torch.nn.functional as F
 from PIL import Image
 
+from studio.engine.errors import StudioError
+
 # region i ↔ colour i (RGB); black means "no particular style"
 REGION_COLORS: tuple[tuple[int, int, int], ...] = (
     (230, 60, 60), (60, 200, 90), (70, 120, 240), (240, 200, 50),
@@ -29,7 +31,7 @@ REGION_COLORS: tuple[tuple[int, int, int], ...] = (
 )
 
 
-class MaskError(ValueError):
+class MaskError(StudioError, ValueError):
     """A mask that cannot be used, in plain words."""
 
 
