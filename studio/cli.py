@@ -48,7 +48,7 @@ def _run_with_ctrl_c(job, on_event, token, bar, stopping_text: str):
 
 
 def _add_train(sub: argparse._SubParsersAction) -> None:
-    from studio.engine.gan.models import PRESETS
+    from studio.engine.gan.config import PRESETS
 
     p = sub.add_parser("train", help="train a GAN on a folder of images (or the demo / lesson datasets)",
                        description="Train a GAN. Ctrl+C stops cleanly and saves a checkpoint.")
@@ -104,7 +104,7 @@ def _add_train(sub: argparse._SubParsersAction) -> None:
 
 
 def _train_config(args: argparse.Namespace):
-    from studio.engine.gan.trainer import TrainConfig
+    from studio.engine.gan.config import TrainConfig
 
     overrides = {
         "batch_size": args.batch_size, "width": args.width, "latent_dim": args.latent_dim,
@@ -231,7 +231,7 @@ def _print_estimate(cfg, args: argparse.Namespace) -> int:
 
 
 def _add_walk(sub: argparse._SubParsersAction) -> None:
-    from studio.engine.latent.easing import EASINGS
+    from studio.engine.latent.timeline import EASING_NAMES as EASINGS
 
     p = sub.add_parser("walk", help="render a latent walk (keyframe seeds) to a GIF, MP4, PNG frames or sprite sheet",
                        description="Render a latent-walk animation from a trained generator. The output kind "
@@ -265,7 +265,7 @@ def _add_walk(sub: argparse._SubParsersAction) -> None:
 
 def _walk_job(args: argparse.Namespace):
     from studio.engine.latent.jobs import WalkExportJob, generator_matches, load_recipe
-    from studio.engine.latent.keyframes import Timeline
+    from studio.engine.latent.timeline import Timeline
 
     settings: dict = {}
     if args.recipe:
@@ -354,7 +354,7 @@ def cmd_walk(args: argparse.Namespace) -> int:
 
 
 def _add_stylize(sub: argparse._SubParsersAction) -> None:
-    from studio.engine.style.gatys import COLOR_MODES, INITS, LESSON_PRESETS, OPTIMIZERS
+    from studio.engine.style.settings import COLOR_MODES, INITS, LESSON_PRESETS, OPTIMIZERS
 
     p = sub.add_parser("stylize", help="repaint a photo in the style of one or more paintings (neural style transfer)",
                        description="Neural style transfer (Gatys). Ctrl+C stops and keeps the current result.")
@@ -520,7 +520,7 @@ def cmd_stylize(args: argparse.Namespace) -> int:
 
 
 def cmd_presets(args: argparse.Namespace) -> int:
-    from studio.engine.gan.models import PRESETS
+    from studio.engine.gan.config import PRESETS
 
     for p in PRESETS.values():
         print(f"{p.name:14s} {p.image_size:>4d} px  {p.title}\n{'':20s}{p.description}")
