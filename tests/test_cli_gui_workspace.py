@@ -32,7 +32,6 @@ def _pictures(folder: Path, n: int = 6) -> Path:
 def _train(tmp_path: Path, *extra: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "PYTHONPATH": str(REPO), "GAN_STUDIO_CONFIG_DIR": str(tmp_path / "config"),
            "GAN_STUDIO_WORKSPACE": str(tmp_path / "engine-default")}
-    env.pop("GAN_STUDIO_DEVICE", None)
     cmd = [sys.executable, "-m", "studio", "train", "--data", str(tmp_path / "pictures"), "--preset", "dcgan32",
            "--width", "8", "--batch-size", "4", "--steps", "1", "--metrics-every", "0", "--no-health",
            "--regime", "manual", "--quiet", *extra]
