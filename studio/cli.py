@@ -48,7 +48,7 @@ def _run_with_ctrl_c(job, on_event, token, bar, stopping_text: str):
 
 
 def _add_train(sub: argparse._SubParsersAction) -> None:
-    from studio.engine.gan.models import PRESETS
+    from studio.engine.gan.config import PRESETS
 
     p = sub.add_parser("train", help="train a GAN on a folder of images (or the demo / lesson datasets)",
                        description="Train a GAN. Ctrl+C stops cleanly and saves a checkpoint.")
@@ -104,7 +104,7 @@ def _add_train(sub: argparse._SubParsersAction) -> None:
 
 
 def _train_config(args: argparse.Namespace):
-    from studio.engine.gan.trainer import TrainConfig
+    from studio.engine.gan.config import TrainConfig
 
     overrides = {
         "batch_size": args.batch_size, "width": args.width, "latent_dim": args.latent_dim,
@@ -231,7 +231,7 @@ def _print_estimate(cfg, args: argparse.Namespace) -> int:
 
 
 def _add_walk(sub: argparse._SubParsersAction) -> None:
-    from studio.engine.latent.easing import EASINGS
+    from studio.engine.latent.timeline import EASING_NAMES as EASINGS
 
     p = sub.add_parser("walk", help="render a latent walk (keyframe seeds) to a GIF, MP4, PNG frames or sprite sheet",
                        description="Render a latent-walk animation from a trained generator. The output kind "
@@ -265,7 +265,7 @@ def _add_walk(sub: argparse._SubParsersAction) -> None:
 
 def _walk_job(args: argparse.Namespace):
     from studio.engine.latent.jobs import WalkExportJob, generator_matches, load_recipe
-    from studio.engine.latent.keyframes import Timeline
+    from studio.engine.latent.timeline import Timeline
 
     settings: dict = {}
     if args.recipe:
@@ -354,7 +354,7 @@ def cmd_walk(args: argparse.Namespace) -> int:
 
 
 def _add_stylize(sub: argparse._SubParsersAction) -> None:
-    from studio.engine.style.gatys import COLOR_MODES, INITS, LESSON_PRESETS, OPTIMIZERS
+    from studio.engine.style.settings import COLOR_MODES, INITS, LESSON_PRESETS, OPTIMIZERS
 
     p = sub.add_parser("stylize", help="repaint a photo in the style of one or more paintings (neural style transfer)",
                        description="Neural style transfer (Gatys). Ctrl+C stops and keeps the current result.")
@@ -520,7 +520,7 @@ def cmd_stylize(args: argparse.Namespace) -> int:
 
 
 def cmd_presets(args: argparse.Namespace) -> int:
-    from studio.engine.gan.models import PRESETS
+    from studio.engine.gan.config import PRESETS
 
     for p in PRESETS.values():
         print(f"{p.name:14s} {p.image_size:>4d} px  {p.title}\n{'':20s}{p.description}")
@@ -658,16 +658,60 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+COMPUTE_COMMANDS = ("train", "walk", "stylize")  # the commands that follow the preferences' workspace/device/threads
+
+
+def _use_preferences(args: argparse.Namespace) -> Path | None:
+    """Workspace, device and threads from the preferences file, exactly as the app uses them.
+
+    Read through ``studio.preferences.resolve_runtime`` (the GUI's own path) and passed on as
+    arguments: a new training run goes to ``<workspace>/runs`` (as ``--out``), an unset or "auto"
+    ``--device`` becomes the preferred device when this machine has it, and a chosen thread count is
+    applied. Flags on the command line win. Returns the run folder it created, if any.
+    """
+    if args.command not in COMPUTE_COMMANDS:
+        return None
+    from studio.preferences import load_config, resolve_runtime
+
+    cfg, problem = load_config()  # never writes: the terminal does not repair the app's file behind its back
+    if problem:
+        print(f"warning: {problem}", file=sys.stderr)
+    runtime = resolve_runtime(cfg)
+    if getattr(args, "device", None) in (None, "auto") and runtime.device != "auto":
+        from studio.engine.device import available_or_auto
+
+        args.device = available_or_auto(runtime.device)
+    if runtime.cpu_threads:
+        from studio.engine.device import use_threads
+
+        use_threads(runtime.cpu_threads)
+    if args.command == "train" and not (args.out or args.resume or args.estimate):
+        from studio.engine.runs import new_run_dir
+
+        made = new_run_dir(runtime.runs_dir)
+        args.out = str(made)
+        return made
+    return None
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     handlers = {"train": cmd_train, "walk": cmd_walk, "stylize": cmd_stylize, "presets": cmd_presets, "models": cmd_models,
                 "install-shortcut": cmd_install_shortcut, "uninstall-shortcut": cmd_uninstall_shortcut}
+    made: Path | None = None
     try:
+        made = _use_preferences(args)
         return handlers[args.command](args)
     except (StudioError, OSError, MemoryError, ValueError) as exc:
         # Expected problems end with one sentence, never a traceback or a Python class name.
         return fail(describe_error(exc))
+    finally:
+        if made is not None:
+            try:
+                made.rmdir()  # only succeeds while empty: a run that never started leaves no folder behind
+            except OSError:
+                pass
 
 
 def fail(sentence: str, code: int = 1) -> int:

@@ -12,7 +12,7 @@ from PySide6.QtCore import QMimeData, QPointF, QSettings, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QApplication, QWidget
 
-from studio.config import reset_config_cache
+from studio.preferences import reset_config_cache
 from studio.ui.drop_routing import plan_drop
 from studio.ui.engine_loader import EngineInfo
 from studio.ui.job_runner import JobRunner

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import QDialogButtonBox
 from studio.engine import gallery
 from studio.engine.export import read_artwork_recipe, save_artwork, write_gif
 from studio.engine.gallery import GalleryItem, scan_workspace
-from studio.engine.runs import default_workspace
+from studio.preferences import resolve_runtime
 from studio.ui import gallery_page as gp
 from studio.ui.gallery_page import GalleryPage, RenameDialog
 from studio.ui.workspace import set_workspace_dir, workspace_dir
@@ -569,12 +569,12 @@ def test_workspace_setting_and_change(qtbot, ws, page, tmp_path):
     other = tmp_path / "elsewhere"
     _png(other / "artworks" / "there.png")
     page.set_workspace(other)
-    assert workspace_dir() == other and default_workspace() == other  # the engine (new runs) follows
+    assert workspace_dir() == other and resolve_runtime().workspace == other  # the CLI (new runs) follows
     assert [it.name for it in page.visible_items()] == ["there"]
     assert page.status_label.text() == f"1 item · workspace: {other}"
     assert str(other) in page.message()
     set_workspace_dir(None)
-    assert workspace_dir() == ws and default_workspace() == ws
+    assert workspace_dir() == ws and resolve_runtime().workspace == ws
 
 
 def test_pages_save_into_the_workspace_layout(ws):

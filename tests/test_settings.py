@@ -12,8 +12,9 @@ from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QAction, QColor, QKeySequence, QPalette, QShortcut
 from PySide6.QtWidgets import QApplication, QLabel, QLineEdit, QWidget
 
-from studio import config as cfgmod
-from studio.config import (
+from studio import preferences as cfgmod
+from studio.engine.device import preferred_device
+from studio.preferences import (
     CONFIG_VERSION,
     MAX_RECENT,
     Config,
@@ -25,6 +26,7 @@ from studio.config import (
     load_config,
     mark_training,
     reset_config_cache,
+    resolve_runtime,
     save_config,
 )
 from studio.ui.job_runner import live_qthreads
@@ -35,15 +37,17 @@ from studio.ui.workspace import set_workspace_dir, workspace_dir
 
 @pytest.fixture(autouse=True)
 def isolated_config(tmp_path, monkeypatch):
-    """A private config folder per test; environment hand-offs and the theme are put back afterwards."""
+    """A private config folder per test; the device preference and the theme are put back afterwards."""
+    from studio.engine.device import set_preferred_device
+
     folder = tmp_path / "config"
     monkeypatch.setenv("GAN_STUDIO_CONFIG_DIR", str(folder))
-    monkeypatch.setenv("GAN_STUDIO_WORKSPACE", str(tmp_path / "ws"))
-    monkeypatch.delenv("GAN_STUDIO_DEVICE", raising=False)
+    monkeypatch.setenv("GAN_STUDIO_WORKSPACE", str(tmp_path / "ws"))  # the engine's default folder (tests only)
     reset_config_cache()
     QSettings().clear()
     yield folder
     set_workspace_dir(None)
+    set_preferred_device(None)
     app = QApplication.instance()
     if app is not None and current_theme() != "dark":
         from studio.ui.theme import apply_theme
@@ -93,6 +97,29 @@ def test_config_round_trip(isolated_config):
     assert len(loaded.recent_files) == MAX_RECENT and loaded.recent_files[0] == "/runs/3"
     assert loaded.recent_files.count("/runs/3") == 1
     assert sorted(p.name for p in isolated_config.iterdir()) == ["config.json"]  # no temp files left
+
+
+def test_resolve_runtime_reads_workspace_device_and_threads_from_the_file(isolated_config, tmp_path):
+    default = resolve_runtime()
+    assert (default.workspace, default.device, default.cpu_threads) == (tmp_path / "ws", "auto", 0)
+    save_config(Config(device="cpu", cpu_threads=2, workspace=str(tmp_path / "mine")))
+    runtime = resolve_runtime()
+    assert (runtime.workspace, runtime.device, runtime.cpu_threads) == (tmp_path / "mine", "cpu", 2)
+    assert runtime.runs_dir == tmp_path / "mine" / "runs"
+    assert "GAN_STUDIO_DEVICE" not in os.environ and os.environ["GAN_STUDIO_WORKSPACE"] == str(tmp_path / "ws")
+
+
+def test_auto_tries_the_preferred_device_given_as_an_argument():
+    import torch
+
+    from studio.engine.device import available_or_auto, pick_device
+
+    assert pick_device("auto", preferred="cpu") == torch.device("cpu")
+    if not torch.cuda.is_available():
+        # an unplugged GPU in the preferences falls back instead of stopping the run
+        assert pick_device("auto", preferred="cuda:3").type in ("cpu", "mps")
+        assert available_or_auto("cuda") == "auto"
+    assert available_or_auto("cpu") == "cpu"
 
 
 def test_no_file_yet_means_defaults_and_no_problem(isolated_config):
@@ -196,8 +223,9 @@ def test_settings_dialog_applies_into_the_config(isolated_config, make_window, t
         assert saved.export == ExportDefaults("jpg", 80, "mp4", 512)
         assert window.config == saved
         # ...and put into effect at once
-        assert os.environ["GAN_STUDIO_DEVICE"] == "cpu"
-        assert workspace_dir() == chosen and os.environ["GAN_STUDIO_WORKSPACE"] == str(chosen)
+        assert preferred_device() == "cpu" and "GAN_STUDIO_DEVICE" not in os.environ  # an argument, not the env
+        assert workspace_dir() == chosen and resolve_runtime().workspace == chosen
+        assert os.environ["GAN_STUDIO_WORKSPACE"] == str(tmp_path / "ws")  # nothing handed over through it
         assert torch.get_num_threads() == 1
         assert current_theme() == "light"
         assert QApplication.palette().color(QPalette.ColorRole.Window).lightness() > 200
@@ -212,7 +240,7 @@ def test_settings_dialog_applies_into_the_config(isolated_config, make_window, t
         saved, _ = load_config()
         assert (saved.theme, saved.cpu_threads, saved.device, saved.workspace) == ("dark", 0, "auto", None)
         assert QApplication.palette().color(QPalette.ColorRole.Window).lightness() < 60
-        assert "GAN_STUDIO_DEVICE" not in os.environ
+        assert preferred_device() == "auto"
         assert workspace_dir() == tmp_path / "ws"
     finally:
         torch.set_num_threads(threads_before)

@@ -1,21 +1,29 @@
 """Which torch device the studio computes on, and how to say so to an artist.
 
-One place decides "auto" (CUDA, then Apple MPS, then CPU) so the trainer, the CLI and the status bar
-agree, and one place caps torch's CPU threads to the CPUs this process may really use (containers and
-``taskset`` often give fewer CPUs than the machine has, and oversubscribed threads are slower).
+One place decides "auto" (the artist's preferred device when this machine has it, else CUDA, then Apple
+MPS, then CPU) so the trainer, the CLI and the status bar agree, and one place caps torch's CPU threads
+to the CPUs this process may really use (containers and ``taskset`` often give fewer CPUs than the
+machine has, and oversubscribed threads are slower).
+
+The engine never reads the preferences file or the environment for these: the CLI and the GUI resolve
+them (``studio.preferences.resolve_runtime``) and pass them in — as ``pick_device(pref, preferred=…)``,
+a job's ``device`` setting, ``use_threads(n)``. The GUI, whose pages still ask for plain "auto", records
+the Settings choice once with ``set_preferred_device``. torch is imported on first use, so the GUI can
+call that before torch has loaded.
 """
 
 from __future__ import annotations
 
 import os
+from typing import TYPE_CHECKING
 
-import torch
+if TYPE_CHECKING:
+    import torch
 
-__all__ = ["DEVICE_ENV", "DeviceUnavailable", "configure_threads", "describe_device", "pick_device", "usable_cpus"]
+__all__ = ["DeviceUnavailable", "available_or_auto", "configure_threads", "describe_device", "pick_device",
+           "preferred_device", "set_preferred_device", "usable_cpus", "use_threads"]
 
-# The studio-wide preference (the GUI sets it from its settings; the engine never reads config files).
-# "auto" resolves to it when this machine has it, else to the fastest device as usual.
-DEVICE_ENV = "GAN_STUDIO_DEVICE"
+_preferred: str = "auto"  # what "auto" tries first in this process (set_preferred_device), "auto" = nothing
 
 
 class DeviceUnavailable(ValueError):
@@ -36,6 +44,8 @@ def configure_threads(max_threads: int | None = None) -> int:
     Torch defaults to the number of physical cores it sees, which can exceed the CPUs a container or
     affinity mask allows. ``max_threads`` lets a caller (e.g. the CLI's ``--threads``) cap it further.
     """
+    import torch
+
     limit = usable_cpus()
     if max_threads is not None and max_threads > 0:
         limit = min(limit, max_threads)
@@ -44,26 +54,52 @@ def configure_threads(max_threads: int | None = None) -> int:
     return torch.get_num_threads()
 
 
+def use_threads(threads: int) -> int:
+    """The artist's CPU-thread preference: exactly ``threads`` (at most the usable CPUs); 0 = automatic."""
+    import torch
+
+    if threads and threads > 0:
+        torch.set_num_threads(max(1, min(int(threads), usable_cpus())))
+        return torch.get_num_threads()
+    return configure_threads()
+
+
+def set_preferred_device(pref: str | None) -> None:
+    """Make "auto" try ``pref`` first in this process (the GUI's Settings choice); None/"auto" = fastest."""
+    global _preferred
+    _preferred = (pref or "auto").strip().lower() or "auto"
+
+
+def preferred_device() -> str:
+    """What "auto" tries first in this process ("auto" when nothing was chosen)."""
+    return _preferred
+
+
 def _mps_available() -> bool:
+    import torch
+
     mps = getattr(torch.backends, "mps", None)
     return bool(mps is not None and mps.is_available())
 
 
-def pick_device(pref: str = "auto") -> torch.device:
+def pick_device(pref: str = "auto", preferred: str | None = None) -> torch.device:
     """Resolve a preference ("auto", "cpu", "cuda", "cuda:1", "mps") to a usable device.
 
-    "auto" is the studio-wide preference (``$GAN_STUDIO_DEVICE``) when set and present, else CUDA, then
-    Apple MPS, then CPU. An explicit request the machine cannot honour raises
-    DeviceUnavailable with a sentence an artist can act on, instead of failing later inside a model.
+    "auto" is ``preferred`` (else the process's ``set_preferred_device`` choice) when this machine has
+    it — an external GPU unplugged today is skipped — else CUDA, then Apple MPS, then CPU. An explicit
+    request the machine cannot honour raises DeviceUnavailable with a sentence an artist can act on,
+    instead of failing later inside a model.
     """
+    import torch
+
     pref = (pref or "auto").strip().lower()
     if pref == "auto":
-        preferred = os.environ.get(DEVICE_ENV, "").strip().lower()
-        if preferred and preferred != "auto":
+        wanted = (preferred or _preferred or "auto").strip().lower()
+        if wanted and wanted != "auto":
             try:
-                return pick_device(preferred)
+                return pick_device(wanted)
             except DeviceUnavailable:
-                pass  # e.g. an external GPU that is unplugged today: pick as usual
+                pass
         if torch.cuda.is_available():
             return torch.device("cuda")
         if _mps_available():
@@ -89,9 +125,20 @@ def pick_device(pref: str = "auto") -> torch.device:
     raise DeviceUnavailable(f"Device type {dev.type!r} is not supported by the studio.")
 
 
-def describe_device(pref: str = "auto") -> str:
+def available_or_auto(pref: str) -> str:
+    """``pref`` when this machine has it, else "auto": a saved preference never stops a run by itself."""
+    try:
+        pick_device(pref)
+    except DeviceUnavailable:
+        return "auto"
+    return (pref or "auto").strip().lower()
+
+
+def describe_device(pref: str = "auto", preferred: str | None = None) -> str:
     """A short human label: "CPU · 2 threads", "CUDA · NVIDIA H100", "Apple MPS"."""
-    dev = pick_device(pref)
+    import torch
+
+    dev = pick_device(pref, preferred)
     if dev.type == "cuda":
         index = dev.index if dev.index is not None else torch.cuda.current_device()
         name = torch.cuda.get_device_name(index)

@@ -66,7 +66,7 @@ def _cache_dir() -> str:
 
 def about_rows(device: str, workspace: str | None, torch_loading: bool = False) -> list[tuple[str, str, bool]]:
     """(label, value, value is a folder or file) for everything the About box says."""
-    from studio.config import config_path
+    from studio.preferences import config_path
 
     try:
         from PySide6 import __version__ as pyside_version

@@ -137,7 +137,7 @@ class _StartupReporter:
 def run_gui(argv: list[str] | None = None) -> int:
     """Show the main window and run the event loop; returns the exit code."""
     # The config file is read without Qt, so the theme is known before any widget exists.
-    from studio.config import current_config
+    from studio.preferences import current_config
 
     app = create_app(argv, current_config().theme)
     from studio.ui.preferences import startup_config

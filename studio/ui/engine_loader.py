@@ -56,7 +56,7 @@ def load_engine(modules: tuple[str, ...] = PRELOAD_MODULES) -> EngineInfo:
 
         configure_threads()
         _apply_thread_preference()
-        device = describe_device("auto")  # "auto" honours the device chosen in Settings ($GAN_STUDIO_DEVICE)
+        device = describe_device("auto")  # "auto" honours the device chosen in Settings (set_preferred_device)
     except Exception as exc:  # noqa: BLE001 - reported to the artist instead of crashing the app
         return EngineInfo("No compute engine", "unavailable", None, time.perf_counter() - t0,
                           error=f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=3)}")
@@ -71,7 +71,7 @@ def load_engine(modules: tuple[str, ...] = PRELOAD_MODULES) -> EngineInfo:
             warnings.append(f"{name}: {type(exc).__name__}: {exc}")
     workspace = None
     try:
-        from studio.engine.runs import default_workspace
+        from studio.ui.workspace import workspace_dir as default_workspace  # the artist's choice
 
         workspace = str(default_workspace())
     except Exception:  # noqa: BLE001 - runs.py may not exist yet; the About box says so
@@ -83,7 +83,7 @@ def load_engine(modules: tuple[str, ...] = PRELOAD_MODULES) -> EngineInfo:
 def _apply_thread_preference() -> None:
     """The CPU thread count chosen in Settings (0 = automatic), now that torch is loaded."""
     try:
-        from studio.config import current_config
+        from studio.preferences import current_config
         from studio.ui.preferences import apply_threads
 
         apply_threads(current_config().cpu_threads)

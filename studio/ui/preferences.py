@@ -1,9 +1,10 @@
-"""Put the artist's preferences (``studio.config``) into effect in this process.
+"""Put the artist's preferences (``studio.preferences``) into effect in the GUI process.
 
-The engine never reads the config file: it is handed what it needs through environment variables it
-already understands (``$GAN_STUDIO_WORKSPACE``, ``$GAN_STUDIO_DEVICE``) and through torch's thread
-count once torch is loaded. Nothing here imports torch; thread changes wait until the engine has loaded
-it (``EngineLoader`` applies them then).
+``studio.preferences.resolve_runtime`` turns the file into workspace, device and threads — the same
+function the CLI uses — and the GUI passes them to the engine as arguments: the workspace through
+``studio.ui.workspace.workspace_dir()``, the device through ``studio.engine.device.set_preferred_device``
+(what "auto" tries first), threads through torch once it has loaded (``EngineLoader`` applies them
+then). Nothing here imports torch, and nothing is handed over through environment variables.
 """
 
 from __future__ import annotations
@@ -11,12 +12,11 @@ from __future__ import annotations
 import os
 import sys
 
-from studio.config import Config, current_config, take_problem
+from studio.preferences import Config, current_config, resolve_runtime, take_problem
 
-__all__ = ["DEVICE_ENV", "NO_WELCOME_ENV", "apply_device", "apply_threads", "engine_handoff", "startup_config",
+__all__ = ["NO_WELCOME_ENV", "apply_device", "apply_runtime", "apply_threads", "startup_config",
            "startup_questions_allowed"]
 
-DEVICE_ENV = "GAN_STUDIO_DEVICE"  # = studio.engine.device.DEVICE_ENV (not imported: that module imports torch)
 _torch_default_threads: int | None = None  # torch's own choice, before the studio changed it
 NO_WELCOME_ENV = "GAN_STUDIO_NO_WELCOME"  # "1": no welcome and no resume question at startup (tests, kiosks)
 
@@ -31,24 +31,23 @@ def startup_config() -> tuple[Config, str | None]:
         migrate_qsettings_choice()
     except Exception:  # noqa: BLE001 - an old QSettings entry must never stop the studio
         pass
-    engine_handoff(cfg)
+    apply_runtime(cfg)
     return cfg, problem
 
 
-def engine_handoff(cfg: Config) -> None:
-    """Workspace and device choices where the engine looks for them; threads if torch is loaded."""
-    from studio.ui.workspace import handoff_to_engine
-
-    handoff_to_engine(cfg.workspace)
-    apply_device(cfg.device)
-    apply_threads(cfg.cpu_threads)
+def apply_runtime(cfg: Config) -> None:
+    """The device choice for the engine's "auto", and threads if torch is loaded (the workspace needs nothing:
+    it is read where it is used)."""
+    runtime = resolve_runtime(cfg)
+    apply_device(runtime.device)
+    apply_threads(runtime.cpu_threads)
 
 
 def apply_device(device: str) -> None:
-    if device and device != "auto":
-        os.environ[DEVICE_ENV] = device
-    else:
-        os.environ.pop(DEVICE_ENV, None)
+    """What the engine's "auto" tries first from now on (``auto``: the fastest device)."""
+    from studio.engine.device import set_preferred_device  # imports torch only when a device is picked
+
+    set_preferred_device(device)
 
 
 def apply_threads(threads: int) -> int | None:
@@ -56,14 +55,13 @@ def apply_threads(threads: int) -> int | None:
     torch = sys.modules.get("torch")
     if torch is None or not hasattr(torch, "set_num_threads"):
         return None
-    from studio.engine.device import configure_threads, usable_cpus
+    from studio.engine.device import configure_threads, use_threads
 
     global _torch_default_threads
     if _torch_default_threads is None:
         _torch_default_threads = torch.get_num_threads()
     if threads and threads > 0:
-        torch.set_num_threads(max(1, min(int(threads), usable_cpus())))
-        return torch.get_num_threads()
+        return use_threads(threads)
     torch.set_num_threads(_torch_default_threads)  # back from an explicit choice, if there was one
     return configure_threads()
 

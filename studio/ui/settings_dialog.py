@@ -1,6 +1,6 @@
 """Settings: device and CPU threads, workspace folder, pretrained features, theme, export defaults.
 
-The dialog edits a copy of the preferences (``studio.config.Config``); OK and Apply save it and emit
+The dialog edits a copy of the preferences (``studio.preferences.Config``); OK and Apply save it and emit
 ``applied(config, changed)`` with the names of the fields that changed, and the window puts them into
 effect (a theme switches at once). Nothing here imports torch: devices and pretrained features are
 listed when the engine has loaded it (``engine_ready``), which is moments after start-up.
@@ -32,7 +32,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from studio.config import (
+from studio.preferences import (
     ARTWORK_FORMATS,
     JPEG_QUALITY_RANGE,
     MAX_RECENT,

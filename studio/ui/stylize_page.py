@@ -911,7 +911,7 @@ class StylizePage(QWidget):
         return paths
 
     def _save_pasted(self, image: QImage) -> str | None:
-        from studio.engine.runs import default_workspace
+        from studio.ui.workspace import workspace_dir as default_workspace  # the artist's choice
 
         folder = default_workspace() / "pasted"
         try:
@@ -1168,7 +1168,7 @@ class StylizePage(QWidget):
         """Where file dialogs open: the last folder used, else the workspace when it exists."""
         if not self._last_dir:
             from studio.engine.gallery import ensure_workspace_folder
-            from studio.engine.runs import default_workspace
+            from studio.ui.workspace import workspace_dir as default_workspace  # the artist's choice
 
             ws = default_workspace()
             self._last_dir = str(ensure_workspace_folder("artwork", ws)) if ws.is_dir() else ""
@@ -1187,7 +1187,7 @@ class StylizePage(QWidget):
     def save_artwork(self, path: str | Path | None = None) -> Path | None:
         if self.result is None:
             return None
-        from studio.config import current_config
+        from studio.preferences import current_config
 
         export = current_config().export  # the artwork format and quality chosen in Settings
         suffix = f".{export.artwork_format}"

@@ -38,14 +38,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from studio.config import (
+from studio.preferences import (
     clear_training_marker,
     current_config,
     interrupted_training,
     mark_training,
     save_config,
 )
-from studio.config import take_problem as take_config_problem
+from studio.preferences import take_problem as take_config_problem
 from studio.ui.drop_routing import DropOption, plan_drop
 from studio.ui.widgets.drop_area import local_paths
 

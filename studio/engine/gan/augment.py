@@ -22,20 +22,12 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-OPS = ("color", "translation", "cutout")
-DEFAULT_POLICY = "color,translation,cutout"
+from studio.engine.gan.config import AUGMENT_OPS as OPS  # noqa: F401 - re-exported
+from studio.engine.gan.config import DEFAULT_AUGMENT_POLICY as DEFAULT_POLICY
+from studio.engine.gan.config import parse_policy  # noqa: F401 - re-exported; defined torch-free there
+
 TRANSLATION_RATIO = 0.125  # DiffAugment's defaults
 CUTOUT_RATIO = 0.5
-
-
-def parse_policy(policy: str | Sequence[str]) -> tuple[str, ...]:
-    """``"color,translation,cutout"`` → ops in canonical order; unknown names are refused in words."""
-    names = [p.strip().lower() for p in (policy.split(",") if isinstance(policy, str) else policy)]
-    names = [n for n in names if n]
-    unknown = [n for n in names if n not in OPS]
-    if unknown:
-        raise ValueError(f"unknown augmentation {', '.join(unknown)}; choose from {', '.join(OPS)}")
-    return tuple(op for op in OPS if op in names)
 
 
 @dataclass

@@ -8,82 +8,12 @@ the hinge loss use the same networks.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-
-@dataclass(frozen=True)
-class PresetInfo:
-    name: str
-    title: str
-    description: str
-    image_size: int
-    channels: int | None = None  # None: follow the dataset
-    default_width: int = 64
-    width_adjustable: bool = False
-    defaults: dict = field(default_factory=dict)  # TrainConfig overrides
-    family: str = "dcgan"  # "lesson" | "dcgan" | "lite": what the dataset-size presets may change
-    msg: bool = False  # multi-scale gradients (MSG-GAN): G's every scale goes to D
-
-
-PRESETS: dict[str, PresetInfo] = {
-    p.name: p
-    for p in [
-        PresetInfo(
-            "lesson-mlp", "Lesson: fully connected GAN (28×28)",
-            "The lesson's first GAN: four dense layers each way. Learns digits-like simple shapes; "
-            "fast, small, and a good way to see the two-phase training.",
-            28, default_width=0,
-            defaults={"batch_size": 256, "lr_g": 2e-4, "lr_d": 2e-4, "beta1": 0.5, "latent_dim": 100},
-            family="lesson",
-        ),
-        PresetInfo(
-            "lesson-dcgan", "Lesson: DCGAN (28×28)",
-            "The lesson's convolutional GAN at 28×28. Watch the discriminator win — the lesson's "
-            "balance problem — and try the remedies.",
-            28, default_width=0,
-            defaults={"batch_size": 64, "lr_g": 2e-4, "lr_d": 2e-4, "beta1": 0.5, "latent_dim": 100},
-            family="lesson",
-        ),
-        PresetInfo(
-            "dcgan32", "DCGAN 32×32", "Standard DCGAN for small colour pictures. Quick on a laptop.",
-            32, default_width=64, width_adjustable=True, defaults={"batch_size": 64},
-        ),
-        PresetInfo(
-            "dcgan64", "DCGAN 64×64",
-            "The classic DCGAN (Radford et al.) at 64×64. A good default for your own images.",
-            64, default_width=64, width_adjustable=True, defaults={"batch_size": 64},
-        ),
-        PresetInfo(
-            "dcgan128", "DCGAN 128×128",
-            "DCGAN with one more layer for 128×128. Slow on a CPU; best on a GPU.",
-            128, default_width=64, width_adjustable=True, defaults={"batch_size": 32},
-        ),
-        *[
-            PresetInfo(
-                f"lite{size}", f"Small-data GAN {size}×{size}",
-                f"Made for your own 50–500 pictures at {size}×{size}: a light residual generator with "
-                "skip-layer excitation, a spectrally normalised discriminator with hinge loss"
-                + (", multi-scale gradients against high-resolution artifacts" if size >= 128 else "")
-                + ", augmentation and weight averaging. " + note,
-                size, default_width=width, width_adjustable=True, family="lite", msg=size >= 128,
-                # hinge + spectral norm with the two-timescale rule (D at twice G's rate, β1 = 0): the
-                # fastest of the settings compared in tests/bench/bench_small_data.py's setting
-                defaults={"batch_size": batch, "loss": "hinge", "lr_g": 2e-4, "lr_d": 4e-4,
-                          "beta1": 0.0, "beta2": 0.99},
-            )
-            for size, width, batch, note in [
-                (32, 32, 32, "Quick on a laptop."),
-                (64, 48, 32, "The default for your own pictures."),
-                (128, 32, 16, "Slow on a CPU; comfortable on a GPU."),
-                (256, 16, 8, "Best on a GPU."),
-            ]
-        ],
-    ]
-}
+from studio.engine.gan.config import PRESETS, PresetInfo  # noqa: F401 - re-exported (torch-free there)
 
 
 def init_dcgan_weights(module: nn.Module) -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass, field
 
-from studio.engine.gan.models import PRESETS
+from studio.engine.gan.config import PRESETS
 
 REGIME_NAMES = ("tiny", "small", "large")
 REGIME_CHOICES = ("auto", *REGIME_NAMES, "manual")  # TrainConfig.regime; "manual": unset means off

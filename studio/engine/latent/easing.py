@@ -11,6 +11,8 @@ from collections.abc import Callable
 
 import torch
 
+from studio.engine.latent.timeline import EASING_NAMES
+
 
 def linear(t: torch.Tensor) -> torch.Tensor:
     return t
@@ -38,14 +40,9 @@ def hold(t: torch.Tensor) -> torch.Tensor:
     return torch.where(t >= 1.0, torch.ones_like(t), torch.zeros_like(t))
 
 
-EASINGS: dict[str, Callable[[torch.Tensor], torch.Tensor]] = {
-    "linear": linear,
-    "ease-in-out": ease_in_out,
-    "ease-in": ease_in,
-    "ease-out": ease_out,
-    "smoothstep": smoothstep,
-    "hold": hold,
-}
+# The names are defined torch-free in timeline.py (the CLI parser and validation need them without torch).
+EASINGS: dict[str, Callable[[torch.Tensor], torch.Tensor]] = dict(
+    zip(EASING_NAMES, (linear, ease_in_out, ease_in, ease_out, smoothstep, hold), strict=True))
 
 
 def ease(name: str, t) -> torch.Tensor:

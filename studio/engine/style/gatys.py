@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 import os
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -22,100 +22,24 @@ import torch
 import torch.nn.functional as F
 from PIL import Image
 
-from studio.engine.errors import StudioError
 from studio.engine.jobs import Cancelled, JobContext, Metrics, Preview
 from studio.engine.style import color
 from studio.engine.style.backbones import Backbone, load_backbone
 from studio.engine.style.grams import RegionPlan, gram_rows, plan_regions, region_grams
 from studio.engine.style.masks import at_layer, mask_tensor, masked_gram, resize_mask
-
-DEFAULT_STYLE_LAYERS = {"conv1_1": 1.0, "conv2_1": 1.0, "conv3_1": 1.0, "conv4_1": 1.0, "conv5_1": 1.0}
-LESSON_STYLE_LAYERS = {"conv1_1": 1.0, "conv2_1": 1.0, "conv3_1": 1.0, "conv4_1": 1.0}
-INITS = ("content", "noise", "style", "content+noise")
-OPTIMIZERS = ("lbfgs", "adam")
-COLOR_MODES = ("none", "keep", "match")
-PRECISIONS = ("auto", "fp32", "bf16")
-RECIPE_KIND = "gan-art-studio/style-transfer"
-
-
-class StyleError(StudioError, ValueError):
-    """Settings or inputs that cannot run, in words an artist can act on."""
-
-
-@dataclass
-class StyleSettings:
-    size: int = 512  # output long side (px)
-    # optimiser evaluations over all scales. 200 at 512 px = 11 at 128 + 21 at 256 + 168 at 512 (plan_scales): the
-    # tutorial-style reference's loss (fp32, one scale, 150 L-BFGS evaluations) is reached after 131 of the 168, at
-    # 0.44× the reference's compute, and the whole run ends 3 % below it (tests/bench/bench_style.py --only quality;
-    # the old 300 = 133 + 67 + 100 never reached it: it ended 12 % above)
-    iterations: int = 200
-    optimizer: str = "lbfgs"
-    lr: float = 0.02  # Adam only (pixels in [0, 1])
-    init: str = "content"
-    noise: float = 0.25  # "content+noise": amplitude of the uniform noise added
-    seed: int = 0
-    content_weight: float = 1.0
-    # our Gram is divided by H·W only (not C·H·W), so weights are far below the tutorial's 1e6: measured at 256 px,
-    # 3–10 repaints the photo clearly in the painting's manner, 30 starts copying the painting's layout
-    style_weight: float = 5.0
-    tv_weight: float = 1.0
-    content_layers: dict[str, float] = field(default_factory=lambda: {"conv4_2": 1.0})
-    style_layers: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_STYLE_LAYERS))
-    style_blend: list[float] | None = None  # one weight per style image (default: equal)
-    style_scale: float = 1.0  # style image long side relative to the working size
-    colors: str = "none"  # "none" | "keep" (luminance-only transfer) | "match" (style recoloured)
-    scales: list[int] | None = None  # working long sides, coarse to fine; None = automatic
-    scale_iterations: list[int] | None = None  # evaluations per scale; None = most at the coarsest
-    min_scale: int = 128  # automatic scales halve the size while it stays at least this
-    center_crop: bool = False  # square crop of content (and styles), as the lesson did
-    backbone: str = "auto"
-    vgg19_path: str | None = None
-    pooling: str = "max"  # "max" (as trained) | "avg" (Gatys: smoother gradients)
-    device: str = "auto"
-    preview_every_s: float = 0.5  # 0 = no previews
-    timelapse_frames: int = 120  # previews kept for the timelapse GIF (0 = none)
-    timelapse_side: int = 256
-    keep_on_stop: bool = True  # a stop returns the current image instead of discarding it
-    lbfgs_history: int = 50  # 100 (torch's default) measured no better: 180 evaluations to the bench's target either way
-    # "auto" (bf16 where the CPU/GPU runs it fast) | "fp32" | "bf16"; bf16 keeps the first layer in float32
-    # (GatysLoss.fp32_head), so it needs as many L-BFGS evaluations as float32 (152 vs 150 to the bench's target)
-    precision: str = "auto"
-    # above 512 px: also hold the result, downscaled to the 512 px pass's size, to that pass's objective, so a big
-    # output keeps the look of the 512 px one instead of washing its brushwork back towards the photo
-    keep_look: bool = True
-    look_weight: float = 1.0
-
-    def validate(self) -> None:
-        if self.optimizer not in OPTIMIZERS:
-            raise StyleError(f"optimizer must be one of {', '.join(OPTIMIZERS)}")
-        if self.init not in INITS:
-            raise StyleError(f"start image must be one of {', '.join(INITS)}")
-        if self.colors not in COLOR_MODES:
-            raise StyleError(f"colour mode must be one of {', '.join(COLOR_MODES)}")
-        if self.precision not in PRECISIONS:
-            raise StyleError(f"precision must be one of {', '.join(PRECISIONS)}")
-        if self.pooling not in ("max", "avg"):
-            raise StyleError("pooling must be max or avg")
-        if self.size < 16:
-            raise StyleError("the output must be at least 16 px")
-        if self.iterations < 1:
-            raise StyleError("iterations must be at least 1")
-        if not self.content_layers and not self.style_layers:
-            raise StyleError("choose at least one content or style layer")
-        for name, value in (("content", self.content_weight), ("style", self.style_weight),
-                            ("smoothness", self.tv_weight)):
-            if not math.isfinite(value) or value < 0:
-                raise StyleError(f"{name} weight must be a number ≥ 0")
-
-    def to_dict(self) -> dict:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, d: dict) -> StyleSettings:
-        known = {f for f in cls.__dataclass_fields__}
-        return cls(**{k: v for k, v in d.items() if k in known})
-
+from studio.engine.style.settings import (  # noqa: F401 - re-exported: torch-free definitions live there
+    COLOR_MODES,
+    DEFAULT_STYLE_LAYERS,
+    INITS,
+    LESSON_PRESETS,
+    LESSON_STYLE_LAYERS,
+    OPTIMIZERS,
+    PRECISIONS,
+    RECIPE_KIND,
+    StyleError,
+    StyleSettings,
+    preset_settings,
+)
 
 # ------------------------------------------------------------------------------------------- losses
 
@@ -827,37 +751,6 @@ class StyleTransferJob:
         frames.append(np.asarray(pil))
         if len(frames) > s.timelapse_frames:  # thin evenly: drop every other frame, keep the newest
             del frames[1:-1:2]
-
-
-# ------------------------------------------------------------------------------------------- presets
-
-def _lesson(**kw) -> dict:
-    base = {"size": 256, "center_crop": True, "backbone": "vgg16", "optimizer": "adam", "lr": 0.02,
-            "content_layers": {"conv4_2": 1.0}, "style_layers": dict(LESSON_STYLE_LAYERS),
-            "colors": "none", "scales": [256], "min_scale": 256}
-    base.update(kw)
-    return base
-
-
-LESSON_PRESETS: dict[str, dict] = {
-    "lesson-content-only": _lesson(init="noise", style_weight=0.0, tv_weight=0.0, iterations=300),
-    "lesson-content-style": _lesson(init="noise", content_weight=1.0, style_weight=1e4, tv_weight=0.0,
-                                    iterations=300),
-    "lesson-content-style-variation": _lesson(init="content+noise", noise=0.25, content_weight=1.0,
-                                              style_weight=150.0 * 100, tv_weight=30.0, iterations=300),
-    "lesson-layer-block3_conv2": _lesson(init="noise", style_weight=0.0, tv_weight=0.0, optimizer="lbfgs",
-                                         content_layers={"conv3_2": 1.0}, iterations=200),
-    "lesson-layer-block4_conv2": _lesson(init="noise", style_weight=0.0, tv_weight=0.0, optimizer="lbfgs",
-                                         content_layers={"conv4_2": 1.0}, iterations=200),
-    "lesson-layer-block5_conv1": _lesson(init="noise", style_weight=0.0, tv_weight=0.0, optimizer="lbfgs",
-                                         content_layers={"conv5_1": 1.0}, iterations=200),
-}
-
-
-def preset_settings(name: str, **overrides) -> StyleSettings:
-    if name not in LESSON_PRESETS:
-        raise StyleError(f"unknown preset {name!r}; choose one of {', '.join(LESSON_PRESETS)}")
-    return StyleSettings(**{**LESSON_PRESETS[name], **overrides})
 
 
 def mask_file_names(artwork: str | Path, style_count: int, regions: bool) -> dict:

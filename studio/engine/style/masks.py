@@ -23,12 +23,7 @@ import torch.nn.functional as F
 from PIL import Image
 
 from studio.engine.errors import StudioError
-
-# region i ↔ colour i (RGB); black means "no particular style"
-REGION_COLORS: tuple[tuple[int, int, int], ...] = (
-    (230, 60, 60), (60, 200, 90), (70, 120, 240), (240, 200, 50),
-    (200, 80, 220), (60, 210, 220), (250, 140, 40), (150, 110, 70),
-)
+from studio.engine.style.settings import REGION_COLORS  # defined torch-free there
 
 
 class MaskError(StudioError, ValueError):

@@ -1,6 +1,9 @@
 """The studio's user preferences: one small, versioned JSON file in the platform config folder.
 
-Qt-free and torch-free, so the GUI (before its window shows), the CLI and tests can all read it. Window
+Qt-free and torch-free, so the GUI (before its window shows), the CLI and tests can all read it. It is
+the one place that turns the file into what the engine needs (``resolve_runtime``: workspace, device,
+threads); the GUI and the CLI both call it and pass the values to the engine as arguments, so a run
+started from a terminal lands where the app would put it. Window
 geometry and the last page stay in QSettings; everything an artist chooses on purpose lives here.
 
 Reading never raises: a file that is not JSON, has fields of the wrong type, or was written by a newer
@@ -24,9 +27,10 @@ from typing import Any
 
 __all__ = [
     "ARTWORK_FORMATS", "CONFIG_DIR_ENV", "CONFIG_VERSION", "Config", "DEFAULT_DEVICE", "ExportDefaults",
-    "MAX_RECENT", "MIGRATIONS", "THEMES", "WALK_FORMATS", "clear_training_marker", "config_dir", "config_path",
-    "current_config", "interrupted_training", "last_problem", "load_config", "mark_training", "reset_config_cache", "save_config",
-    "session_path", "take_problem", "update_config", "valid_device",
+    "MAX_RECENT", "MIGRATIONS", "Runtime", "THEMES", "WALK_FORMATS", "clear_training_marker", "config_dir",
+    "config_path", "current_config", "interrupted_training", "last_problem", "load_config", "mark_training",
+    "reset_config_cache", "resolve_runtime", "save_config", "session_path", "take_problem", "update_config",
+    "valid_device",
 ]
 
 CONFIG_VERSION = 1
@@ -62,7 +66,7 @@ class Config:
     version: int = CONFIG_VERSION
     device: str = DEFAULT_DEVICE  # auto | cpu | cuda | cuda:N | mps
     cpu_threads: int = 0  # 0 = as many as this computer allows
-    workspace: str | None = None  # None = <Pictures>/GAN Art Studio (or $GAN_STUDIO_WORKSPACE)
+    workspace: str | None = None  # None = the engine's default (runs.default_workspace: <Pictures>/GAN Art Studio)
     theme: str = "dark"
     export: ExportDefaults = field(default_factory=ExportDefaults)
     first_run_done: bool = False
@@ -327,6 +331,39 @@ def update_config(**changes: Any) -> Config:
         setattr(cfg, key, value)
     save_config(cfg)
     return cfg
+
+
+# ------------------------------------------------------------------------------ what the engine gets
+@dataclass(frozen=True)
+class Runtime:
+    """The preferences the engine works with, resolved: handed to it as arguments, never through the environment."""
+
+    workspace: Path  # where runs, artworks and animations go (may not exist yet)
+    device: str  # auto | cpu | cuda | cuda:N | mps — "auto" lets the engine pick the fastest
+    cpu_threads: int  # 0 = as many as this process may use
+
+    @property
+    def runs_dir(self) -> Path:
+        """Where new training runs are created (``runs.new_run_dir(runtime.runs_dir)``)."""
+        return self.workspace / "runs"
+
+
+def resolve_runtime(cfg: Config | None = None) -> Runtime:
+    """Workspace, device and CPU threads from the preferences file (or ``cfg``), for the GUI and the CLI alike.
+
+    An unset workspace is the engine's default folder (``runs.default_workspace``), so both faces agree
+    on it too. Reading never raises (see ``current_config``).
+    """
+    cfg = current_config() if cfg is None else cfg
+    if cfg.workspace:
+        workspace = Path(cfg.workspace).expanduser()
+    else:
+        from studio.engine.runs import default_workspace  # platformdirs only: no torch, no Qt
+
+        workspace = default_workspace()
+    device = cfg.device if valid_device(cfg.device) else DEFAULT_DEVICE
+    threads = cfg.cpu_threads if _is_int(cfg.cpu_threads) and cfg.cpu_threads > 0 else 0
+    return Runtime(workspace, device, threads)
 
 
 # ------------------------------------------------------------------------------ training marker

@@ -1,0 +1,239 @@
+"""What a GAN run is made of, without torch: settings, presets, and the names they may take.
+
+The CLI parser, the Train page and config.json readers need these before (or without) loading torch;
+the torch modules (trainer, models, losses, augment) import them from here, so each name is defined
+once. Keep this module free of torch, numpy and Qt (tests/test_torch_free.py checks).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+__all__ = [
+    "AUGMENT_MODES", "AUGMENT_OPS", "CONFIG_VERSION", "DEFAULT_AUGMENT_POLICY", "FIT_MODES", "LEGACY_VALUES",
+    "LOSSES", "PRESETS", "PresetInfo", "SAMPLE_WEIGHTS", "TrainConfig", "TrainResult", "parse_policy",
+]
+
+LOSSES = ("bce", "hinge")  # losses.py implements them
+AUGMENT_OPS = ("color", "translation", "cutout")  # augment.py implements them, in this order
+DEFAULT_AUGMENT_POLICY = "color,translation,cutout"
+
+
+def parse_policy(policy: str | Sequence[str]) -> tuple[str, ...]:
+    """``"color,translation,cutout"`` → ops in canonical order; unknown names are refused in words."""
+    names = [p.strip().lower() for p in (policy.split(",") if isinstance(policy, str) else policy)]
+    names = [n for n in names if n]
+    unknown = [n for n in names if n not in AUGMENT_OPS]
+    if unknown:
+        raise ValueError(f"unknown augmentation {', '.join(unknown)}; choose from {', '.join(AUGMENT_OPS)}")
+    return tuple(op for op in AUGMENT_OPS if op in names)
+
+
+@dataclass(frozen=True)
+class PresetInfo:
+    name: str
+    title: str
+    description: str
+    image_size: int
+    channels: int | None = None  # None: follow the dataset
+    default_width: int = 64
+    width_adjustable: bool = False
+    defaults: dict = field(default_factory=dict)  # TrainConfig overrides
+    family: str = "dcgan"  # "lesson" | "dcgan" | "lite": what the dataset-size presets may change
+    msg: bool = False  # multi-scale gradients (MSG-GAN): G's every scale goes to D
+
+
+PRESETS: dict[str, PresetInfo] = {
+    p.name: p
+    for p in [
+        PresetInfo(
+            "lesson-mlp", "Lesson: fully connected GAN (28×28)",
+            "The lesson's first GAN: four dense layers each way. Learns digits-like simple shapes; "
+            "fast, small, and a good way to see the two-phase training.",
+            28, default_width=0,
+            defaults={"batch_size": 256, "lr_g": 2e-4, "lr_d": 2e-4, "beta1": 0.5, "latent_dim": 100},
+            family="lesson",
+        ),
+        PresetInfo(
+            "lesson-dcgan", "Lesson: DCGAN (28×28)",
+            "The lesson's convolutional GAN at 28×28. Watch the discriminator win — the lesson's "
+            "balance problem — and try the remedies.",
+            28, default_width=0,
+            defaults={"batch_size": 64, "lr_g": 2e-4, "lr_d": 2e-4, "beta1": 0.5, "latent_dim": 100},
+            family="lesson",
+        ),
+        PresetInfo(
+            "dcgan32", "DCGAN 32×32", "Standard DCGAN for small colour pictures. Quick on a laptop.",
+            32, default_width=64, width_adjustable=True, defaults={"batch_size": 64},
+        ),
+        PresetInfo(
+            "dcgan64", "DCGAN 64×64",
+            "The classic DCGAN (Radford et al.) at 64×64. A good default for your own images.",
+            64, default_width=64, width_adjustable=True, defaults={"batch_size": 64},
+        ),
+        PresetInfo(
+            "dcgan128", "DCGAN 128×128",
+            "DCGAN with one more layer for 128×128. Slow on a CPU; best on a GPU.",
+            128, default_width=64, width_adjustable=True, defaults={"batch_size": 32},
+        ),
+        *[
+            PresetInfo(
+                f"lite{size}", f"Small-data GAN {size}×{size}",
+                f"Made for your own 50–500 pictures at {size}×{size}: a light residual generator with "
+                "skip-layer excitation, a spectrally normalised discriminator with hinge loss"
+                + (", multi-scale gradients against high-resolution artifacts" if size >= 128 else "")
+                + ", augmentation and weight averaging. " + note,
+                size, default_width=width, width_adjustable=True, family="lite", msg=size >= 128,
+                # hinge + spectral norm with the two-timescale rule (D at twice G's rate, β1 = 0): the
+                # fastest of the settings compared in tests/bench/bench_small_data.py's setting
+                defaults={"batch_size": batch, "loss": "hinge", "lr_g": 2e-4, "lr_d": 4e-4,
+                          "beta1": 0.0, "beta2": 0.99},
+            )
+            for size, width, batch, note in [
+                (32, 32, 32, "Quick on a laptop."),
+                (64, 48, 32, "The default for your own pictures."),
+                (128, 32, 16, "Slow on a CPU; comfortable on a GPU."),
+                (256, 16, 8, "Best on a GPU."),
+            ]
+        ],
+    ]
+}
+
+
+FIT_MODES = ("crop", "pad", "stretch")
+AUGMENT_MODES = ("off", "fixed", "adaptive")
+SAMPLE_WEIGHTS = ("ema", "raw")
+CONFIG_VERSION = 2
+# Fields added with the small-data work, and what a run saved before them meant (resume stays exact).
+LEGACY_VALUES = {"regime": "manual", "augment": "off", "aug_p": 0.0, "ema": False, "spectral_norm": False,
+                 "metrics_every": 0}
+
+
+@dataclass
+class TrainConfig:
+    """Everything needed to reproduce a run; saved as config.json."""
+
+    data: str = "demo"
+    preset: str = "dcgan64"
+    width: int = 0  # 0: the preset's default
+    latent_dim: int = 100
+    batch_size: int = 64
+    lr_g: float = 2e-4
+    lr_d: float = 2e-4
+    beta1: float = 0.5
+    beta2: float = 0.999
+    loss: str = "bce"
+    d_steps: int = 1
+    skip_d_below: float = 0.0  # skip D's update while its last loss is below this (0: never)
+    seed: int = 0
+    steps: int = 2000  # total generator steps to reach; 0: until stopped
+    fit: str = "crop"
+    hflip: bool = False
+    channels: int = 0  # 0: follow the dataset
+    sample_every_s: float = 10.0
+    sample_every_steps: int = 0  # if > 0, also write a grid every N steps (deterministic; CLI/tests)
+    grid_count: int = 64
+    checkpoint_every_min: float = 5.0
+    device: str = "auto"
+    channels_last: bool = True  # faster convolutions (measured: tests/bench/bench_train_throughput.py)
+    demo_count: int = 2048
+    # --- small data. None = chosen by the dataset-size preset (`regime`) once the dataset is known.
+    regime: str = "auto"  # "auto" | "tiny" (<100) | "small" (<1000) | "large" | "manual" (None = off)
+    augment: str | None = None  # "off" | "fixed" | "adaptive" (DiffAugment of all D inputs)
+    augment_policy: str = "color,translation,cutout"
+    aug_p: float | None = None  # fixed strength, or the adaptive controller's start
+    ada_target: float = 0.6  # adaptive: keep E[sign D(real)] here
+    ada_speed_imgs: int = 20_000  # adaptive: real pictures for p to move from 0 to 1
+    ada_interval: int = 4  # adaptive: steps between adjustments
+    ema: bool | None = None  # keep an EMA of G's weights for samples and exports
+    ema_halflife_imgs: int = 10_000
+    ema_rampup: float = 0.05
+    sample_weights: str = "ema"  # which G draws the sample grids when EMA is on: "ema" | "raw"
+    spectral_norm: bool | None = None  # on D's layers
+    msg: bool | None = None  # multi-scale gradients (MSG-GAN; small-data family only): None = the preset's choice
+    metrics_every: int | None = None  # KID / FD / LPIPS diversity every N steps (0: never)
+    metrics_samples: int = 128
+    health: bool = True  # detectors (D winning, collapse, divergence rollback, memorisation)
+    health_window: int = 100  # steps D must be winning before it is reported
+    snapshot_every: int = 200  # steps between in-memory "last good" states for rollback
+    max_rollbacks: int = 3
+    init_from: str = ""  # fine-tune: a run directory, checkpoint .json or exported generator
+
+    @classmethod
+    def for_preset(cls, preset: str, **overrides) -> TrainConfig:
+        if preset not in PRESETS:
+            raise ValueError(f"Unknown preset {preset!r}")
+        values = {"preset": preset, "width": PRESETS[preset].default_width, **PRESETS[preset].defaults}
+        values.update(overrides)
+        return cls(**values)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> TrainConfig:
+        names = {f.name for f in dataclasses.fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in names})
+
+    @classmethod
+    def from_saved_run(cls, data: dict) -> TrainConfig:
+        """A run's config.json; runs saved before the small-data settings existed resume without them."""
+        cfg = cls.from_dict(data)
+        if "config_version" not in data:
+            for name, value in LEGACY_VALUES.items():
+                if name not in data:
+                    setattr(cfg, name, value)
+        return cfg
+
+    def validate(self) -> None:
+        from studio.engine.gan.regimes import REGIME_CHOICES
+
+        problems = []
+        if self.preset not in PRESETS:
+            problems.append(f"unknown preset {self.preset!r}")
+        if self.loss not in LOSSES:
+            problems.append(f"loss must be one of {', '.join(LOSSES)}")
+        if self.fit not in FIT_MODES:
+            problems.append(f"fit must be one of {', '.join(FIT_MODES)}")
+        if self.batch_size < 1 or self.latent_dim < 1 or self.d_steps < 1:
+            problems.append("batch size, latent size and D steps must be at least 1")
+        if self.lr_g <= 0 or self.lr_d <= 0:
+            problems.append("learning rates must be positive")
+        if not (0 <= self.beta1 < 1 and 0 <= self.beta2 < 1):
+            problems.append("betas must be in [0, 1)")
+        if self.steps < 0:
+            problems.append("steps must be 0 (until stopped) or more")
+        if self.regime not in REGIME_CHOICES:
+            problems.append(f"dataset-size preset must be one of {', '.join(REGIME_CHOICES)}")
+        if self.augment is not None and self.augment not in AUGMENT_MODES:
+            problems.append(f"augment must be one of {', '.join(AUGMENT_MODES)}")
+        if self.aug_p is not None and not 0 <= self.aug_p <= 1:
+            problems.append("augmentation strength must be between 0 and 1")
+        try:
+            parse_policy(self.augment_policy)
+        except ValueError as exc:
+            problems.append(str(exc))
+        if not 0 < self.ada_target < 1 or self.ada_speed_imgs <= 0 or self.ada_interval < 1:
+            problems.append("adaptive augmentation needs a target in (0, 1), a positive speed and interval")
+        if self.ema_halflife_imgs < 0 or not 0 <= self.ema_rampup <= 1:
+            problems.append("EMA half-life must be ≥ 0 and its ramp-up in [0, 1]")
+        if self.sample_weights not in SAMPLE_WEIGHTS:
+            problems.append("sample weights must be 'ema' or 'raw'")
+        if self.msg and self.preset in PRESETS and PRESETS[self.preset].family != "lite":
+            problems.append("multi-scale gradients exist only in the small-data presets")
+        if self.metrics_every is not None and self.metrics_every < 0:
+            problems.append("metrics interval must be 0 (never) or more")
+        if self.metrics_samples < 4:
+            problems.append("quality metrics need at least 4 samples")
+        if problems:
+            raise ValueError("Invalid training settings: " + "; ".join(problems))
+
+
+@dataclass
+class TrainResult:
+    run_dir: Path
+    step: int
+    checkpoint: Path | None
+    stopped_early: bool = False
+    images_per_second: float = 0.0
+    extra: dict = field(default_factory=dict)
