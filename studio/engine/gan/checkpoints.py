@@ -100,12 +100,12 @@ def save_checkpoint(ckpt_dir: str | Path, step: int, *, modules: dict[str, nn.Mo
         "weights_bytes": len(blob), "weights_sha256": hashlib.sha256(blob).hexdigest(),
         "optimizers": opt_meta, "state": state,
     }
-    meta_bytes = json.dumps(meta, indent=2, sort_keys=True).encode("utf-8")
-    _make_room(ckpt_dir, len(blob) + len(meta_bytes) + SPACE_MARGIN, exclude=step)
+    meta_size = len(json.dumps(meta, indent=2, sort_keys=True).encode("utf-8"))
+    _make_room(ckpt_dir, len(blob) + meta_size + SPACE_MARGIN, exclude=step)
     path = ckpt_dir / f"step_{step:07d}.json"
     atomic_write_bytes(weights, blob)
     try:
-        atomic_write_bytes(path, meta_bytes)
+        atomic_write_json(path, meta)
     except BaseException:
         try:  # weights without their JSON are never used; do not leave megabytes behind
             weights.unlink()
