@@ -956,7 +956,7 @@ class _TrainLoop:
         total = cfg.steps or None
         started = time.perf_counter()
         last_sample = last_ckpt_t = time.monotonic()
-        first_step = st["step"]
+        last_ckpt_step = st["step"]
         if st["step"] == 0 or not rd.sample_path(st["step"]).exists():
             self.write_samples()
         stopped = False
@@ -1015,10 +1015,10 @@ class _TrainLoop:
                     self.job._sample_now.clear()
                     self.write_samples()
                     last_sample = mono
-                if cfg.checkpoint_every_min > 0 and self._checkpoint_due(mono - last_ckpt_t, step - first_step):
+                if cfg.checkpoint_every_min > 0 and self._checkpoint_due(mono - last_ckpt_t, step - last_ckpt_step):
                     if self._periodic_save(step) and cfg.health:
                         self.snap = self.s.snapshot()
-                    last_ckpt_t = mono
+                    last_ckpt_t, last_ckpt_step = mono, step
         finally:
             self.metrics_fh.close()
         if not rd.sample_path(st["step"]).exists():
