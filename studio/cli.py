@@ -27,31 +27,52 @@ def _show_progress_or_notice(bar, ev) -> bool:
     return False
 
 
-def _run_with_ctrl_c(job, on_event, token, bar, stopping_text: str):
-    """Run a job in this thread; the first Ctrl+C asks it to stop cleanly, a second one aborts."""
+# Signals that mean "stop now, keep the work": Ctrl+C, `kill`, a cluster's pre-emption, a closed terminal or logout.
+STOP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name))
+
+
+def _run_with_ctrl_c(job, on_event, token, bar, stopping_text: str, stopped_by: dict | None = None):
+    """Run a job in this thread; Ctrl+C, SIGTERM and SIGHUP ask it to stop cleanly (a job that saves, saves).
+
+    A second Ctrl+C aborts; a repeated SIGTERM/SIGHUP does not (a scheduler repeating its request must not
+    cost the checkpoint being written). ``stopped_by["signal"]`` records the first stop signal."""
     from studio.engine.jobs import run_job
 
-    previous = signal.getsignal(signal.SIGINT)
+    previous = {sig: signal.getsignal(sig) for sig in STOP_SIGNALS}
 
-    def on_sigint(signum, frame) -> None:
+    def on_stop(signum, frame) -> None:
         if token.stop_requested:
-            raise KeyboardInterrupt
-        bar.write(stopping_text)
+            if signum == signal.SIGINT:
+                raise KeyboardInterrupt
+            return
+        if stopped_by is not None:
+            stopped_by.setdefault("signal", signum)
+        try:
+            bar.write(stopping_text if signum == signal.SIGINT
+                      else f"Stopping on {signal.Signals(signum).name}… (saving a checkpoint)")
+        except (OSError, ValueError):  # the terminal is gone (SIGHUP): stopping matters, printing does not
+            pass
         token.stop()
 
-    signal.signal(signal.SIGINT, on_sigint)
+    for sig in STOP_SIGNALS:
+        signal.signal(sig, on_stop)
     try:
         return run_job(job, on_event, token)
     finally:
-        signal.signal(signal.SIGINT, previous)
-        bar.close()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        try:
+            bar.close()
+        except (OSError, ValueError):
+            pass
 
 
 def _add_train(sub: argparse._SubParsersAction) -> None:
     from studio.engine.gan.config import PRESETS
 
     p = sub.add_parser("train", help="train a GAN on a folder of images (or the demo / lesson datasets)",
-                       description="Train a GAN. Ctrl+C stops cleanly and saves a checkpoint.")
+                       description="Train a GAN. Ctrl+C (or SIGTERM / SIGHUP) stops cleanly and saves a "
+                       "checkpoint.")
     src = p.add_mutually_exclusive_group(required=True)
     src.add_argument("--data", help="image folder, or one of: demo, mnist, fashion-mnist, cifar10")
     src.add_argument("--resume", metavar="RUN_DIR", help="continue a run exactly where it stopped")
@@ -103,8 +124,57 @@ def _add_train(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
+# (flag, attribute, lowest, highest): numbers outside are refused, never replaced. The upper bounds are far
+# beyond any useful setting; they stop a typo from costing hours or all the memory before anything is checked.
+TRAIN_LIMITS = (
+    ("--steps", "steps", 0, 1_000_000_000),
+    ("--batch-size", "batch_size", 1, 4096),
+    ("--width", "width", 1, 1024),
+    ("--latent-dim", "latent_dim", 1, 4096),
+    ("--lr-g", "lr_g", 1e-12, 1.0),
+    ("--lr-d", "lr_d", 1e-12, 1.0),
+    ("--beta1", "beta1", 0.0, 0.999999),
+    ("--beta2", "beta2", 0.0, 0.999999),
+    ("--d-steps", "d_steps", 1, 100),
+    ("--skip-d-below", "skip_d_below", 0.0, 1e6),
+    ("--seed", "seed", 0, 2**63 - 1),
+    ("--sample-every", "sample_every", 1, 1_000_000_000),
+    ("--checkpoint-every", "checkpoint_every", 0.001, 7 * 24 * 60),
+    ("--aug-p", "aug_p", 0.0, 1.0),
+    ("--ada-target", "ada_target", 0.01, 0.99),
+    ("--ema-halflife", "ema_halflife", 1, 1_000_000_000),
+    ("--metrics-every", "metrics_every", 0, 1_000_000_000),
+    ("--metrics-samples", "metrics_samples", 4, 50_000),
+)
+
+
+def _check_train_numbers(args: argparse.Namespace) -> None:
+    """Refuse a zero, negative, non-finite or absurd number with one sentence naming the flag."""
+    import math
+
+    for flag, attr, low, high in TRAIN_LIMITS:
+        value = getattr(args, attr, None)
+        if value is None:
+            continue
+        if isinstance(value, float) and not math.isfinite(value):
+            raise ValueError(f"{flag} must be a number, not {value}")
+        if not low <= value <= high:
+            if flag == "--lr-g" or flag == "--lr-d":
+                span = "more than 0 and at most 1"
+            elif flag in ("--beta1", "--beta2"):
+                span = "at least 0 and below 1"
+            else:
+                span = f"between {low:g} and {high:,}" if isinstance(high, int) else f"between {low:g} and {high:g}"
+            raise ValueError(f"{flag} {value:g} is out of range: it must be {span}")
+
+
 def _train_config(args: argparse.Namespace):
-    from studio.engine.gan.config import TrainConfig
+    from studio.engine.gan.config import PRESETS, TrainConfig
+
+    _check_train_numbers(args)
+    if args.width is not None and not PRESETS[args.preset].width_adjustable:
+        raise ValueError(f"--width does not apply to {args.preset}: its layers are fixed by the lesson; "
+                         "leave --width out or pick a DCGAN or small-data preset")
 
     overrides = {
         "batch_size": args.batch_size, "width": args.width, "latent_dim": args.latent_dim,
@@ -144,6 +214,12 @@ def cmd_train(args: argparse.Namespace) -> int:
         return 2
     if args.estimate:
         return _print_estimate(cfg, args)
+    export_to = None
+    if args.export_generator:
+        export_to = _export_target(args.export_generator)
+        problem = _export_problem(export_to)
+        if problem:
+            return fail(problem, 2)  # before training, not after an hour of it
     if args.resume:
         run_dir = Path(args.resume)
         if not (run_dir / "config.json").is_file():
@@ -154,8 +230,10 @@ def cmd_train(args: argparse.Namespace) -> int:
 
             cfg.steps = int(RunDir(run_dir).read_config().get("steps", cfg.steps))
     else:
+        from studio.engine.gan.checkpoints import checkpoint_candidates
+
         run_dir = Path(args.out) if args.out else new_run_dir()
-        if (run_dir / "config.json").exists():
+        if (run_dir / "config.json").exists() and checkpoint_candidates(run_dir / "checkpoints"):
             print(f"error: {run_dir} already holds a run; use --resume {run_dir} to continue it",
                   file=sys.stderr)
             return 2
@@ -195,15 +273,74 @@ def cmd_train(args: argparse.Namespace) -> int:
         elif isinstance(ev, Finished) and ev.result is not None:
             bar.write(f"run directory: {ev.result.run_dir}")
 
-    outcome = _run_with_ctrl_c(job, on_event, token, bar,
-                               "Stopping… (saving a checkpoint; press Ctrl+C again to abort)")
+    def on_event_safe(ev) -> None:
+        try:
+            on_event(ev)
+        except (OSError, ValueError):  # no terminal any more (SIGHUP, a closed pipe): training must go on
+            pass
+
+    stopped_by: dict = {}
+    outcome = _run_with_ctrl_c(job, on_event_safe, token, bar,
+                               "Stopping… (saving a checkpoint; press Ctrl+C again to abort)", stopped_by)
     if outcome.error:
         print(f"error: {outcome.error}", file=sys.stderr)
         return 1
-    if args.export_generator:
-        out = export_generator(run_dir, args.export_generator, use_ema=not args.export_raw)
+    if export_to is not None:
+        out, problem = _export_with_fallback(export_generator, run_dir, export_to, use_ema=not args.export_raw)
+        if out is None:
+            return fail(problem)
+        if problem:
+            print(problem)
         print(f"generator written to {out}")
-    return 130 if outcome.cancelled else 0
+    if outcome.cancelled:
+        return 128 + int(stopped_by.get("signal", signal.SIGINT))
+    return 0
+
+
+def _export_target(path: str) -> Path:
+    out = Path(path).expanduser()
+    return out if out.suffix == ".safetensors" else out.with_suffix(".safetensors")
+
+
+def _export_problem(out: Path) -> str | None:
+    """Why the generator could not be written at ``out`` (checked before training), or None."""
+    import os
+
+    parent = out.parent
+    if not parent.is_dir():
+        return (f"--export-generator: the folder {parent} does not exist; create it or choose another place "
+                "(nothing was trained).")
+    for p in (out, out.with_suffix(".json")):
+        if p.is_dir():
+            return f"--export-generator: {p} is a folder; choose a file name (nothing was trained)."
+    if not os.access(parent, os.W_OK | os.X_OK):
+        return f"--export-generator: the studio may not write in {parent}; choose a folder you own (nothing was trained)."
+    return None
+
+
+def _export_with_fallback(export, run_dir: Path, target: Path, use_ema: bool) -> tuple[Path | None, str]:
+    """Export the trained generator; when ``target`` fails after all (disk full, folder removed meanwhile) the
+    result goes to the workspace's exports folder instead. Returns (path or None, a line to print)."""
+    from studio.engine.runs import default_workspace
+
+    try:
+        return export(run_dir, target, use_ema=use_ema), ""
+    except (OSError, StudioError) as exc:
+        first = describe_error(exc)
+    folder = default_workspace() / "exports"
+    fallback = folder / target.name
+    n = 2
+    while fallback.exists() or fallback.with_suffix(".json").exists():
+        fallback = folder / f"{target.stem}-{n}{target.suffix}"
+        n += 1
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        out = export(run_dir, fallback, use_ema=use_ema)
+    except (OSError, StudioError) as exc:
+        return None, (f"Could not write the generator to {target} ({first}) nor to {fallback} "
+                      f"({describe_error(exc)}). The training is kept in {run_dir}; export it later with "
+                      f"--resume {run_dir} --export-generator FILE.")
+    return out, f"Could not write the generator to {target}: {first} It was written to {out} instead."
 
 
 def _print_estimate(cfg, args: argparse.Namespace) -> int:

@@ -9,6 +9,8 @@ from __future__ import annotations
 import json
 import os
 import re
+import socket
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -16,7 +18,12 @@ from typing import Any
 
 import platformdirs
 
+from studio.engine.errors import StudioError
+
 SAMPLE_RE = re.compile(r"^step_(\d{7,})\.png$")
+LOCK_NAME = ".lock"
+# Temp files of our atomic writes (``.<name>.<random>.tmp``): left behind only by a process that died mid-write.
+STALE_TMP_RE = re.compile(r"^\..+\.tmp$")
 
 
 def default_workspace() -> Path:
@@ -64,6 +71,183 @@ def atomic_write_bytes(path: str | Path, data: bytes) -> None:
 
 def atomic_write_json(path: str | Path, obj: Any) -> None:
     atomic_write_bytes(path, json.dumps(obj, indent=2, sort_keys=True).encode("utf-8"))
+
+
+# ------------------------------------------------------------------------------------ one owner per run
+
+class RunLockedError(StudioError):
+    """Another process (or another job in this one) owns the run folder."""
+
+
+def _lock_fd(fd: int, blocking: bool = False) -> bool:
+    """An OS lock on an open file that the OS drops when the process dies (even by SIGKILL or power-off of the
+    process): a stale lock can never strand a run. True when taken."""
+    if sys.platform == "win32":  # pragma: no cover - exercised on Windows only
+        import msvcrt
+
+        # Lock one byte far past the holder text, so others can still read who holds it.
+        os.lseek(fd, 1 << 30, os.SEEK_SET)
+        try:
+            msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
+        except OSError:
+            return False
+        finally:
+            os.lseek(fd, 0, os.SEEK_SET)
+        return True
+    import fcntl
+
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    return True
+
+
+def _unlock_fd(fd: int) -> None:
+    if sys.platform == "win32":  # pragma: no cover
+        import msvcrt
+
+        os.lseek(fd, 1 << 30, os.SEEK_SET)
+        try:
+            msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)
+        except OSError:
+            pass
+        return
+    import fcntl
+
+    fcntl.flock(fd, fcntl.LOCK_UN)
+
+
+def _describe_holder(info: dict | None) -> str:
+    if not info:
+        return "another program"
+    who = f"process {info.get('pid', '?')}"
+    if info.get("host") and info.get("host") != socket.gethostname():
+        who += f" on {info['host']}"
+    if info.get("command"):
+        who += f" ({info['command']})"
+    if info.get("started"):
+        who += f", since {info['started']}"
+    return who
+
+
+def _read_holder(path: Path) -> dict | None:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8") or "null")
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def _current_command() -> str:
+    argv = [os.path.basename(sys.argv[0] or "python")] + sys.argv[1:]
+    if argv[0] in ("__main__.py", "-m", "-c"):
+        argv[0] = "python -m studio"
+    text = " ".join(argv)
+    return text if len(text) <= 160 else text[:157] + "…"
+
+
+class RunLock:
+    """Ownership of one run folder for as long as it is held: one writer at a time.
+
+    The lock is an OS file lock on ``<run>/.lock`` (fcntl.flock; msvcrt on Windows) which dies with its
+    process, so a crash never leaves the run locked. The file also says who holds it (pid, host, command,
+    start time) for the refusal. Two holders in one process conflict too (the GUI training a run while
+    the same run is started again). Use as a context manager or ``acquire()`` / ``release()``.
+    """
+
+    def __init__(self, run_dir: str | Path, command: str | None = None) -> None:
+        self.run_dir = Path(run_dir)
+        self.path = self.run_dir / LOCK_NAME
+        self.command = command
+        self._fd: int | None = None
+
+    @property
+    def held(self) -> bool:
+        return self._fd is not None
+
+    def acquire(self, tries: int = 5) -> RunLock:
+        if self._fd is not None:
+            return self
+        self.run_dir.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            # A reader peeking with lock_holder() holds the lock for microseconds: retry briefly before refusing.
+            for attempt in range(max(1, tries)):
+                if _lock_fd(fd):
+                    break
+                if attempt + 1 < tries:
+                    time.sleep(0.05)
+            else:
+                raise RunLockedError(
+                    f"The run folder {self.run_dir} is in use by {_describe_holder(_read_holder(self.path))}; "
+                    "wait for it to finish or stop it first (one run folder has one owner at a time).")
+            info = {"pid": os.getpid(), "host": socket.gethostname(), "command": self.command or _current_command(),
+                    "started": time.strftime("%Y-%m-%d %H:%M:%S")}
+            os.ftruncate(fd, 0)
+            os.write(fd, json.dumps(info).encode("utf-8"))
+        except BaseException:
+            os.close(fd)
+            raise
+        self._fd = fd
+        return self
+
+    def release(self) -> None:
+        fd, self._fd = self._fd, None
+        if fd is None:
+            return
+        try:
+            os.ftruncate(fd, 0)  # nobody holds it now; the file stays (deleting it would race a new owner)
+        except OSError:
+            pass
+        try:
+            _unlock_fd(fd)
+        finally:
+            os.close(fd)
+
+    def __enter__(self) -> RunLock:
+        return self.acquire()
+
+    def __exit__(self, *exc) -> None:
+        self.release()
+
+
+def lock_holder(run_dir: str | Path) -> str | None:
+    """Who owns ``run_dir`` right now, in words ("process 4242 (python -m studio train …), since …"), or None.
+
+    For a GUI that follows a run: when this is not None it may only read the run (show it live), never write."""
+    path = Path(run_dir) / LOCK_NAME
+    if not path.is_file():
+        return None
+    try:
+        fd = os.open(path, os.O_RDWR if sys.platform == "win32" else os.O_RDONLY)
+    except OSError:
+        return None
+    try:
+        if _lock_fd(fd):
+            _unlock_fd(fd)
+            return None
+    finally:
+        os.close(fd)
+    return _describe_holder(_read_holder(path))
+
+
+def remove_stale_temp_files(folder: str | Path) -> list[Path]:
+    """Delete the temp files an interrupted atomic write left in ``folder`` (not recursive).
+
+    Only the run's owner (holding its RunLock) may call this: someone else's temp file may be in use."""
+    removed = []
+    folder = Path(folder)
+    if not folder.is_dir():
+        return removed
+    for p in folder.iterdir():
+        if STALE_TMP_RE.match(p.name) and p.is_file():
+            try:
+                p.unlink()
+                removed.append(p)
+            except OSError:
+                pass
+    return removed
 
 
 class RunDir:
@@ -167,3 +351,23 @@ class RunDir:
         from studio.engine.gan.checkpoints import latest_checkpoint
 
         return latest_checkpoint(self.checkpoints_dir)
+
+    def lock(self, command: str | None = None) -> RunLock:
+        """The run's ownership lock (not yet taken): ``with run.lock(): ...`` writes safely."""
+        return RunLock(self.path, command)
+
+    def holder(self) -> str | None:
+        """Who owns the run now (see ``lock_holder``), or None when nobody does."""
+        return lock_holder(self.path)
+
+    def clean_stale_files(self) -> list[Path]:
+        """At the start of an owner's session: the temp files a killed writer left in the run and its folders,
+        and checkpoint weights whose JSON was never written."""
+        removed = []
+        for folder in (self.path, self.samples_dir, self.checkpoints_dir, self.path / "health",
+                       self.path / "quality"):
+            removed += remove_stale_temp_files(folder)
+        from studio.engine.gan.checkpoints import remove_orphan_weights
+
+        removed += remove_orphan_weights(self.checkpoints_dir)
+        return removed

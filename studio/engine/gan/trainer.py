@@ -26,9 +26,17 @@ import numpy as np
 import torch
 from torch import nn
 
+from studio.engine.errors import describe_error
 from studio.engine.gan import health as hl
 from studio.engine.gan.augment import AdaptiveAugment, DiffAugment
-from studio.engine.gan.checkpoints import CheckpointError, load_checkpoint, save_checkpoint
+from studio.engine.gan.checkpoints import (
+    CheckpointError,
+    checkpoint_candidates,
+    load_checkpoint,
+    load_newest_intact,
+    save_checkpoint,
+    set_aside_damaged,
+)
 from studio.engine.gan.config import (  # noqa: F401 - re-exported: the torch-free definitions live there
     AUGMENT_MODES,
     CONFIG_VERSION,
@@ -42,7 +50,12 @@ from studio.engine.gan.ema import GeneratorEMA
 from studio.engine.gan.losses import d_loss, g_loss
 from studio.engine.gan.models import PRESETS, build_gan, count_parameters, multiscale_generate
 from studio.engine.jobs import Cancelled, JobContext, Metrics, Preview, Progress
-from studio.engine.runs import RunDir, atomic_write_json
+from studio.engine.runs import RunDir, atomic_write_bytes, atomic_write_json
+
+# A new run writes its first checkpoint early — after this many seconds or steps, whichever comes first — so a run
+# killed in its first minutes can be continued; later ones follow ``checkpoint_every_min``.
+FIRST_CHECKPOINT_S = 60.0
+FIRST_CHECKPOINT_STEPS = 300
 
 
 def resolve_device(pref: str = "auto") -> torch.device:
@@ -70,12 +83,13 @@ def _grid_uint8(images: torch.Tensor, nrow: int) -> np.ndarray:
 
 
 def _save_png(grid: np.ndarray, path: Path) -> None:
+    import io
+
     from studio.engine.images import uint8_to_pil
 
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    uint8_to_pil(grid).save(tmp, format="PNG")
-    tmp.replace(path)
+    buf = io.BytesIO()
+    uint8_to_pil(grid).save(buf, format="PNG")
+    atomic_write_bytes(path, buf.getvalue())  # a unique temp name, then rename
 
 
 # ------------------------------------------------------------------------------------ the step
@@ -356,11 +370,15 @@ def load_init_weights(source: str | Path, stepper: GanStepper, channels: int, im
     tensors: dict[str, dict] = {}
     if src.is_dir() or src.suffix == ".json" and _is_checkpoint_json(src):
         run = RunDir(src if src.is_dir() else src.parent.parent)
-        ckpt_path = src if src.suffix == ".json" else run.latest_checkpoint()
-        if ckpt_path is None:
-            raise CheckpointError(f"Cannot fine-tune from {src.name}: that run has no checkpoint yet")
+        if src.suffix == ".json":
+            ck = load_checkpoint(src)
+        else:
+            found = load_newest_intact(run.checkpoints_dir)
+            if found.checkpoint is None:
+                raise CheckpointError(f"Cannot fine-tune from {src.name}: "
+                                      + (found.fallback_text() or "that run has no checkpoint yet"))
+            ck = found.checkpoint
         other = run.read_config()
-        ck = load_checkpoint(ckpt_path)
         for name in ("G", "D", "G_ema"):
             tensors[name] = ck.module_state(name)
         step = ck.step
@@ -433,8 +451,11 @@ class GanTrainingJob:
     """Train (or resume) one run. Stop saves a checkpoint; the result names the run directory."""
 
     def __init__(self, config: TrainConfig, run_dir: str | Path, resume: bool = False,
-                 data=None) -> None:
+                 data=None, first_checkpoint_s: float = FIRST_CHECKPOINT_S,
+                 first_checkpoint_steps: int = FIRST_CHECKPOINT_STEPS) -> None:
         self.config = config
+        self.first_checkpoint_s = float(first_checkpoint_s)
+        self.first_checkpoint_steps = int(first_checkpoint_steps)
         self.run_dir = RunDir(run_dir)
         self.resume = resume
         self.title = f"Training {config.preset}"
@@ -521,13 +542,45 @@ class GanTrainingJob:
         return source_channels(cfg.data)
 
     def run(self, ctx: JobContext) -> TrainResult:
+        """The job holds the run folder's lock from first to last: one writer per run, GUI or CLI alike."""
+        with self.run_dir.lock():
+            removed = self.run_dir.clean_stale_files()
+            if removed:
+                ctx.notice(f"Removed {len(removed)} unfinished file(s) left by an interrupted save")
+            return self._run_owned(ctx)
+
+    def _start_over(self, ctx: JobContext, why: str) -> None:
+        """A run folder with settings but no checkpoint (killed before its first one): nothing in it can be
+        continued, so its samples and logs go and the run starts again from step 0."""
+        rd = self.run_dir
+        for _, p in rd.sample_grids():
+            try:
+                p.unlink()
+            except OSError:
+                pass
+        for p in (rd.health_path,):
+            if p.exists():
+                p.unlink()
+        ctx.notice(why)
+
+    def _run_owned(self, ctx: JobContext) -> TrainResult:
         from studio.engine.gan.regimes import resolve_settings
 
         ckpt = None
+        name = self.run_dir.path.name
+        if not self.resume and self.run_dir.exists():
+            if checkpoint_candidates(self.run_dir.checkpoints_dir):
+                raise CheckpointError(f"The folder {self.run_dir.path} already holds a run with checkpoints; "
+                                      "continue it or choose another folder.")
+            self._start_over(ctx, f"{name} had no checkpoint yet: starting it over from step 0")
         if self.resume:
-            ckpt_path = self.run_dir.latest_checkpoint()
-            if ckpt_path is None:
-                raise RuntimeError(f"Nothing to resume in {self.run_dir.path}: it has no checkpoint")
+            if not self.run_dir.exists():
+                raise CheckpointError(f"Nothing to resume in {self.run_dir.path}: it is not a run folder "
+                                      "(no config.json)")
+            found = load_newest_intact(self.run_dir.checkpoints_dir)
+            if found.checkpoint is None and found.damaged:
+                raise CheckpointError(f"Cannot continue {name}: {found.fallback_text()} "
+                                      "Start a new run, or restore a copy of the run folder.")
             saved = TrainConfig.from_saved_run(self.run_dir.read_config())
             # Only what cannot change the maths may differ from the saved run.
             for name in ("steps", "sample_every_s", "sample_every_steps", "checkpoint_every_min", "device"):
@@ -537,7 +590,15 @@ class GanTrainingJob:
             if self.config.data != saved.data and self.config.data not in ("", "demo"):
                 saved.data = self.config.data  # the images moved: same data, new place
             self.config = saved
-            ckpt = load_checkpoint(ckpt_path)
+            if found.checkpoint is None:  # killed before its first checkpoint: start again from its settings
+                self.resume = False
+                self._start_over(ctx, f"{name} has no checkpoint yet: starting it again from step 0 with its "
+                                      "saved settings")
+            else:
+                ckpt = found.checkpoint
+                if found.damaged:
+                    ctx.notice(found.fallback_text(), "warning")
+                    set_aside_damaged(found)
         cfg = self.config
         cfg.validate()
         self._sample_every_s = cfg.sample_every_s
@@ -590,6 +651,7 @@ class GanTrainingJob:
             ctx.notice(f"{len(skipped)} file(s) skipped while reading the dataset", "warning")
 
         loop = _TrainLoop(self, ctx, stepper)
+        loop.has_checkpoint = ckpt is not None
         if live:
             loop.apply_live(live, announce=False)
         return loop.run()
@@ -609,6 +671,7 @@ class _TrainLoop:
         self.rollbacks = 0
         self.stop_asked = False
         self.metrics_fh = None
+        self.has_checkpoint = False  # the run has one on disk (resumed, or saved in this session)
         cfg = self.cfg
         self.d_winning = hl.DWinningDetector(cfg.loss, cfg.health_window, cooldown=10 * cfg.health_window)
         self.collapse: hl.CollapseDetector | None = None
@@ -668,6 +731,7 @@ class _TrainLoop:
             modules=self.s.modules(), optimizers={"G": self.s.opt_g, "D": self.s.opt_d},
             extra_tensors=self.s.extra_tensors(), state=state,
         )
+        self.has_checkpoint = True
         return self.last_ckpt
 
     # -- health
@@ -764,6 +828,7 @@ class _TrainLoop:
         total = cfg.steps or None
         started = time.perf_counter()
         last_sample = last_ckpt_t = time.monotonic()
+        last_ckpt_step = st["step"]
         if st["step"] == 0 or not rd.sample_path(st["step"]).exists():
             self.write_samples()
         stopped = False
@@ -822,12 +887,10 @@ class _TrainLoop:
                     self.job._sample_now.clear()
                     self.write_samples()
                     last_sample = mono
-                if cfg.checkpoint_every_min > 0 and mono - last_ckpt_t >= cfg.checkpoint_every_min * 60:
-                    self.save()
-                    if cfg.health:
+                if cfg.checkpoint_every_min > 0 and self._checkpoint_due(mono - last_ckpt_t, step - last_ckpt_step):
+                    if self._periodic_save(step) and cfg.health:
                         self.snap = self.s.snapshot()
-                    last_ckpt_t = mono
-                    ctx.notice(f"Checkpoint saved at step {step}")
+                    last_ckpt_t, last_ckpt_step = mono, step
         finally:
             self.metrics_fh.close()
         if not rd.sample_path(st["step"]).exists():
@@ -837,6 +900,25 @@ class _TrainLoop:
         elapsed = time.perf_counter() - started
         return TrainResult(rd.path, st["step"], self.last_ckpt, stopped_early=stopped,
                            images_per_second=self.ips, extra={"seconds": elapsed, "rollbacks": self.rollbacks})
+
+    def _checkpoint_due(self, seconds: float, steps: int) -> bool:
+        interval = self.cfg.checkpoint_every_min * 60
+        if self.has_checkpoint:
+            return seconds >= interval
+        # Nothing on disk yet: a kill now would lose the whole run, so the first one comes early.
+        return seconds >= min(interval, self.job.first_checkpoint_s) or steps >= self.job.first_checkpoint_steps
+
+    def _periodic_save(self, step: int) -> bool:
+        """A checkpoint during training. If it cannot be written (disk full, folder gone) the work so far is
+        still in memory: say so and keep training; the next interval (or the stop) tries again."""
+        try:
+            self.save()
+        except (OSError, CheckpointError) as exc:
+            self.ctx.notice(f"Could not save a checkpoint at step {step}: {describe_error(exc)} Training goes on "
+                            "and tries again at the next checkpoint.", "warning")
+            return False
+        self.ctx.notice(f"Checkpoint saved at step {step}")
+        return True
 
     def _progress_text(self, step: int, total: int | None) -> str:
         ips = f"{self.ips:.0f} img/s" if self.ips >= 10 else f"{self.ips:.1f} img/s"
