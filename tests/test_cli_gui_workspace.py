@@ -71,7 +71,7 @@ def test_a_refused_cli_run_leaves_no_empty_folder_in_the_workspace(tmp_path, mon
     try:
         save_config(Config(workspace=str(chosen)))
         proc = _train(tmp_path, "--lr-g", "-1")  # refused before any training
-        assert proc.returncode != 0 and "learning rates must be positive" in proc.stderr
+        assert proc.returncode != 0 and "--lr-g -1 is out of range" in proc.stderr
         assert not (chosen / "runs").exists() or not any((chosen / "runs").iterdir())
     finally:
         reset_config_cache()
