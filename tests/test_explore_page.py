@@ -16,8 +16,9 @@ from PySide6.QtWidgets import QApplication
 from studio.engine.gan.checkpoints import export_generator
 from studio.engine.gan.trainer import GanTrainingJob, TrainConfig
 from studio.engine.jobs import run_job
+from studio.engine.latent.favourites import favourites_path
 from studio.engine.runs import default_workspace, new_run_dir
-from studio.ui.explore_page import ExplorePage, favourites_path
+from studio.ui.explore.page import ExplorePage
 from studio.ui.widgets.explore_lists import FAVOURITE_MIME
 
 WAIT_MS = 60_000
@@ -708,7 +709,7 @@ def test_the_ema_switch_is_off_without_ema_weights_and_swaps_the_pictures_with_t
 
 
 def test_wander_controls_are_off_until_a_keyframe_is_selected(qtbot):
-    from studio.ui.explore_page import ExplorePage
+    from studio.ui.explore.page import ExplorePage
 
     page = ExplorePage()
     qtbot.addWidget(page)

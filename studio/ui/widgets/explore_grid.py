@@ -11,7 +11,7 @@ from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QKeyEvent, QMouseEvent
 from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QToolButton, QVBoxLayout, QWidget
 
-from studio.ui.widgets.explore_lists import entry_key
+from studio.engine.latent.favourites import entry_key
 from studio.ui.widgets.image_view import ImageView
 
 STAR_ON, STAR_OFF = "★", "☆"
