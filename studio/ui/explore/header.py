@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QProgressBar, QPushButton, QWidget
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QCheckBox, QFileDialog, QHBoxLayout, QLabel, QProgressBar, QPushButton, QWidget
 
 NO_EMA_TIP = ("This run has no EMA weights yet; training with EMA arrives with the small-data training "
               "features")
@@ -10,8 +11,17 @@ EMA_TIP = "Render with the smoothed (exponential moving average) generator weigh
 NOTHING_OPEN = "No generator open. Pick a run on the left or open a generator file."
 
 
+def _start_folder() -> str:
+    from studio.ui.workspace import workspace_dir
+
+    return str(workspace_dir())
+
+
 class GeneratorHeader(QWidget):
-    """Shows and collects; the page decides what opening means."""
+    """Shows and collects (the file dialogs start in the workspace); the page decides what opening means."""
+
+    generator_chosen = Signal(str)  # a generator file or a run folder
+    recipe_chosen = Signal(str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -51,6 +61,26 @@ class GeneratorHeader(QWidget):
         row.addWidget(self.ema_check)
         row.addWidget(self.render_label)
         row.addWidget(self.render_progress)
+        self.open_file_button.clicked.connect(self._ask_open_file)
+        self.open_run_button.clicked.connect(self._ask_open_run)
+        self.open_recipe_button.clicked.connect(self._ask_open_recipe)
+
+    def _ask_open_file(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Open generator", _start_folder(),
+                                              "GAN Art Studio generator (*.safetensors *.json);;All files (*)")
+        if path:
+            self.generator_chosen.emit(path)
+
+    def _ask_open_run(self) -> None:
+        path = QFileDialog.getExistingDirectory(self, "Open run folder", _start_folder())
+        if path:
+            self.generator_chosen.emit(path)
+
+    def _ask_open_recipe(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Open animation recipe", _start_folder(),
+                                              "Animation recipe (*.json);;All files (*)")
+        if path:
+            self.recipe_chosen.emit(path)
 
     def set_opening(self, opening: bool) -> None:
         for b in (self.open_file_button, self.open_run_button, self.open_recipe_button):

@@ -11,12 +11,12 @@ import random
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QCoreApplication, Qt, QTimer
+from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtGui import QKeySequence, QShortcut
-from PySide6.QtWidgets import QFileDialog, QWidget
+from PySide6.QtWidgets import QWidget
 
 from studio.engine.latent.favourites import entry_key, seed_entry
-from studio.engine.latent.walk_preview import SegmentCache, entries_from_timeline, segment_plan, timeline_key
+from studio.engine.latent.walk_preview import entries_from_timeline, segment_plan, timeline_key
 from studio.ui.explore.banners import ErrorBanner, ResultBanner
 from studio.ui.explore.browser import GRID_KINDS, SampleBrowser
 from studio.ui.explore.export_panel import ExportPanel
@@ -24,6 +24,7 @@ from studio.ui.explore.favourites_panel import FavouritesPanel
 from studio.ui.explore.header import GeneratorHeader
 from studio.ui.explore.layout import build_layout
 from studio.ui.explore.player import Player
+from studio.ui.explore.preview import WalkPreview
 from studio.ui.explore.render_queue import RenderQueue
 from studio.ui.explore.runs_panel import RunsPanel
 from studio.ui.explore.session import ExploreSession
@@ -47,6 +48,18 @@ PART_WIDGETS = {
                      "export_status", "resample_label", "gif_plays_label", "palette_label", "grid_label"),
 }
 
+# What the page offers from its parts: "name" or "page name:the part's name".
+PART_METHODS = {
+    "timeline": ("timeline_state", "can_undo", "can_redo", "undo", "redo", "duplicate_keyframe", "remove_keyframe",
+                 "segment_unit", "set_segment", "set_wander", "add_keyframes"),
+    "browser": ("new_batch", "show_seeds", "show_seed", "truncation"),
+    "favourites_panel": ("variation_strength", "toggle_entry:toggle", "remove_selected_favourites:remove_selected",
+                         "save_favourites:save", "favourite_keys:keys"),
+    "player": ("play", "stop_playback:stop"),
+    "export_panel": ("gif_loop", "set_gif_loop", "export_settings", "grid_cells", "set_grid_cells",
+                     "update_size_estimate"),
+    "preview": ("render_preview:render",),
+}
 
 class ExplorePage(QWidget):
     """See the module docstring."""
@@ -60,8 +73,6 @@ class ExplorePage(QWidget):
         self.session = ExploreSession(self.queue)
         self._opening = False
         self._pending_recipe: tuple | None = None  # (token, timeline, settings, generator) to apply once opened
-        self._segments = SegmentCache()  # rendered segments: undoing an edit or toggling back is instant
-        self.rendered_frame_count = 0  # frames the preview has rendered (tests: only changed segments)
 
         self.header = GeneratorHeader()
         self.error_banner = ErrorBanner(self)
@@ -85,10 +96,11 @@ class ExplorePage(QWidget):
         self.player.grid_cells = self.export_panel.grid_cells
         self.export_panel.preview = lambda: (self._frames if self.preview_is_current() else None,
                                              self.fps_spin.value())
-        self._walk_timer = QTimer(self)  # timeline edits re-render the preview once they settle
-        self._walk_timer.setSingleShot(True)
-        self._walk_timer.setInterval(300)
-        self._walk_timer.timeout.connect(self.render_preview)
+        self.preview = WalkPreview(self.session, self.player, self.current_timeline, self)
+        for part, names in PART_METHODS.items():
+            for name in names:
+                mine, _, theirs = name.partition(":")
+                setattr(self, mine, getattr(getattr(self, part), theirs or mine))
         build_layout(self)
         self._connect()
         app = QCoreApplication.instance()
@@ -99,9 +111,8 @@ class ExplorePage(QWidget):
 
     def _connect(self) -> None:
         h = self.header
-        h.open_file_button.clicked.connect(self._ask_open_file)
-        h.open_run_button.clicked.connect(self._ask_open_run)
-        h.open_recipe_button.clicked.connect(self._ask_open_recipe)
+        h.generator_chosen.connect(self.open_generator)
+        h.recipe_chosen.connect(self.open_recipe)
         h.ema_check.toggled.connect(self.set_use_ema)
         self.runs_panel.run_chosen.connect(self.open_generator)
         self.browser.truncation_changed.connect(self.timeline.refresh)
@@ -120,7 +131,6 @@ class ExplorePage(QWidget):
         self.timeline.keyframe_selected.connect(self._on_keyframe_selected)
         self.timeline.playback_fps.connect(self.player.set_fps)
         self.timeline.playback_fps.connect(self.export_panel.estimate_soon)
-        self.player.render_wanted.connect(self._on_render_wanted)
         self.player.frames_changed.connect(self._update_controls)
         self.player.frames_changed.connect(self.export_panel.estimate_soon)
         ep = self.export_panel
@@ -170,14 +180,8 @@ class ExplorePage(QWidget):
     def result_message(self) -> str:
         return self.result_text.text() if self.result_banner.isVisibleTo(self) else ""
 
-    def truncation(self) -> float:
-        return self.browser.truncation()
-
     def favourite_seeds(self) -> list[int]:
         return self.favourites.seeds()
-
-    def favourite_keys(self) -> list:
-        return self.favourites_panel.keys()
 
     def preview_frames(self) -> np.ndarray | None:
         return self.player.frames
@@ -195,28 +199,6 @@ class ExplorePage(QWidget):
     def refresh_runs(self) -> None:
         """Look again for runs in the workspace (the window calls this when a job ends)."""
         self.runs_panel.refresh()
-
-    def _start_folder(self) -> str:
-        from studio.ui.workspace import workspace_dir
-
-        return str(workspace_dir())
-
-    def _ask_open_file(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Open generator", self._start_folder(),
-                                              "GAN Art Studio generator (*.safetensors *.json);;All files (*)")
-        if path:
-            self.open_generator(path)
-
-    def _ask_open_run(self) -> None:
-        path = QFileDialog.getExistingDirectory(self, "Open run folder", self._start_folder())
-        if path:
-            self.open_generator(path)
-
-    def _ask_open_recipe(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Open animation recipe", self._start_folder(),
-                                              "Animation recipe (*.json);;All files (*)")
-        if path:
-            self.open_recipe(path)
 
     def open_recipe(self, path: str | Path) -> bool:
         """Open the generator a walk recipe names and restore its timeline and export settings."""
@@ -280,7 +262,7 @@ class ExplorePage(QWidget):
         """New weights for the same generator: every picture and cached frame is drawn again."""
         self.session.generator, self.session.info = generator, info
         self.session.thumbs.clear()
-        self._segments.clear()
+        self.preview.forget()
         self.player.forget_frames()
         self.header.sync_ema(info, self._opening)
         self.browser.render_again()
@@ -301,7 +283,7 @@ class ExplorePage(QWidget):
         s.generator, s.info, s.source = generator, info, source
         self._opening = False
         s.thumbs.clear()
-        self._segments.clear()
+        self.preview.forget()
         self.player.clear()
         self.keyframes.clear()
         self.timeline.latent_dim = info.latent_dim
@@ -332,10 +314,7 @@ class ExplorePage(QWidget):
                 self.session.thumbs[entry_key(e)] = im
             self._refresh_icons()
         elif job.kind == "walk":
-            for k, frames in zip(*result, strict=True):
-                self._segments.store(k, frames)
-                self.rendered_frame_count += len(frames)
-            self._show_cached_walk()
+            self.preview.take_result(*result)
 
     def _on_render_failed(self, job, failed) -> None:
         """The engine's sentence is shown as it is, under a heading saying what was being done."""
@@ -359,18 +338,6 @@ class ExplorePage(QWidget):
         self.timeline.refresh_icons(self.session.thumbs)
 
     # ================================================================================ browsing / favourites
-    def new_batch(self) -> None:
-        self.browser.new_batch()
-
-    def show_seeds(self, seeds: list[int]) -> None:
-        self.browser.show_seeds(seeds)
-
-    def show_seed(self, seed: int) -> None:
-        self.browser.show_seed(seed)
-
-    def variation_strength(self) -> float:
-        return self.favourites_panel.variation_strength()
-
     def show_variations(self) -> bool:
         return self.browser.show_variations(self.variation_strength())
 
@@ -397,57 +364,13 @@ class ExplorePage(QWidget):
         """Star or unstar a seed; returns True when it is now a favourite."""
         return self.toggle_entry(seed_entry(seed))
 
-    def toggle_entry(self, entry: dict) -> bool:
-        """Star or unstar a sample (a seed, or a variation's latent); True when it is now a favourite."""
-        return self.favourites_panel.toggle(entry)
-
-    def remove_selected_favourites(self) -> None:
-        self.favourites_panel.remove_selected()
-
-    def save_favourites(self) -> None:
-        self.favourites_panel.save()
-
     def _on_favourites_changed(self) -> None:
         self.grid.set_starred(set(self.favourite_keys()))
         self._update_controls()
 
     # ================================================================================ timeline
-    def add_keyframes(self, entries: list[dict], row: int | None = None) -> None:
-        self.timeline.add_keyframes(entries, row)
-
     def add_selected_favourites_to_timeline(self) -> None:
         self.add_keyframes(self.favourites_panel.selected_or_all())
-
-    def timeline_state(self) -> dict:
-        return self.timeline.timeline_state()
-
-    def can_undo(self) -> bool:
-        return self.timeline.can_undo()
-
-    def can_redo(self) -> bool:
-        return self.timeline.can_redo()
-
-    def undo(self) -> bool:
-        return self.timeline.undo()
-
-    def redo(self) -> bool:
-        return self.timeline.redo()
-
-    def duplicate_keyframe(self) -> None:
-        self.timeline.duplicate_keyframe()
-
-    def remove_keyframe(self) -> None:
-        self.timeline.remove_keyframe()
-
-    def segment_unit(self) -> str:
-        return self.timeline.segment_unit()
-
-    def set_segment(self, row: int, frames: int | None = None, easing: str | None = None,
-                    interp: str | None = None, seconds: float | None = None) -> None:
-        self.timeline.set_segment(row, frames, easing, interp, seconds)
-
-    def set_wander(self, row: int, on: bool = True, radius: float | None = None, frames: int | None = None) -> None:
-        self.timeline.set_wander(row, on, radius, frames)
 
     def current_timeline(self):
         """The timeline the controls describe, or None without keyframes (or generator)."""
@@ -458,11 +381,7 @@ class ExplorePage(QWidget):
 
     def _on_timeline_edited(self) -> None:
         self._update_controls()
-        if self._timeline_key() is None:
-            self.player.clear()
-            return
-        if not self._show_cached_walk():
-            self._walk_timer.start()
+        self.preview.follow_edit()
 
     def _on_keyframe_selected(self, row: int) -> None:
         """Jump the player to the start of that keyframe's segment."""
@@ -475,46 +394,10 @@ class ExplorePage(QWidget):
     # ================================================================================ preview
     segment_plan = staticmethod(segment_plan)
 
-    def _show_cached_walk(self) -> bool:
-        """Show the walk from cached segments when every piece is there; False when something must render."""
-        tl = self.current_timeline()
-        frames = self._segments.assemble(segment_plan(tl)) if tl is not None else None
-        if frames is None:
-            return False
-        self.player.set_frames(timeline_key(tl), frames)
-        return True
-
-    def render_preview(self) -> None:
-        tl = self.current_timeline()
-        if tl is None or self.session.generator is None or self._show_cached_walk():
-            return
-        missing = self._segments.missing(segment_plan(tl))
-        g = self.session.generator
-
-        def render(ctx):
-            import torch
-
-            from studio.engine.latent.keyframes import frame_latents
-            from studio.engine.latent.render import render_frames
-
-            latents = torch.cat([frame_latents(tl, frames=r) for r in missing.values()])
-            n = latents.shape[0]
-
-            def on_progress(done: int, total: int) -> None:
-                ctx.progress(done, total, f"Rendering preview {done} / {n}")
-
-            frames = render_frames(g, latents, 16, on_progress=on_progress, check=ctx.check)
-            out, pos = [], 0
-            for r in missing.values():
-                out.append(frames[pos:pos + len(r)].copy())
-                pos += len(r)
-            return list(missing), out
-
-        self.queue.submit("walk", "Rendering preview", render)
-
-    def _on_render_wanted(self) -> None:
-        self._walk_timer.stop()
-        self.render_preview()
+    @property
+    def rendered_frame_count(self) -> int:
+        """Frames the preview has rendered so far (only the segments an edit touched are rendered again)."""
+        return self.preview.rendered_frame_count
 
     def current_frame_index(self) -> int:
         return self.scrub.value()
@@ -522,31 +405,7 @@ class ExplorePage(QWidget):
     def current_frame(self) -> np.ndarray | None:
         return self.player_view.image
 
-    def play(self) -> None:
-        self.player.play()
-
-    def stop_playback(self) -> None:
-        self.player.stop()
-
     # ================================================================================ export
-    def gif_loop(self) -> int:
-        return self.export_panel.gif_loop()
-
-    def set_gif_loop(self, loop: int) -> None:
-        self.export_panel.set_gif_loop(loop)
-
-    def export_settings(self) -> dict:
-        return self.export_panel.export_settings()
-
-    def grid_cells(self) -> int:
-        return self.export_panel.grid_cells()
-
-    def set_grid_cells(self, cells: int) -> None:
-        self.export_panel.set_grid_cells(cells)
-
-    def update_size_estimate(self) -> None:
-        self.export_panel.update_size_estimate()
-
     def _ask_export(self) -> None:
         source = self.session.source
         path = self.export_panel.ask_path((source.stem if source is not None else "walk") + "-walk")
@@ -583,7 +442,7 @@ class ExplorePage(QWidget):
     def shutdown(self, timeout_ms: int = 30_000) -> bool:
         """Stop timers and background work; join the worker threads."""
         self.browser.stop()
-        self._walk_timer.stop()
+        self.preview.stop()
         self.player.stop()
         self.export_panel.stop_timers()
         ok = self.queue.shutdown(timeout_ms)
