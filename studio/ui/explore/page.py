@@ -39,9 +39,9 @@ PART_WIDGETS = {
     "favourites_panel": ("preview_view", "preview_caption", "star_button", "favourites", "unstar_button",
                          "add_key_button", "variations_button", "variation_slider", "variation_label"),
     "timeline": ("keyframes", "move_left_button", "move_right_button", "duplicate_button", "remove_key_button",
-                 "undo_button", "redo_button", "segment_label", "frames_spin", "seconds_spin", "unit_combo",
-                 "easing_combo", "interp_combo", "loop_check", "fps_spin", "wander_check", "wander_radius_spin",
-                 "wander_frames_spin", "wander_shuffle_button", "timeline_summary"),
+                 "undo_button", "redo_button", "loop_check", "fps_spin", "timeline_summary"),
+    "segment_controls": ("segment_label", "frames_spin", "seconds_spin", "unit_combo", "easing_combo", "interp_combo",
+                         "wander_check", "wander_radius_spin", "wander_frames_spin", "wander_shuffle_button"),
     "player": ("player_view", "play_button", "scrub", "frame_label", "repeat_check", "play_timer"),
     "export_panel": ("format_combo", "size_spin", "resample_combo", "gif_plays_spin", "palette_combo", "grid_combo",
                      "size_estimate_label", "export_button", "cancel_export_button", "export_progress",
@@ -84,6 +84,7 @@ class ExplorePage(QWidget):
         self.player = Player()
         self.export_panel = ExportPanel()
         self.export_runner = self.export_panel.runner
+        self.segment_controls = self.timeline.segment
         for part, names in PART_WIDGETS.items():
             for name in names:
                 setattr(self, name, getattr(getattr(self, part), name))

@@ -14,37 +14,22 @@ from collections.abc import Callable
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QCheckBox,
-    QComboBox,
     QDoubleSpinBox,
     QFrame,
     QHBoxLayout,
     QLabel,
     QPushButton,
-    QSpinBox,
     QVBoxLayout,
     QWidget,
 )
 
-from studio.engine.latent.easing import EASINGS
 from studio.engine.latent.favourites import entry_key, keyframe_entry
 from studio.engine.latent.history import EditHistory
 from studio.engine.latent.keyframes import seconds_to_frames
 from studio.engine.latent.walk_preview import timeline_from_entries
-from studio.engine.latent.wording import keyframe_text, segment_caption, timeline_summary
+from studio.engine.latent.wording import keyframe_text, timeline_summary
+from studio.ui.explore.segment_controls import SegmentControls, spin
 from studio.ui.widgets.explore_lists import ROLE, KeyframeStrip, item_data
-
-EASING_TITLES = {"linear": "Linear", "ease-in-out": "Ease in-out", "ease-in": "Ease in", "ease-out": "Ease out",
-                 "smoothstep": "Smoothstep", "hold": "Hold"}
-
-
-def _spin(spin, name: str, tip: str, lo, hi, value, suffix: str = "", prefix: str = ""):
-    spin.setObjectName(name)
-    spin.setToolTip(tip)
-    spin.setRange(lo, hi)
-    spin.setValue(value)
-    spin.setSuffix(suffix)
-    spin.setPrefix(prefix)
-    return spin
 
 
 class TimelineEditor(QFrame):
@@ -92,30 +77,8 @@ class TimelineEditor(QFrame):
         self.redo_button = QPushButton("Redo")
         self.redo_button.setObjectName("redoTimeline")
         self.redo_button.setToolTip("Redo (Ctrl+Shift+Z)")
-        self.segment_label = QLabel("")
-        self.segment_label.setObjectName("caption")
-        seg_tip = "How long the move from the selected keyframe to the next one lasts"
-        self.frames_spin = _spin(QSpinBox(), "segmentFrames", seg_tip, 1, 600, 24, " frames")
-        self.seconds_spin = QDoubleSpinBox()
-        self.seconds_spin.setDecimals(2)
-        self.seconds_spin.setSingleStep(0.25)
-        _spin(self.seconds_spin, "segmentSeconds", seg_tip, 0.05, 600.0, 1.0, " s")
-        self.seconds_spin.hide()
-        self.unit_combo = QComboBox()
-        self.unit_combo.setObjectName("segmentUnit")
-        self.unit_combo.addItem("frames", "frames")
-        self.unit_combo.addItem("seconds", "seconds")
-        self.unit_combo.setToolTip("Time this move in frames, or in seconds (kept when the frame rate changes)")
-        self.easing_combo = QComboBox()
-        self.easing_combo.setObjectName("segmentEasing")
-        self.easing_combo.setToolTip("How the move speeds up and slows down between the two keyframes")
-        for name in EASINGS:
-            self.easing_combo.addItem(EASING_TITLES.get(name, name), name)
-        self.interp_combo = QComboBox()
-        self.interp_combo.setObjectName("segmentInterp")
-        self.interp_combo.addItem("Slerp (sphere)", "slerp")
-        self.interp_combo.addItem("Lerp (straight)", "lerp")
-        self.interp_combo.setToolTip("Slerp keeps pictures lively between keyframes; lerp passes near the average")
+        self.segment = SegmentControls()
+        self.segment.fps = self.fps_value
         self.loop_check = QCheckBox("Seamless loop")
         self.loop_check.setObjectName("loopSwitch")
         for w in (self.duplicate_button, self.remove_key_button, self.undo_button, self.redo_button,
@@ -124,22 +87,8 @@ class TimelineEditor(QFrame):
         self.loop_check.setToolTip("The last keyframe returns to the first, with no jump at the seam")
         self.fps_spin = QDoubleSpinBox()
         self.fps_spin.setDecimals(0)
-        _spin(self.fps_spin, "fpsField", "Frames per second of the animation: more is smoother, and longer to "
-              "render", 1, 60, 24, " fps")
-        self.wander_check = QCheckBox("Wander around this keyframe")
-        self.wander_check.setObjectName("wanderSwitch")
-        self.wander_check.setToolTip("Instead of travelling between keyframes, drift around the selected one "
-                                     "in a smooth loop with no seam")
-        self.wander_radius_spin = QDoubleSpinBox()
-        self.wander_radius_spin.setSingleStep(0.05)
-        self.wander_radius_spin.setDecimals(2)
-        _spin(self.wander_radius_spin, "wanderRadius", "How far the loop strays from the keyframe (1 = as far as "
-              "another sample)", 0.02, 1.0, 0.3, prefix="radius ")
-        self.wander_frames_spin = _spin(QSpinBox(), "wanderFrames", "How many frames one lap of the wander around "
-                                        "this keyframe takes", 2, 600, 48, " frames")
-        self.wander_shuffle_button = QPushButton("New path")
-        self.wander_shuffle_button.setObjectName("wanderShuffle")
-        self.wander_shuffle_button.setToolTip("Another random path around the same keyframe")
+        spin(self.fps_spin, "fpsField", "Frames per second of the animation: more is smoother, and longer to "
+             "render", 1, 60, 24, " fps")
         self.timeline_summary = QLabel("Add favourites to the timeline to make an animation.")
         self.timeline_summary.setObjectName("hint")
 
@@ -160,10 +109,6 @@ class TimelineEditor(QFrame):
         key_buttons = row(self.move_left_button, self.move_right_button, self.duplicate_button,
                           self.remove_key_button, 10, self.loop_check, self.fps_spin, self.undo_button,
                           self.redo_button, stretch_at=7)
-        seg_row = row(self.segment_label, self.frames_spin, self.seconds_spin, self.unit_combo, self.easing_combo,
-                      self.interp_combo)
-        wander_row = row(self.wander_check, self.wander_radius_spin, self.wander_frames_spin,
-                         self.wander_shuffle_button)
         tp = QVBoxLayout(self)
         tp.setContentsMargins(10, 8, 10, 8)
         tp.setSpacing(6)
@@ -175,31 +120,26 @@ class TimelineEditor(QFrame):
         tp.addLayout(title_row)
         tp.addWidget(self.keyframes)
         tp.addLayout(key_buttons)
-        tp.addLayout(seg_row)
-        tp.addLayout(wander_row)
+        tp.addWidget(self.segment)
         tp.addStretch(1)
 
     def _connect(self) -> None:
         self.undo_button.clicked.connect(self.undo)
         self.redo_button.clicked.connect(self.redo)
-        self.wander_check.toggled.connect(self._on_wander_edited)
-        self.wander_radius_spin.valueChanged.connect(self._on_wander_edited)
-        self.wander_frames_spin.valueChanged.connect(self._on_wander_edited)
-        self.wander_shuffle_button.clicked.connect(self._on_wander_shuffle)
-        self._sync_wander_controls({})  # nothing to wander around until a keyframe is selected
+        self.segment.segment_edited.connect(self._on_segment_edited)
+        self.segment.wander_edited.connect(self._on_wander_edited)
+        self.segment.wander_shuffle_button.clicked.connect(self._on_wander_shuffle)
         self.keyframes.order_changed.connect(self._on_edited)
         self.keyframes.currentRowChanged.connect(self._on_keyframe_selected)
         self.move_left_button.clicked.connect(lambda: self._move_key(-1))
         self.move_right_button.clicked.connect(lambda: self._move_key(1))
         self.duplicate_button.clicked.connect(self.duplicate_keyframe)
         self.remove_key_button.clicked.connect(self.remove_keyframe)
-        for w in (self.frames_spin, self.seconds_spin):
-            w.valueChanged.connect(self._on_segment_edited)
-        for w in (self.easing_combo, self.interp_combo):
-            w.currentIndexChanged.connect(self._on_segment_edited)
-        self.unit_combo.currentIndexChanged.connect(self._on_unit_changed)
         self.loop_check.toggled.connect(self._on_edited)
         self.fps_spin.valueChanged.connect(self._on_fps_changed)
+
+    def fps_value(self) -> float:
+        return float(self.fps_spin.value())
 
     # ================================================================================ the timeline
     def current_timeline(self):
@@ -247,28 +187,30 @@ class TimelineEditor(QFrame):
                     interp: str | None = None, seconds: float | None = None) -> None:
         """Set the segment that leaves keyframe ``row`` (as the controls do); ``seconds`` switches its unit."""
         self.keyframes.setCurrentRow(row)
+        c = self.segment
         if frames is not None:
-            self.unit_combo.setCurrentIndex(self.unit_combo.findData("frames"))
-            self.frames_spin.setValue(frames)
+            c.unit_combo.setCurrentIndex(c.unit_combo.findData("frames"))
+            c.frames_spin.setValue(frames)
         if seconds is not None:
-            self.unit_combo.setCurrentIndex(self.unit_combo.findData("seconds"))
-            self.seconds_spin.setValue(seconds)
+            c.unit_combo.setCurrentIndex(c.unit_combo.findData("seconds"))
+            c.seconds_spin.setValue(seconds)
         if easing is not None:
-            self.easing_combo.setCurrentIndex(self.easing_combo.findData(easing))
+            c.easing_combo.setCurrentIndex(c.easing_combo.findData(easing))
         if interp is not None:
-            self.interp_combo.setCurrentIndex(self.interp_combo.findData(interp))
+            c.interp_combo.setCurrentIndex(c.interp_combo.findData(interp))
 
     def set_wander(self, row: int, on: bool = True, radius: float | None = None, frames: int | None = None) -> None:
         """Turn the wander loop around keyframe ``row`` on or off (as the controls do)."""
         self.keyframes.setCurrentRow(row)
+        c = self.segment
         if radius is not None:
-            self.wander_radius_spin.setValue(radius)
+            c.wander_radius_spin.setValue(radius)
         if frames is not None:
-            self.wander_frames_spin.setValue(frames)
-        self.wander_check.setChecked(on)
+            c.wander_frames_spin.setValue(frames)
+        c.wander_check.setChecked(on)
 
     def segment_unit(self) -> str:
-        return str(self.unit_combo.currentData())
+        return str(self.segment.unit_combo.currentData())
 
     def refresh_icons(self, thumbs: dict) -> None:
         for item in self.keyframes.items():
@@ -335,54 +277,19 @@ class TimelineEditor(QFrame):
         self.edited.emit()
 
     def _on_keyframe_selected(self, row: int) -> None:
-        entry = item_data(self.keyframes.item(row)) if row >= 0 else {}
-        widgets = (self.frames_spin, self.seconds_spin, self.unit_combo, self.easing_combo, self.interp_combo)
-        for w in widgets:
-            w.blockSignals(True)
-        if entry:
-            self.frames_spin.setValue(int(entry.get("frames", 24)))
-            secs = entry.get("seconds")
-            self.unit_combo.setCurrentIndex(self.unit_combo.findData("seconds" if secs is not None else "frames"))
-            self.seconds_spin.setValue(float(secs) if secs is not None
-                                       else int(entry.get("frames", 24)) / self.fps_spin.value())
-            self.easing_combo.setCurrentIndex(max(0, self.easing_combo.findData(entry.get("easing", "linear"))))
-            self.interp_combo.setCurrentIndex(max(0, self.interp_combo.findData(entry.get("interp", "slerp"))))
-        for w in widgets:
-            w.blockSignals(False)
-        self._sync_wander_controls(entry)
+        self.segment.show_entry(item_data(self.keyframes.item(row)) if row >= 0 else {})
         self._update_segment_label()
         self.update_controls()
         self.keyframe_selected.emit(row)
 
-    def _on_segment_edited(self, *_args) -> None:
+    def _on_segment_edited(self, control: str = "") -> None:
         row = self.keyframes.currentRow()
         if row < 0:
             return
         item = self.keyframes.item(row)
-        entry = item_data(item)
-        entry.update(frames=self.frames_spin.value(), easing=self.easing_combo.currentData(),
-                     interp=self.interp_combo.currentData())
-        if self.unit_combo.currentData() == "seconds":
-            entry["seconds"] = round(float(self.seconds_spin.value()), 4)
-            entry["frames"] = seconds_to_frames(entry["seconds"], self.fps_spin.value())
-            self.frames_spin.blockSignals(True)
-            self.frames_spin.setValue(entry["frames"])
-            self.frames_spin.blockSignals(False)
-        else:
-            entry.pop("seconds", None)
-        item.setData(ROLE, entry)
-        sender = self.sender()
-        self._edit_tag = ("segment", row, sender.objectName() if sender is not None else "")
+        item.setData(ROLE, self.segment.write_segment(item_data(item)))
+        self._edit_tag = ("segment", row, control)
         self._on_edited()
-
-    def _on_unit_changed(self, *_args) -> None:
-        """Frames ↔ seconds: the duration stays what it was, only the way it is typed (and kept) changes."""
-        if self.unit_combo.currentData() == "seconds":
-            self.seconds_spin.blockSignals(True)
-            self.seconds_spin.setValue(self.frames_spin.value() / self.fps_spin.value())
-            self.seconds_spin.blockSignals(False)
-        self._update_segment_label()
-        self._on_segment_edited()
 
     def _on_fps_changed(self, fps: float) -> None:
         for item in self.keyframes.items():  # segments timed in seconds keep their duration
@@ -392,64 +299,38 @@ class TimelineEditor(QFrame):
                 item.setData(ROLE, entry)
         row = self.keyframes.currentRow()
         if row >= 0:
-            self.frames_spin.blockSignals(True)
-            self.frames_spin.setValue(int(item_data(self.keyframes.item(row)).get("frames", 24)))
-            self.frames_spin.blockSignals(False)
+            self.segment.show_frames(int(item_data(self.keyframes.item(row)).get("frames", 24)))
         self.playback_fps.emit(float(fps))
         self._edit_tag = ("fps",)
         self._on_edited()
 
-    # ------------------------------------------------------------------ wander loop
-    def _sync_wander_controls(self, entry: dict) -> None:
-        w = entry.get("wander") if entry else None
-        widgets = (self.wander_check, self.wander_radius_spin, self.wander_frames_spin)
-        for x in widgets:
-            x.blockSignals(True)
-        self.wander_check.setChecked(bool(w))
-        if w:
-            self.wander_radius_spin.setValue(float(w.get("radius", 0.3)))
-            self.wander_frames_spin.setValue(int(w.get("frames", 48)))
-        for x in widgets:
-            x.blockSignals(False)
-        self.wander_check.setEnabled(bool(entry))
-        for x in (self.wander_radius_spin, self.wander_frames_spin, self.wander_shuffle_button):
-            x.setEnabled(bool(w))
-
-    def _on_wander_edited(self, *_args, seed: int | None = None) -> None:
+    def _on_wander_edited(self, control: str = "", seed: int | None = None) -> None:
+        """One keyframe wanders at a time: turning it on for the selected one turns it off elsewhere."""
         row = self.keyframes.currentRow()
         if row < 0:
             return
-        on = self.wander_check.isChecked()
-        for i, item in enumerate(self.keyframes.items()):  # one keyframe wanders at a time
+        on = self.segment.wander_check.isChecked()
+        for i, item in enumerate(self.keyframes.items()):
             entry = item_data(item)
             old = entry.pop("wander", None)
             if i == row and on:
                 keep = seed if seed is not None else (old or {}).get("seed", self._rng.randrange(0, 2**31))
-                entry["wander"] = {"radius": round(self.wander_radius_spin.value(), 4),
-                                   "frames": self.wander_frames_spin.value(), "seed": int(keep)}
+                entry["wander"] = self.segment.wander_settings(keep)
             if old is not None or entry.get("wander") is not None:
                 item.setData(ROLE, entry)
                 item.setText(keyframe_text(entry))
-        for x in (self.wander_radius_spin, self.wander_frames_spin, self.wander_shuffle_button):
-            x.setEnabled(on)
-        sender = self.sender()
-        self._edit_tag = ("wander", row, sender.objectName() if sender is not None else "")
+        self.segment.enable_wander_settings(on)
+        self._edit_tag = ("wander", row, control)
         self._on_edited()
 
     def _on_wander_shuffle(self) -> None:
-        self._on_wander_edited(seed=self._rng.randrange(0, 2**31))
+        self._on_wander_edited(self.segment.wander_shuffle_button.objectName(), seed=self._rng.randrange(0, 2**31))
 
     # ------------------------------------------------------------------ looks
     def _update_segment_label(self) -> None:
-        row, n = self.keyframes.currentRow(), self.keyframes.count()
         wandering = any(d.get("wander") for d in self.keyframes.datas())
-        text, has_segment = segment_caption(row, n, self.loop_check.isChecked(), wandering)
-        self.segment_label.setText(text)
-        in_seconds = self.unit_combo.currentData() == "seconds"
-        for w in (self.frames_spin, self.seconds_spin, self.unit_combo, self.easing_combo, self.interp_combo):
-            w.setVisible(has_segment and (w is not self.frames_spin or not in_seconds)
-                         and (w is not self.seconds_spin or in_seconds))
-            w.setEnabled(not wandering)
+        self.segment.show_caption(self.keyframes.currentRow(), self.keyframes.count(), self.loop_check.isChecked(),
+                                  wandering)
 
     def update_controls(self) -> None:
         self.undo_button.setEnabled(self.history.can_undo())
