@@ -95,8 +95,7 @@ class ExplorePage(QWidget):
         self.timeline.truncation = self.browser.truncation
         self.player.current_key = self._timeline_key
         self.player.grid_cells = self.export_panel.grid_cells
-        self.export_panel.preview = lambda: (self._frames if self.preview_is_current() else None,
-                                             self.fps_spin.value())
+        self.export_panel.preview = self._current_preview
         self.preview = WalkPreview(self.session, self.player, self.current_timeline, self)
         for part, names in PART_METHODS.items():
             for name in names:
@@ -137,12 +136,12 @@ class ExplorePage(QWidget):
         ep = self.export_panel
         ep.cells_changed.connect(self.player.redraw)
         ep.saved.connect(self.result_banner.show_saved)
-        ep.failed.connect(lambda message: self._show_error(message, "The export failed."))
-        ep.refused.connect(lambda message: self._show_error(f"Cannot export: {message}"))
+        ep.failed.connect(self._on_export_failed)
+        ep.refused.connect(self._on_export_refused)
         ep.export_button.clicked.connect(self._ask_export)
         self.export_runner.running_changed.connect(self._update_controls)
         q = self.queue
-        q.progress.connect(lambda job, progress: self.header.show_progress(progress, job.title))
+        q.progress.connect(self._on_render_progress)
         q.result.connect(self._on_render_result)
         q.failure.connect(self._on_render_failed)
         q.running_changed.connect(self._on_render_running)
@@ -186,6 +185,10 @@ class ExplorePage(QWidget):
 
     def preview_frames(self) -> np.ndarray | None:
         return self.player.frames
+
+    def _current_preview(self) -> tuple[np.ndarray | None, float]:
+        """The frames the GIF estimate may use (only those of the timeline as it is now) and the frame rate."""
+        return (self._frames if self.preview_is_current() else None), float(self.fps_spin.value())
 
     def preview_is_current(self) -> bool:
         """True when the player shows the frames of the timeline as it is now."""
@@ -330,6 +333,9 @@ class ExplorePage(QWidget):
             self._show_error(failed.message, "Rendering failed.")
         self.player.cancel_pending_play()
 
+    def _on_render_progress(self, job, progress) -> None:
+        self.header.show_progress(progress, job.title)
+
     def _on_render_running(self, running: bool) -> None:
         self.header.set_rendering(running)
         self._update_controls()
@@ -422,6 +428,12 @@ class ExplorePage(QWidget):
         if ok:
             self.result_banner.hide()
         return ok
+
+    def _on_export_failed(self, message: str) -> None:
+        self._show_error(message, "The export failed.")
+
+    def _on_export_refused(self, message: str) -> None:
+        self._show_error(f"Cannot export: {message}")
 
     # ================================================================================ misc
     def _show_error(self, message: str, heading: str = "") -> None:

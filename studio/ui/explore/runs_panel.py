@@ -19,17 +19,23 @@ def runs_with_checkpoints(root: Path) -> list[tuple[Path, int | None, Path | Non
     """(folder, newest sample step, newest sample grid) per run under ``root`` that can be opened."""
     from studio.engine.runs import RunDir
 
-    if not root.is_dir():
+    found = []
+    try:
+        folders = [p for p in root.iterdir() if p.is_dir()] if root.is_dir() else []
+    except OSError:  # the workspace is unreadable right now: no runs to offer, no crash
         return []
-    folders = sorted((p for p in root.iterdir() if p.is_dir()), key=lambda p: p.stat().st_mtime, reverse=True)
-    out = []
     for folder in folders:
-        run = RunDir(folder)
-        if run.latest_checkpoint() is None:
+        try:  # a run being deleted or written by another machine right now is skipped, not fatal
+            run = RunDir(folder)
+            if run.latest_checkpoint() is None:
+                continue
+            grids = run.sample_grids()
+            found.append((folder.stat().st_mtime, folder, grids[-1][0] if grids else None,
+                          grids[-1][1] if grids else None))
+        except OSError:
             continue
-        grids = run.sample_grids()
-        out.append((folder, grids[-1][0] if grids else None, grids[-1][1] if grids else None))
-    return out
+    found.sort(key=lambda f: f[0], reverse=True)
+    return [f[1:] for f in found]
 
 
 class RunsPanel(QWidget):
