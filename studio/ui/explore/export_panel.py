@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QSpinBox,
 )
 
+from studio.engine.errors import describe_error
 from studio.engine.latent.wording import format_bytes, gif_loop_from_plays, plays_from_gif_loop
 from studio.ui.job_runner import JobRunner
 
@@ -239,7 +240,7 @@ class ExportPanel(QFrame):
                                 gif_loop=s["gif_loop"], palette_colors=s["palette_colors"],
                                 grid=self.grid_cells(), use_ema=use_ema)
         except ValueError as exc:
-            self.refused.emit(str(exc))
+            self.refused.emit(describe_error(exc))
             return False
         self.export_status.setText(f"Writing {out.name}…")
         self.runner.start(job)

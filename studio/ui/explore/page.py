@@ -15,6 +15,7 @@ from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QWidget
 
+from studio.engine.errors import describe_error
 from studio.engine.latent.favourites import entry_key, seed_entry
 from studio.engine.latent.walk_preview import entries_from_timeline, segment_plan, timeline_key
 from studio.ui.explore.banners import ErrorBanner, ResultBanner
@@ -211,7 +212,7 @@ class ExplorePage(QWidget):
         try:
             gen_path, timeline, settings = load_recipe(Path(path))
         except ValueError as exc:
-            self._show_error(str(exc), "Could not open the recipe.")
+            self._show_error(describe_error(exc), "Could not open the recipe.")
             return False
         if not gen_path.exists():
             self._show_error(f"The generator this recipe was made with is missing: {gen_path}")
@@ -433,7 +434,7 @@ class ExplorePage(QWidget):
         self._show_error(message, "The export failed.")
 
     def _on_export_refused(self, message: str) -> None:
-        self._show_error(f"Cannot export: {message}")
+        self._show_error(message, "Cannot export.")
 
     # ================================================================================ misc
     def _show_error(self, message: str, heading: str = "") -> None:
