@@ -16,8 +16,9 @@ from PySide6.QtWidgets import QApplication
 from studio.engine.gan.checkpoints import export_generator
 from studio.engine.gan.trainer import GanTrainingJob, TrainConfig
 from studio.engine.jobs import run_job
+from studio.engine.latent.favourites import favourites_path
 from studio.engine.runs import default_workspace, new_run_dir
-from studio.ui.explore_page import ExplorePage, favourites_path
+from studio.ui.explore.page import ExplorePage
 from studio.ui.widgets.explore_lists import FAVOURITE_MIME
 
 WAIT_MS = 60_000
@@ -708,7 +709,7 @@ def test_the_ema_switch_is_off_without_ema_weights_and_swaps_the_pictures_with_t
 
 
 def test_wander_controls_are_off_until_a_keyframe_is_selected(qtbot):
-    from studio.ui.explore_page import ExplorePage
+    from studio.ui.explore.page import ExplorePage
 
     page = ExplorePage()
     qtbot.addWidget(page)
@@ -716,3 +717,59 @@ def test_wander_controls_are_off_until_a_keyframe_is_selected(qtbot):
     assert not page.wander_shuffle_button.isEnabled()
     assert not page.wander_radius_spin.isEnabled()
     page.shutdown()
+
+
+# ---------------------------------------------------------------------------------------------- defects (issue)
+def test_a_seed_caption_that_does_not_fit_ends_in_an_ellipsis_and_shows_whole_on_hover(qtbot):
+    """A cut "seed 6055" reads as another seed than 60559: what does not fit must end in "…"."""
+    page = ExplorePage()
+    qtbot.addWidget(page)
+    page.resize(1024, 640)
+    page.show()
+    qtbot.waitExposed(page)
+    picture = np.zeros((32, 32, 3), np.uint8)
+    long_label = "seed 60559 ~12 (a variation of a variation)"
+    page.grid.set_entries([{"seed": None, "latent": [0.5] * 8, "label": long_label},
+                           {"seed": 4, "label": "seed 4"}], [picture, picture])
+    QApplication.processEvents()
+    cut, short = page.grid.tiles[0].caption, page.grid.tiles[1].caption
+    assert cut.fontMetrics().horizontalAdvance(long_label) > cut.contentsRect().width()  # it cannot fit here
+    shown = getattr(cut, "shown_text", cut.text)()  # what the label paints
+    assert shown.endswith("…") and long_label.startswith(shown[:-1])
+    assert cut.toolTip() == long_label
+    assert cut.text() == long_label  # the page still reads the whole label
+    assert getattr(short, "shown_text", short.text)() == "seed 4"  # what fits is shown whole
+    page.shutdown()
+
+
+def test_your_runs_lists_a_run_that_finished_while_the_page_was_hidden(qtbot, page, trained):
+    import shutil
+
+    run_dir, _gen = trained
+
+    def names() -> list[str]:
+        return [page.runs_list.item(i).text().split("\n")[0] for i in range(page.runs_list.count())]
+
+    page.hide()
+    later = default_workspace() / "runs" / "finished-while-hidden"
+    shutil.copytree(run_dir, later)
+    try:
+        page.show()  # the window switches to Explore
+        assert "finished-while-hidden" in names()
+        again = default_workspace() / "runs" / "finished-while-shown"
+        shutil.copytree(run_dir, again)
+        page.refresh_runs()  # what the window calls when a job ends
+        assert "finished-while-shown" in names() and not page.runs_hint.isVisibleTo(page)
+    finally:
+        shutil.rmtree(later, ignore_errors=True)
+        shutil.rmtree(default_workspace() / "runs" / "finished-while-shown", ignore_errors=True)
+
+
+def test_a_failed_job_shows_the_engines_sentence_as_it_is(qtbot, page):
+    """Failures arrive as one sentence (engine/errors.py); the page shows it whole, never rewritten."""
+    from studio.engine.jobs import Failed
+
+    sentence = "ValueError: the engine wrote this sentence, and the artist reads all of it."
+    page.export_runner.failed.emit(Failed(sentence, "details for a bug report"))
+    assert sentence in page.error_message()
+    assert "details for a bug report" not in page.error_message()

@@ -60,7 +60,7 @@ def main() -> None:
     args = ap.parse_args()
     threads = configure_threads()
     app = QApplication.instance() or QApplication(sys.argv)
-    from studio.ui.explore_page import ExplorePage
+    from studio.ui.explore.page import ExplorePage
 
     with tempfile.TemporaryDirectory() as tmp:
         gen = write_generator(Path(tmp))

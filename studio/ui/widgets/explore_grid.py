@@ -8,13 +8,57 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import QSize, Qt, Signal
-from PySide6.QtGui import QKeyEvent, QMouseEvent
-from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QToolButton, QVBoxLayout, QWidget
+from PySide6.QtGui import QKeyEvent, QMouseEvent, QPainter
+from PySide6.QtWidgets import (
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QSizePolicy,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
 
-from studio.ui.widgets.explore_lists import entry_key
+from studio.engine.latent.favourites import entry_key
 from studio.ui.widgets.image_view import ImageView
 
 STAR_ON, STAR_OFF = "★", "☆"
+
+
+class ElidedLabel(QLabel):
+    """One line of text that ends in "…" where it does not fit, never silently cut (a cut "seed 6055" reads as
+    another seed than 60559); then the whole text is its tooltip. ``text()`` stays the whole text."""
+
+    def __init__(self, text: str = "", parent: QWidget | None = None) -> None:
+        super().__init__(text, parent)
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+
+    def setText(self, text: str) -> None:  # noqa: N802 - Qt override
+        super().setText(text)
+        self._update_tip()
+
+    def shown_text(self) -> str:
+        """What is painted: the text, or as much of it as fits followed by "…"."""
+        return self.fontMetrics().elidedText(self.text(), Qt.TextElideMode.ElideRight, self.contentsRect().width())
+
+    def is_elided(self) -> bool:
+        return self.shown_text() != self.text()
+
+    def _update_tip(self) -> None:
+        self.setToolTip(self.text() if self.text() and self.is_elided() else "")
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt override
+        return QSize(self.fontMetrics().horizontalAdvance("…"), super().minimumSizeHint().height())
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt override
+        super().resizeEvent(event)
+        self._update_tip()
+
+    def paintEvent(self, event) -> None:  # noqa: N802 - Qt override
+        painter = QPainter(self)
+        self.style().drawItemText(painter, self.contentsRect(), int(self.alignment() | Qt.AlignmentFlag.AlignVCenter),
+                                  self.palette(), self.isEnabled(), self.shown_text(), self.foregroundRole())
 
 
 class SampleTile(QFrame):
@@ -32,7 +76,7 @@ class SampleTile(QFrame):
         self.setProperty("selected", False)
         self.view = ImageView(self, min_size=QSize(image_px, image_px))
         self.view.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
-        self.caption = QLabel("", self)
+        self.caption = ElidedLabel("", self)
         self.caption.setObjectName("tileSeed")
         self.star = QToolButton(self)
         self.star.setObjectName("tileStar")
@@ -43,8 +87,8 @@ class SampleTile(QFrame):
         self.star.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.star.clicked.connect(self._on_star)
         row = QHBoxLayout()
-        row.setContentsMargins(2, 0, 0, 0)
-        row.setSpacing(2)
+        row.setContentsMargins(1, 0, 0, 0)  # every pixel to the caption: "seed 99999" fits a 1024 px window
+        row.setSpacing(1)
         row.addWidget(self.caption, 1)
         row.addWidget(self.star)
         lay = QVBoxLayout(self)

@@ -8,41 +8,20 @@ segment that leaves it (frames, easing, interp), so reordering keyframes keeps t
 
 from __future__ import annotations
 
-import hashlib
 import json
 
-import numpy as np
 from PySide6.QtCore import QMimeData, QSize, Qt, Signal
 from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent, QIcon, QKeyEvent
 from PySide6.QtWidgets import QAbstractItemView, QListView, QListWidget, QListWidgetItem, QWidget
+
+from studio.engine.latent.favourites import entry_key, valid_entry  # noqa: F401 - also imported from here
 
 FAVOURITE_MIME = "application/x-gan-studio-favourites"
 ROLE = Qt.ItemDataRole.UserRole
 
 
-def entry_key(entry: dict) -> int | str | None:
-    """What identifies a sample: its seed, or (a variation) a short hash of its latent."""
-    latent = entry.get("latent") if isinstance(entry, dict) else None
-    if latent:
-        return "z:" + hashlib.sha1(np.asarray(latent, dtype=np.float32).tobytes()).hexdigest()[:16]
-    seed = entry.get("seed") if isinstance(entry, dict) else None
-    return int(seed) if isinstance(seed, int) and not isinstance(seed, bool) else None
-
-
-def valid_entry(entry) -> bool:
-    """A favourite/keyframe entry names a sample by an integer seed or a list of numbers (its latent)."""
-    if not isinstance(entry, dict):
-        return False
-    latent = entry.get("latent")
-    if latent is not None:
-        return isinstance(latent, list) and bool(latent) and all(
-            isinstance(x, (int, float)) and not isinstance(x, bool) for x in latent)
-    seed = entry.get("seed")
-    return isinstance(seed, int) and not isinstance(seed, bool)
-
-
-def item_data(item: QListWidgetItem) -> dict:
-    data = item.data(ROLE)
+def item_data(item: QListWidgetItem | None) -> dict:
+    data = item.data(ROLE) if item is not None else None
     return dict(data) if isinstance(data, dict) else {}
 
 

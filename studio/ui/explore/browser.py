@@ -1,0 +1,171 @@
+"""Browsing: the grid of samples with its tools (new batch, a typed seed, the "calmer" truncation slider).
+
+It asks the shared render queue for pictures and shows what comes back; starring and the big preview
+belong to the favourites panel, which the page connects to the grid's signals.
+"""
+
+from __future__ import annotations
+
+import random
+
+import numpy as np
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSlider, QSpinBox, QVBoxLayout, QWidget
+
+from studio.engine.latent.favourites import entry_key, entry_vector, sample_label, seed_entry
+from studio.engine.latent.wording import psi_from_percent, truncation_text
+from studio.ui.explore.session import ExploreSession
+from studio.ui.widgets.explore_grid import SampleGrid
+
+GRID_ROWS, GRID_COLUMNS = 4, 4
+GRID_KINDS = ("grid", "seed")
+
+
+class SampleBrowser(QWidget):
+    truncation_changed = Signal()
+    grid_changed = Signal()  # new pictures in the grid (stars and icons need a look)
+
+    def __init__(self, session: ExploreSession, rng: random.Random, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.session = session
+        self._rng = rng
+        self.grid_images: list[np.ndarray] = []
+        self.new_batch_button = QPushButton("New batch")
+        self.new_batch_button.setObjectName("newBatch")
+        self.new_batch_button.setToolTip("Show sixteen new random samples")
+        self.seed_spin = QSpinBox()
+        self.seed_spin.setObjectName("seedField")
+        self.seed_spin.setRange(0, 2**31 - 1)
+        self.seed_spin.setPrefix("seed ")
+        self.seed_spin.setToolTip("Type a seed and press Enter to see that sample")
+        self.show_seed_button = QPushButton("Show")
+        self.show_seed_button.setObjectName("showSeed")
+        self.show_seed_button.setToolTip("Show the picture this seed makes (Enter in the seed box does the same)")
+        self.truncation_slider = QSlider(Qt.Orientation.Horizontal)
+        self.truncation_slider.setObjectName("truncationSlider")
+        self.truncation_slider.setRange(0, 90)
+        self.truncation_slider.setValue(0)
+        self.truncation_slider.setToolTip("Pull samples toward the average picture: safer, less varied (0 = off)")
+        self.truncation_label = QLabel()
+        self.truncation_label.setObjectName("caption")
+        self.truncation_label.setMinimumWidth(36)
+        tools = QHBoxLayout()
+        tools.setSpacing(6)
+        tools.addWidget(self.new_batch_button)
+        tools.addWidget(self.seed_spin)
+        tools.addWidget(self.show_seed_button)
+        tools.addSpacing(8)
+        calm = QLabel("Calmer")
+        calm.setObjectName("caption")
+        tools.addWidget(calm)
+        tools.addWidget(self.truncation_slider)
+        tools.addWidget(self.truncation_label)
+        tools.addStretch(1)
+        self.seed_spin.setFixedWidth(120)
+        self.truncation_slider.setFixedWidth(90)
+        for b in (self.new_batch_button, self.show_seed_button):
+            b.setMinimumWidth(b.sizeHint().width())
+        self.grid = SampleGrid(GRID_ROWS, GRID_COLUMNS, 56)
+        col = QVBoxLayout(self)
+        col.setContentsMargins(6, 0, 6, 0)
+        col.setSpacing(6)
+        col.addLayout(tools)
+        col.addWidget(self.grid, 1)
+
+        self._grid_timer = QTimer(self)  # slider drags re-render the grid once they settle
+        self._grid_timer.setSingleShot(True)
+        self._grid_timer.setInterval(250)
+        self._grid_timer.timeout.connect(self.render_again)
+        self.new_batch_button.clicked.connect(self.new_batch)
+        self.show_seed_button.clicked.connect(self._on_show_seed)
+        self.seed_spin.lineEdit().returnPressed.connect(self._on_show_seed)
+        self.truncation_slider.valueChanged.connect(self._on_truncation_changed)
+        self._update_truncation_label()
+
+    # ------------------------------------------------------------------ state
+    def truncation(self) -> float:
+        """ψ for the engine: 1 = off; the slider pulls toward the mean as it moves right."""
+        return psi_from_percent(self.truncation_slider.value())
+
+    def set_truncation(self, psi: float) -> None:
+        self.truncation_slider.setValue(max(0, min(90, round((1.0 - float(psi)) * 100))))
+
+    def set_enabled_for(self, has_generator: bool) -> None:
+        for w in (self.new_batch_button, self.seed_spin, self.show_seed_button, self.truncation_slider):
+            w.setEnabled(has_generator)
+
+    def stop(self) -> None:
+        self._grid_timer.stop()
+
+    # ------------------------------------------------------------------ asking for pictures
+    def _render(self, kind: str, title: str, entries: list[dict]) -> None:
+        self.session.render_entries(kind, title, entries, self.truncation())
+
+    def new_batch(self) -> None:
+        seeds = [self._rng.randrange(0, 100_000) for _ in range(self.grid.count)]
+        self.show_seeds(seeds)
+
+    def show_seeds(self, seeds: list[int]) -> None:
+        self._render("grid", "Drawing samples", [seed_entry(s) for s in list(seeds)[: self.grid.count]])
+
+    def show_seed(self, seed: int) -> None:
+        self._render("seed", f"Drawing seed {seed}", [seed_entry(seed)])
+
+    def render_again(self) -> None:
+        entries = [e for e in self.grid.entries() if e is not None]
+        if entries:
+            self._render("grid", "Drawing samples", entries)
+
+    def show_variations(self, strength: float) -> bool:
+        """Fill the grid with the selected sample (first tile) and a ring of small variations of it."""
+        entry = self.grid.current_entry()
+        info = self.session.info
+        if entry is None or not self.session.has_generator():
+            return False
+        from studio.engine.latent.keyframes import variations
+
+        center = entry_vector(entry, info.latent_dim)
+        ring = variations(center, self.grid.count - 1, strength, self._rng.randrange(0, 2**31))
+        base = str(entry.get("label") or sample_label(entry.get("seed"))).split(" ~")[0]
+        entries = [entry] + [{"seed": None, "latent": [float(x) for x in z.tolist()], "label": f"{base} ~{i + 1}"}
+                             for i, z in enumerate(ring)]
+        self._render("grid", f"Drawing variations of {base}", entries)
+        return True
+
+    # ------------------------------------------------------------------ what came back
+    def take_result(self, kind: str, entries: list[dict], images) -> None:
+        if kind == "grid":
+            self.grid_images = list(images)
+            for e, im in zip(entries, images, strict=True):
+                self.session.thumbs.setdefault(entry_key(e), im)
+            self.grid.set_entries(entries, images)
+        elif kind == "seed":
+            self._show_single_seed(entries[0]["seed"], images[0])
+        self.grid_changed.emit()
+
+    def _show_single_seed(self, seed: int, image: np.ndarray) -> None:
+        """A typed seed joins the grid in front (the last sample makes room) and is selected."""
+        entries = [e for e in self.grid.entries() if e is not None]
+        images = list(self.grid_images)[: len(entries)]
+        keys = [entry_key(e) for e in entries]
+        if seed in keys:
+            i = keys.index(seed)
+            del entries[i]
+            del images[i]
+        entries = [seed_entry(seed), *entries][: self.grid.count]
+        images = [image, *images][: self.grid.count]
+        self.grid_images = images
+        self.session.thumbs[seed] = image
+        self.grid.set_entries(entries, images)
+
+    # ------------------------------------------------------------------ controls
+    def _on_show_seed(self) -> None:
+        self.show_seed(self.seed_spin.value())
+
+    def _on_truncation_changed(self, _value: int) -> None:
+        self._update_truncation_label()
+        self._grid_timer.start()
+        self.truncation_changed.emit()
+
+    def _update_truncation_label(self) -> None:
+        self.truncation_label.setText(truncation_text(self.truncation_slider.value()))

@@ -1,0 +1,56 @@
+"""What the parts of the Explore room share: the open generator, the pictures drawn for it, the queue.
+
+Parts read the generator only to hand it to a render job; they never run it in the GUI thread.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+from PySide6.QtGui import QIcon
+
+from studio.engine.latent.favourites import entry_vector
+from studio.ui.explore.render_queue import RenderQueue
+from studio.ui.qimage import to_pixmap
+
+PREVIEW_BATCH = 16
+
+
+def icon_for(image: np.ndarray | None) -> QIcon:
+    return QIcon(to_pixmap(image)) if image is not None else QIcon()
+
+
+class ExploreSession:
+    """The open generator (``None`` until one has loaded) and a picture per sample key already drawn."""
+
+    def __init__(self, queue: RenderQueue) -> None:
+        self.queue = queue
+        self.generator = None  # nn.Module, used only inside render jobs
+        self.info = None  # GeneratorInfo
+        self.source: Path | None = None
+        self.thumbs: dict = {}  # entry_key → HWC uint8
+
+    def has_generator(self) -> bool:
+        return self.generator is not None and self.info is not None
+
+    def icon(self, key) -> QIcon:
+        return icon_for(self.thumbs.get(key))
+
+    def render_entries(self, kind: str, title: str, entries: list[dict], psi: float) -> None:
+        """Render samples named by seed or latent; the job returns (entries, images)."""
+        if not self.has_generator():
+            return
+        g, dim = self.generator, self.info.latent_dim
+        entries = [dict(e) for e in entries]
+
+        def render(ctx):
+            import torch
+
+            from studio.engine.latent.keyframes import truncate
+            from studio.engine.latent.render import render_frames
+
+            z = torch.stack([entry_vector(e, dim) for e in entries])
+            return entries, render_frames(g, truncate(z, psi), PREVIEW_BATCH, check=ctx.check)
+
+        self.queue.submit(kind, title, render)
