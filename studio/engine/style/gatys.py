@@ -513,6 +513,65 @@ def _gb(n: float) -> str:
     return f"{n / 1e9:.1f} GB"
 
 
+# ------------------------------------------------------------------------------------------- the finite guard
+
+MAX_ROLLBACKS_PER_SCALE = 4
+
+
+class _FiniteGuard:
+    """Keeps one scale's optimisation finite: a non-finite loss or pixel puts back the last picture whose loss was
+    finite and goes on with a gentler optimiser (L-BFGS → Adam at the settings' rate, then Adam at a quarter of
+    the rate each time), so a run that blows up never returns, previews or saves NaN pixels (a black picture).
+
+    L-BFGS here takes full steps without a line search (``lr=1``, one evaluation per step); on an ill-conditioned
+    objective one curvature pair can send a step to infinity, after which every value is NaN. The guard's cost is
+    two image-sized copies and one finiteness test per step."""
+
+    def __init__(self, settings: StyleSettings, x: torch.Tensor) -> None:
+        self.settings = settings
+        self.x = x
+        self.optimizer = settings.optimizer
+        self.lr = settings.lr
+        self.good = x.detach().clone()  # the last picture whose loss came out finite (the scale's start until then)
+        self.before: torch.Tensor | None = None
+        self.failures = 0
+        self.gave_up = False
+        self.opt = self._make()
+
+    def _make(self) -> torch.optim.Optimizer:
+        if self.optimizer == "lbfgs":
+            return torch.optim.LBFGS([self.x], lr=1.0, max_iter=1, history_size=self.settings.lbfgs_history,
+                                     tolerance_grad=0.0, tolerance_change=0.0)
+        return torch.optim.Adam([self.x], lr=self.lr)
+
+    def before_step(self) -> None:
+        self.before = self.x.detach().clone()
+
+    def after_step(self, values: dict[str, float]) -> str | None:
+        """None when the step is kept; otherwise what was done, in words (after rolling back)."""
+        loss_ok = bool(values) and all(math.isfinite(v) for v in values.values())
+        if loss_ok and bool(torch.isfinite(self.x).all()):
+            # the loss was evaluated at the picture before this step, so that one is known good
+            self.good = self.before if self.before is not None else self.good
+            return None
+        with torch.no_grad():
+            self.x.copy_(self.good)
+        self.failures += 1
+        what = "the loss" if not loss_ok else "the picture"
+        if self.failures > MAX_ROLLBACKS_PER_SCALE:
+            self.gave_up = True
+            return (f"{what} stopped being finite again; this scale keeps its last good picture and the run goes "
+                    "on.")
+        if self.optimizer == "lbfgs":
+            self.optimizer = "adam"
+            change = f"continues with Adam (learning rate {self.lr:g})"
+        else:
+            self.lr /= 4
+            change = f"continues with Adam at a smaller step (learning rate {self.lr:g})"
+        self.opt = self._make()
+        return f"{what} stopped being finite; went back to the last good picture and {change}."
+
+
 # ------------------------------------------------------------------------------------------- the job
 
 @dataclass
@@ -667,6 +726,7 @@ class StyleTransferJob:
         content_np = None
         stopped = False
         prev_target: torch.Tensor | None = None  # the content target of the previous (coarser) scale
+        accepted = rollbacks = 0  # steps kept / steps undone because a value stopped being finite
         try:
             # coarse scales use a style weight rescaled so that the photo feels the same style pressure there as at
             # the size whose balance counts (_style_factor): the full size, or with the look guide (keep_look) the
@@ -702,13 +762,11 @@ class StyleTransferJob:
                 x = self._start_image(x, prev_target, target_t, styles, size, gen, device)
                 prev_target = target_t
                 x.requires_grad_(True)
-                opt = (torch.optim.LBFGS([x], lr=1.0, max_iter=1, history_size=s.lbfgs_history,
-                                         tolerance_grad=0.0, tolerance_change=0.0)
-                       if s.optimizer == "lbfgs" else torch.optim.Adam([x], lr=s.lr))
+                guard = _FiniteGuard(s, x)
                 parts: dict[str, torch.Tensor] = {}
 
-                def closure(opt=opt, parts=parts, x=x, look_guide=look_guide) -> torch.Tensor:
-                    opt.zero_grad(set_to_none=True)
+                def closure(guard=guard, parts=parts, x=x, look_guide=look_guide) -> torch.Tensor:
+                    guard.opt.zero_grad(set_to_none=True)
                     out = loss_fn(x)
                     if look_guide is not None:  # the 512 px look: the same objective on the result downscaled
                         small = F.interpolate(x, size=guide_hw, mode="bicubic", align_corners=False, antialias=True)
@@ -718,15 +776,29 @@ class StyleTransferJob:
                     parts.update(out)
                     return out["total"]
 
-                for _ in range(n_iter):
+                for it in range(n_iter):
                     ctx.check()
-                    opt.step(closure)
+                    guard.before_step()
+                    parts.clear()
+                    guard.opt.step(closure)
                     with torch.no_grad():
                         x.clamp_(0, 1)
                     step += 1
                     if self.on_iteration is not None:
                         self.on_iteration(step, side, x)
-                    last = {k: float(v.detach()) for k, v in parts.items()}
+                    values = {k: float(v.detach()) for k, v in parts.items()}
+                    problem = guard.after_step(values)
+                    if problem is not None:  # rolled back to the last finite picture
+                        ctx.notice(f"Step {step} at {side} px {problem}", "warning")
+                        rollbacks += 1
+                        if guard.gave_up:
+                            step += n_iter - it - 1
+                            ctx.progress(step, total, f"{side} px")
+                            break
+                        ctx.progress(step, total, f"{side} px")
+                        continue
+                    accepted += 1
+                    last = values
                     ctx.emit(Metrics(step, last))
                     ctx.progress(step, total, f"{side} px")
                     if s.preview_every_s > 0 and time.perf_counter() >= next_preview:
@@ -740,6 +812,9 @@ class StyleTransferJob:
                 raise
             stopped = True
         assert x is not None and content_np is not None
+        if not bool(torch.isfinite(x).all()) or (accepted == 0 and rollbacks > 0):
+            raise StyleError("the optimisation produced no usable picture: its values stopped being finite at every "
+                             "step. Lower the style weight or the learning rate, or choose Adam")
         if (x.shape[-1], x.shape[-2]) != fit_long_side(content_img.size, s.size):
             size = fit_long_side(content_img.size, s.size)  # stopped before the finest scale: upsample
             content_np = _resized(content_img, size)
@@ -750,6 +825,8 @@ class StyleTransferJob:
         seconds = time.perf_counter() - t0
         recipe["result"] = {"iterations": step, "stopped": stopped, "seconds": round(seconds, 2),
                             "losses": last, "size": [int(image.shape[1]), int(image.shape[0])]}
+        if rollbacks:
+            recipe["result"]["rollbacks"] = rollbacks
         return StyleResult(image, recipe, step, stopped, last, seconds, frames, style_masks, regions)
 
     def _set_targets(self, loss_fn: GatysLoss, side: int, content_img: Image.Image, styles, style_masks, regions,
