@@ -404,25 +404,31 @@ _SET_TEMP_RE = re.compile(r"^\.(?P<name>.+)\.(?P<host>[^.]*)-(?P<pid>\d+)-(?P<ra
 _JOURNAL_RE = re.compile(r"^\.(?P<name>.+)\.saving\.json$")
 
 
-def _pid_alive(host: str, pid: int) -> bool:
-    """Whether the process that started a save may still be writing it (another machine's saves count as alive)."""
+def _save_alive(token: str) -> bool:
+    """Whether the save with this token may still be running (then its files are left alone): a save of this
+    process while its FileSet is open, or any save of a process that still exists, or of another machine."""
     import os
     import socket
 
+    try:
+        host, pid_text, _ = token.rsplit("-", 2)
+        pid = int(pid_text)
+    except ValueError:
+        return True
     if host and host != _host_tag(socket.gethostname()):
         return True
     if pid == os.getpid():
-        return pid in _ACTIVE_PIDS
+        return token in _LIVE_TOKENS
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
-    except (PermissionError, OSError):
+    except OSError:
         return True
     return True
 
 
-_ACTIVE_PIDS: set[int] = set()  # this process while one of its file sets is being committed
+_LIVE_TOKENS: set[str] = set()  # FileSets of this process that are staging or committing
 
 
 def _host_tag(host: str) -> str:
@@ -466,6 +472,7 @@ class FileSet:
         self.entries: list[dict] = []
         self.removals: list[Path] = []
         self._done = False
+        _LIVE_TOKENS.add(self.token)
 
     def _temp(self, target: Path, kind: str) -> Path:
         return target.with_name(f".{target.name}.{self.token}.{kind}")
@@ -514,6 +521,7 @@ class FileSet:
             _unlink_quietly(Path(e["temp"]))
         self.entries = []
         self._done = True
+        _LIVE_TOKENS.discard(self.token)
 
     def commit(self) -> None:
         import os
@@ -528,7 +536,6 @@ class FileSet:
         removals = [{"target": str(t), "backup": str(self._temp(t, "old"))} for t in self.removals if t.exists()]
         record = {"version": 1, "state": "swapping", "token": self.token, "entries": self.entries,
                   "remove": removals}
-        _ACTIVE_PIDS.add(os.getpid())
         try:
             try:
                 atomic_write_bytes(self.journal, json.dumps(record, indent=1).encode("utf-8"))
@@ -560,7 +567,7 @@ class FileSet:
             _finish(record)
             _unlink_quietly(self.journal)
         finally:
-            _ACTIVE_PIDS.discard(os.getpid())
+            _LIVE_TOKENS.discard(self.token)
             self._done = True
 
 
@@ -578,7 +585,10 @@ def _roll_back(record: dict) -> None:
     for e in reversed(record.get("entries", [])):
         target, temp, backup = Path(e["target"]), Path(e["temp"]), Path(e["backup"])
         if backup.exists():
-            os.replace(backup, target)
+            if target.exists() and os.path.samefile(backup, target):
+                backup.unlink()  # never swapped (a hard link of the same file): rename would do nothing
+            else:
+                os.replace(backup, target)
         elif not e.get("existed", True) and target.exists() and not temp.exists():
             _unlink_quietly(target)  # the new file that had no earlier version
         _unlink_quietly(temp)
@@ -614,10 +624,10 @@ def recover_interrupted_saves(folder: str | Path) -> int:
         path = folder / name
         try:
             record = json.loads(path.read_text(encoding="utf-8"))
-            host, pid = str(record["token"]).rsplit("-", 2)[:2]
+            token = str(record["token"])
         except (OSError, ValueError, KeyError, TypeError):
             continue
-        if _pid_alive(host, int(pid)):
+        if _save_alive(token):
             live_tokens.add(record["token"])
             continue
         try:
@@ -634,7 +644,7 @@ def recover_interrupted_saves(folder: str | Path) -> int:
         if not m:
             continue
         token = f"{m['host']}-{m['pid']}-{m['rand']}"
-        if m["kind"] == "new" and token not in live_tokens and not _pid_alive(m["host"], int(m["pid"])):
+        if m["kind"] == "new" and token not in live_tokens and not _save_alive(token):
             _unlink_quietly(folder / name)  # staged before its journal existed: the earlier set never changed
     return repaired
 

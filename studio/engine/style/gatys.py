@@ -361,7 +361,7 @@ def check_settings(settings: StyleSettings) -> None:
     _number("the timelapse size (px)", s.timelapse_side, 16, MAX_TIMELAPSE_SIDE, integer=True)
     _number("the L-BFGS history", s.lbfgs_history, 1, MAX_LBFGS_HISTORY, integer=True)
     _number("the smallest automatic scale (px)", s.min_scale, 16, MAX_SIZE, integer=True)
-    _number("the style scale", s.style_scale, 0, MAX_STYLE_SIDE / 16, lo_open=True)
+    _number("the style scale", s.style_scale, 0, math.inf, lo_open=True)
     if round(s.size * s.style_scale) > MAX_STYLE_SIDE:
         raise StyleError(f"a style scale of {s.style_scale:g} makes the paintings {round(s.size * s.style_scale)} px "
                          f"wide at a {s.size} px output; the largest is {MAX_STYLE_SIDE} px, so choose a style scale "
@@ -721,6 +721,8 @@ class StyleTransferJob:
         self.blend = list(style_blend or settings.style_blend or [1.0] * len(self.styles))
         if len(self.blend) != len(self.styles):
             raise StyleError(f"{len(self.styles)} style image(s) but {len(self.blend)} blend weight(s)")
+        for w in self.blend:
+            _number("a style blend weight", w, 0, MAX_WEIGHT)
         if self.styles and sum(self.blend) <= 0:
             raise StyleError("style blend weights must add up to more than 0")
         if settings.style_weight > 0 and settings.style_layers and not self.styles:
@@ -1138,20 +1140,20 @@ def save_result(result: StyleResult, path: str | Path, timelapse_gif: str | Path
     if timelapse_gif is not None and Path(timelapse_gif).parent != path.parent:
         recover_interrupted_saves(Path(timelapse_gif).parent)
     files_set = FileSet(path.parent, path.name)
-    for target, m in masks.items():
-        files_set.stage(target, encode_artwork(_to_uint8(m), ".png"))
-    files_set.stage(path, encode_artwork(image, path.suffix, recipe, quality))
-    files_set.stage(recipe_json_path(path), recipe_bytes(recipe))
-    if timelapse_gif is not None:
-        staged = files_set.stage_path(timelapse_gif)
-        try:
-            write_gif(np.stack(_same_size(result.timelapse)), staged, fps=fps, resample="lanczos")
-        except BaseException:
-            files_set.abort()
-            raise
-    for old in _old_companions(path):
-        if old not in masks:
-            files_set.remove(old)
+    try:
+        for target, m in masks.items():
+            files_set.stage(target, encode_artwork(_to_uint8(m), ".png"))
+        files_set.stage(path, encode_artwork(image, path.suffix, recipe, quality))
+        files_set.stage(recipe_json_path(path), recipe_bytes(recipe))
+        if timelapse_gif is not None:
+            write_gif(np.stack(_same_size(result.timelapse)), files_set.stage_path(timelapse_gif), fps=fps,
+                      resample="lanczos")
+        for old in _old_companions(path):
+            if old not in masks:
+                files_set.remove(old)
+    except BaseException:
+        files_set.abort()
+        raise
     files_set.commit()
     result.recipe = recipe
     return path
@@ -1168,10 +1170,10 @@ def check_output_path(path: str | Path, need_bytes: int = 0, suffixes=(".png", "
     from studio.engine.export import ExportError
 
     path = Path(path).expanduser()
-    if suffixes and path.suffix.lower() not in suffixes:
-        raise ExportError(f"{path.name} cannot be written: its name must end in {', '.join(suffixes)}")
     if path.is_dir():
         raise ExportError(f"{path} is a folder; give a file name such as {path / ('artwork' + suffixes[0])}")
+    if suffixes and path.suffix.lower() not in suffixes:
+        raise ExportError(f"{path.name} cannot be written: its name must end in {', '.join(suffixes)}")
     folder = path.parent
     while not folder.exists() and folder != folder.parent:
         folder = folder.parent
