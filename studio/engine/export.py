@@ -515,6 +515,22 @@ class FileSet:
         if target not in self.removals and all(Path(e["target"]) != target for e in self.entries):
             self.removals.append(target)
 
+    def _write_journal(self, record: dict) -> None:
+        """Atomically, under a temporary name ``recover_interrupted_saves`` recognises if the process dies here."""
+        import os
+
+        temp = self._temp(self.journal, "new")
+        try:
+            with open(temp, "wb") as fh:
+                fh.write(json.dumps(record, indent=1).encode("utf-8"))
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.replace(temp, self.journal)
+        except BaseException:
+            _unlink_quietly(temp)
+            raise
+        _fsync_dir(self.folder)
+
     def abort(self) -> None:
         """Drop the staged files (nothing of the earlier set was touched yet)."""
         for e in self.entries:
@@ -538,7 +554,7 @@ class FileSet:
                   "remove": removals}
         try:
             try:
-                atomic_write_bytes(self.journal, json.dumps(record, indent=1).encode("utf-8"))
+                self._write_journal(record)
             except OSError as exc:
                 self.abort()
                 raise ExportError(_explain(exc, self.journal)) from exc
@@ -556,7 +572,7 @@ class FileSet:
                 for folder in {Path(e["target"]).parent for e in self.entries}:
                     _fsync_dir(folder)
                 record["state"] = "committed"
-                atomic_write_bytes(self.journal, json.dumps(record, indent=1).encode("utf-8"))
+                self._write_journal(record)
             except OSError as exc:
                 _roll_back(record)
                 _unlink_quietly(self.journal)
@@ -669,6 +685,13 @@ def encode_artwork(image: np.ndarray | Image.Image, suffix: str, recipe: dict | 
         exif[RECIPE_EXIF_TAG] = json.dumps(recipe, sort_keys=True)
         kwargs["exif"] = exif.tobytes()
     img.convert("RGB").save(buf, format=fmt, **kwargs)
+    return buf.getvalue()
+
+
+def gif_bytes(frames, fps: float, resample: str = "lanczos") -> bytes:
+    """An animated GIF in memory (one shared palette, as ``write_gif``), for a save that stages several files."""
+    buf = io.BytesIO()
+    _encode_gif(frames, buf, fps, 0, None, resample, 256, False, None)
     return buf.getvalue()
 
 

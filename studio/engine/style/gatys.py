@@ -1104,10 +1104,10 @@ def save_result(result: StyleResult, path: str | Path, timelapse_gif: str | Path
         ExportError,
         FileSet,
         encode_artwork,
+        gif_bytes,
         recipe_bytes,
         recipe_json_path,
         recover_interrupted_saves,
-        write_gif,
     )
 
     path = Path(path)
@@ -1146,8 +1146,7 @@ def save_result(result: StyleResult, path: str | Path, timelapse_gif: str | Path
         files_set.stage(path, encode_artwork(image, path.suffix, recipe, quality))
         files_set.stage(recipe_json_path(path), recipe_bytes(recipe))
         if timelapse_gif is not None:
-            write_gif(np.stack(_same_size(result.timelapse)), files_set.stage_path(timelapse_gif), fps=fps,
-                      resample="lanczos")
+            files_set.stage(timelapse_gif, gif_bytes(np.stack(_same_size(result.timelapse)), fps))
         for old in _old_companions(path):
             if old not in masks:
                 files_set.remove(old)
