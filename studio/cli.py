@@ -499,9 +499,11 @@ def cmd_stylize(args: argparse.Namespace) -> int:
         job = _stylize_job(args)
         # the places the result goes are checked now, not after minutes of painting
         masks = sum(m is not None for m in job.style_masks) + (len(job.styles) if job.content_mask is not None else 0)
-        check_output_path(out, estimate_output_bytes(job.settings, masks=masks, timelapse=bool(args.timelapse)))
+        picture = estimate_output_bytes(job.settings, masks=masks)
+        check_output_path(out, picture)
         if args.timelapse:
-            check_output_path(args.timelapse, suffixes=(".gif",))
+            gif = estimate_output_bytes(job.settings, masks=masks, timelapse=True) - picture
+            check_output_path(args.timelapse, gif, suffixes=(".gif",))
     except (StyleError, ExportError, ImageRejected, OSError, ValueError) as exc:
         return fail(describe_error(exc), 2)
     token = JobToken()
