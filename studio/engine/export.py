@@ -34,13 +34,13 @@ def save_png(image: np.ndarray | Image.Image, path: str | Path, recipe: dict | N
     if recipe is None:
         _write(path, encode_artwork(image, ".png"))
         return path
-    return _save_with_recipe(image, path, recipe)
+    return _save_with_recipe(image, path, recipe, fmt_suffix=".png")
 
 
-def _save_with_recipe(image, path: Path, recipe: dict, quality: int = 95) -> Path:
+def _save_with_recipe(image, path: Path, recipe: dict, quality: int = 95, fmt_suffix: str | None = None) -> Path:
     recover_interrupted_saves(path.parent)
     files = FileSet(path.parent, path.name)
-    files.stage(path, encode_artwork(image, path.suffix, recipe, quality))
+    files.stage(path, encode_artwork(image, fmt_suffix or path.suffix, recipe, quality))
     files.stage(recipe_json_path(path), recipe_bytes(recipe))
     files.commit()
     return path

@@ -333,7 +333,9 @@ MAX_LBFGS_HISTORY = 1000
 
 def _number(label: str, value, lo: float, hi: float, integer: bool = False, lo_open: bool = False) -> float:
     """``value`` as a checked number, or a StyleError naming the setting and the range it must be in."""
-    ok_type = isinstance(value, int) if integer else isinstance(value, (int, float))
+    import numbers
+
+    ok_type = isinstance(value, numbers.Integral) if integer else isinstance(value, numbers.Real)
     if isinstance(value, bool) or not ok_type or not math.isfinite(value):
         kind = "a whole number" if integer else "a number"
         raise StyleError(f"{label} must be {kind}, not {value!r}")
@@ -345,8 +347,8 @@ def _number(label: str, value, lo: float, hi: float, integer: bool = False, lo_o
 
 def check_settings(settings: StyleSettings) -> None:
     """Every value a run would allocate or loop on, checked before anything is loaded: types (recipes are JSON),
-    ranges, and the fixed caps above. Memory against the machine is checked by ``check_memory`` once the images
-    are known. Raises StyleError with the setting, the value and what is allowed."""
+    ranges, and the fixed caps above. Memory against the machine is checked by the job (``_check_memory``) once
+    the images are known. Raises StyleError with the setting, the value and what is allowed."""
     s = settings
     _number("the output size (px)", s.size, 16, MAX_SIZE, integer=True)
     _number("iterations", s.iterations, 1, MAX_ITERATIONS, integer=True)
