@@ -606,24 +606,43 @@ def _stylize_job(args: argparse.Namespace):
                             content_mask=content_mask)
 
 
+def _stylize_fallback(out: Path, timelapse: str | None) -> tuple[Path, Path | None]:
+    """Free names in ``<workspace>/artworks/`` for an artwork whose chosen place refused it at the end of a run."""
+    from studio.engine.runs import default_workspace
+
+    folder = default_workspace() / "artworks"
+    stem, n = out.stem, 1
+    while True:
+        name = stem if n == 1 else f"{stem}-{n}"
+        candidates = [folder / f"{name}{out.suffix}", folder / f"{name}.json"]
+        gif = folder / f"{name}-timelapse.gif" if timelapse else None
+        if not any(p.exists() for p in candidates + ([gif] if gif else [])):
+            return candidates[0], gif
+        n += 1
+
+
 def cmd_stylize(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     from studio.engine.export import ExportError
     from studio.engine.images import ImageRejected
     from studio.engine.jobs import JobToken, Metrics
-    from studio.engine.style.backbones import BackboneError
-    from studio.engine.style.gatys import StyleError, save_result
+    from studio.engine.style.gatys import StyleError, check_output_path, estimate_output_bytes, save_result
 
     out = Path(args.out)
     if out.suffix.lower() not in (".png", ".jpg", ".jpeg", ".webp"):
-        print("error: --out must end in .png, .jpg or .webp", file=sys.stderr)
-        return 2
+        return fail("--out must end in .png, .jpg or .webp", 2)
     try:
         job = _stylize_job(args)
-    except (StyleError, ImageRejected, OSError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+        # the places the result goes are checked now, not after minutes of painting
+        masks = sum(m is not None for m in job.style_masks) + (len(job.styles) if job.content_mask is not None else 0)
+        picture = estimate_output_bytes(job.settings, masks=masks)
+        check_output_path(out, picture)
+        if args.timelapse:
+            gif = estimate_output_bytes(job.settings, masks=masks, timelapse=True) - picture
+            check_output_path(args.timelapse, gif, suffixes=(".gif",))
+    except (StyleError, ExportError, ImageRejected, OSError, ValueError) as exc:
+        return fail(describe_error(exc), 2)
     token = JobToken()
     bar = tqdm(total=job.settings.iterations, unit="it", disable=args.quiet, dynamic_ncols=True)
 
@@ -639,17 +658,24 @@ def cmd_stylize(args: argparse.Namespace) -> int:
                                "Stopping… (the current result will be saved; press Ctrl+C again to abort)")
     if outcome.error:
         message = outcome.error.split(": ", 1)[-1]
-        print(f"error: {message}", file=sys.stderr)
-        return 1
+        return fail(message)
     result = outcome.result
     if result is None:
         return 130
+    note = " (stopped early: current result)" if result.stopped else ""
     try:
         save_result(result, out, args.timelapse)
-    except (ExportError, BackboneError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
-    note = " (stopped early: current result)" if result.stopped else ""
+    except (StudioError, OSError) as exc:
+        # the painting is done: keep it in the workspace rather than lose minutes of work
+        reason = describe_error(exc)
+        fallback, gif = _stylize_fallback(out, args.timelapse)
+        try:
+            save_result(result, fallback, gif)
+        except (StudioError, OSError) as exc2:
+            return fail(f"Could not save {out}: {reason} Saving to {fallback} failed too: {describe_error(exc2)}")
+        print(f"written instead: {fallback}{note}  recipe: {fallback.with_suffix('.json')}"
+              + (f"  timelapse: {gif}" if gif else ""))
+        return fail(f"Could not save {out}: {reason} The artwork was saved to {fallback} instead.")
     print(f"written: {out}{note}  recipe: {out.with_suffix('.json')}")
     if args.timelapse:
         print(f"timelapse: {args.timelapse}")

@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from pathlib import Path
 
 import numpy as np
 from PIL import Image, PngImagePlugin
 
 from studio.engine.errors import StudioError
-from studio.engine.runs import RunDir, atomic_write_bytes, atomic_write_json
+from studio.engine.runs import RunDir, atomic_write_bytes
 
 
 class ExportError(StudioError):
@@ -28,17 +29,20 @@ def _write(path: Path, data: bytes) -> None:
 
 
 def save_png(image: np.ndarray | Image.Image, path: str | Path, recipe: dict | None = None) -> Path:
-    """Save a PNG; the recipe goes into its metadata and into ``<name>.json`` beside it."""
+    """Save a PNG; the recipe goes into its metadata and into ``<name>.json`` beside it (both or neither)."""
     path = Path(path)
-    img = image if isinstance(image, Image.Image) else Image.fromarray(np.squeeze(image))
-    info = PngImagePlugin.PngInfo()
-    if recipe is not None:
-        info.add_text("gan-art-studio:recipe", json.dumps(recipe, sort_keys=True))
-    buf = io.BytesIO()
-    img.save(buf, format="PNG", pnginfo=info)
-    _write(path, buf.getvalue())
-    if recipe is not None:
-        atomic_write_json(path.with_suffix(".json"), recipe)
+    if recipe is None:
+        _write(path, encode_artwork(image, ".png"))
+        return path
+    return _save_with_recipe(image, path, recipe, fmt_suffix=".png")
+
+
+def _save_with_recipe(image, path: Path, recipe: dict, quality: int = 95, fmt_suffix: str | None = None) -> Path:
+    recover_interrupted_saves(path.parent)
+    files = FileSet(path.parent, path.name)
+    files.stage(path, encode_artwork(image, fmt_suffix or path.suffix, recipe, quality))
+    files.stage(recipe_json_path(path), recipe_bytes(recipe))
+    files.commit()
     return path
 
 
@@ -371,29 +375,15 @@ def recipe_json_path(path: str | Path) -> Path:
 
 def save_artwork(image: np.ndarray | Image.Image, path: str | Path, recipe: dict | None = None,
                  quality: int = 95) -> Path:
-    """PNG, JPEG or WebP (by suffix) with the recipe inside (PNG text / EXIF description) and beside it."""
+    """PNG, JPEG or WebP (by suffix) with the recipe inside (PNG text / EXIF description) and beside it; the picture
+    and its recipe file replace earlier ones together or not at all."""
     path = Path(path)
-    fmt = ARTWORK_FORMATS.get(path.suffix.lower())
-    if fmt is None:
+    if path.suffix.lower() not in ARTWORK_FORMATS:
         raise ExportError(f"Cannot save {path.name}: use .png, .jpg or .webp")
-    if fmt == "PNG":
-        return save_png(image, path, recipe)
-    img = image if isinstance(image, Image.Image) else Image.fromarray(np.squeeze(image))
-    img = img.convert("RGB")
-    kwargs: dict = {"quality": int(quality)}
-    if recipe is not None:
-        exif = Image.Exif()
-        exif[RECIPE_EXIF_TAG] = json.dumps(recipe, sort_keys=True)
-        kwargs["exif"] = exif.tobytes()
-    buf = io.BytesIO()
-    img.save(buf, format=fmt, **kwargs)
-    _write(path, buf.getvalue())
-    if recipe is not None:
-        try:
-            atomic_write_json(recipe_json_path(path), recipe)
-        except OSError as exc:
-            raise ExportError(_explain(exc, recipe_json_path(path))) from exc
-    return path
+    if recipe is None:
+        _write(path, encode_artwork(image, path.suffix, None, quality))
+        return path
+    return _save_with_recipe(image, path, recipe, quality)
 
 
 def read_artwork_recipe(path: str | Path) -> dict | None:
@@ -406,3 +396,304 @@ def read_artwork_recipe(path: str | Path) -> dict | None:
         return json.loads(text) if text else None
     except ValueError:
         return None
+
+
+# ---------------------------------------------------------------- several files at once
+
+_SET_TEMP_RE = re.compile(r"^\.(?P<name>.+)\.(?P<host>[^.]*)-(?P<pid>\d+)-(?P<rand>[0-9a-f]{8})\.(?P<kind>new|old)$")
+_JOURNAL_RE = re.compile(r"^\.(?P<name>.+)\.saving\.json$")
+
+
+def _save_alive(token: str) -> bool:
+    """Whether the save with this token may still be running (then its files are left alone): a save of this
+    process while its FileSet is open, or any save of a process that still exists, or of another machine."""
+    import os
+    import socket
+
+    try:
+        host, pid_text, _ = token.rsplit("-", 2)
+        pid = int(pid_text)
+    except ValueError:
+        return True
+    if host and host != _host_tag(socket.gethostname()):
+        return True
+    if pid == os.getpid():
+        return token in _LIVE_TOKENS
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True
+    return True
+
+
+_LIVE_TOKENS: set[str] = set()  # FileSets of this process that are staging or committing
+
+
+def _host_tag(host: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_]", "_", host)[:32]
+
+
+def _fsync_dir(folder: Path) -> None:
+    import os
+
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+class FileSet:
+    """Files that replace their earlier versions together or not at all: an artwork with its recipe and masks.
+
+    ``stage`` writes each new file to a hidden temporary name beside its target (fsynced); ``commit`` records a
+    journal, swaps every file in while keeping the old ones as hidden backups, hides the stale companions named by
+    ``remove``, marks the journal committed and only then drops the backups. Any failure before the commit mark puts
+    every earlier file back; a process killed midway leaves the journal, and ``recover_interrupted_saves`` (called by
+    the next save or recipe load in that folder) rolls the folder back to the earlier set — or, after the mark,
+    finishes the new one. Readers in between may meet a mix, never a half-written file.
+    """
+
+    def __init__(self, journal_folder: str | Path, key: str) -> None:
+        import os
+        import secrets
+        import socket
+
+        self.folder = Path(journal_folder)
+        self.journal = self.folder / f".{key}.saving.json"
+        self.token = f"{_host_tag(socket.gethostname())}-{os.getpid()}-{secrets.token_hex(4)}"
+        self.entries: list[dict] = []
+        self.removals: list[Path] = []
+        self._done = False
+        _LIVE_TOKENS.add(self.token)
+
+    def _temp(self, target: Path, kind: str) -> Path:
+        return target.with_name(f".{target.name}.{self.token}.{kind}")
+
+    def stage_path(self, target: str | Path) -> Path:
+        """A temporary path the caller writes the new ``target`` into (before ``commit``)."""
+        target = Path(target)
+        if any(Path(e["target"]) == target for e in self.entries):
+            raise ExportError(f"{target.name} is written twice in one save")
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            self.abort()
+            raise ExportError(_explain(exc, target)) from exc
+        if target.is_dir():
+            self.abort()
+            raise ExportError(_explain(IsADirectoryError(21, "Is a directory"), target))
+        temp = self._temp(target, "new")
+        self.entries.append({"target": str(target), "temp": str(temp), "backup": str(self._temp(target, "old"))})
+        return temp
+
+    def stage(self, target: str | Path, data: bytes) -> None:
+        """Write the new content of ``target`` to its temporary name and flush it to the disk."""
+        import os
+
+        temp = self.stage_path(target)
+        try:
+            with open(temp, "wb") as fh:
+                fh.write(data)
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.chmod(temp, 0o644)
+        except OSError as exc:
+            self.abort()
+            raise ExportError(_explain(exc, Path(target))) from exc
+
+    def remove(self, target: str | Path) -> None:
+        """An earlier companion the new set does not have: hidden at commit, deleted once the new set is in."""
+        target = Path(target)
+        if target not in self.removals and all(Path(e["target"]) != target for e in self.entries):
+            self.removals.append(target)
+
+    def _write_journal(self, record: dict) -> None:
+        """Atomically, under a temporary name ``recover_interrupted_saves`` recognises if the process dies here."""
+        import os
+
+        temp = self._temp(self.journal, "new")
+        try:
+            with open(temp, "wb") as fh:
+                fh.write(json.dumps(record, indent=1).encode("utf-8"))
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.replace(temp, self.journal)
+        except BaseException:
+            _unlink_quietly(temp)
+            raise
+        _fsync_dir(self.folder)
+
+    def abort(self) -> None:
+        """Drop the staged files (nothing of the earlier set was touched yet)."""
+        for e in self.entries:
+            _unlink_quietly(Path(e["temp"]))
+        self.entries = []
+        self._done = True
+        _LIVE_TOKENS.discard(self.token)
+
+    def commit(self) -> None:
+        import os
+
+        if self._done:
+            raise ExportError("This save was already finished or abandoned")
+        for e in self.entries:
+            if not Path(e["temp"]).is_file():
+                self.abort()
+                raise ExportError(f"{Path(e['target']).name} was not written")
+            e["existed"] = Path(e["target"]).exists()
+        removals = [{"target": str(t), "backup": str(self._temp(t, "old"))} for t in self.removals if t.exists()]
+        record = {"version": 1, "state": "swapping", "token": self.token, "entries": self.entries,
+                  "remove": removals}
+        try:
+            try:
+                self._write_journal(record)
+            except OSError as exc:
+                self.abort()
+                raise ExportError(_explain(exc, self.journal)) from exc
+            try:
+                for e in self.entries:
+                    target, temp, backup = Path(e["target"]), Path(e["temp"]), Path(e["backup"])
+                    if e["existed"]:
+                        try:  # a hard link keeps the earlier file visible under its name until the swap
+                            os.link(target, backup)
+                        except OSError:
+                            os.replace(target, backup)
+                    os.replace(temp, target)
+                for r in removals:
+                    os.replace(r["target"], r["backup"])
+                for folder in {Path(e["target"]).parent for e in self.entries}:
+                    _fsync_dir(folder)
+                record["state"] = "committed"
+                self._write_journal(record)
+            except OSError as exc:
+                _roll_back(record)
+                _unlink_quietly(self.journal)
+                failed = next((Path(e["target"]) for e in self.entries if not Path(e["target"]).exists()),
+                              Path(self.entries[0]["target"]) if self.entries else self.journal)
+                raise ExportError(_explain(exc, Path(exc.filename) if getattr(exc, "filename", None) else failed)
+                                  + "; the earlier files were kept unchanged") from exc
+            _finish(record)
+            _unlink_quietly(self.journal)
+        finally:
+            _LIVE_TOKENS.discard(self.token)
+            self._done = True
+
+
+def _unlink_quietly(path: Path) -> None:
+    try:
+        path.unlink()
+    except OSError:
+        pass
+
+
+def _roll_back(record: dict) -> None:
+    """Put every earlier file back under its name and drop the new ones (safe to repeat after a crash)."""
+    import os
+
+    for e in reversed(record.get("entries", [])):
+        target, temp, backup = Path(e["target"]), Path(e["temp"]), Path(e["backup"])
+        if backup.exists():
+            if target.exists() and os.path.samefile(backup, target):
+                backup.unlink()  # never swapped (a hard link of the same file): rename would do nothing
+            else:
+                os.replace(backup, target)
+        elif not e.get("existed", True) and target.exists() and not temp.exists():
+            _unlink_quietly(target)  # the new file that had no earlier version
+        _unlink_quietly(temp)
+    for r in record.get("remove", []):
+        if Path(r["backup"]).exists():
+            os.replace(r["backup"], r["target"])
+
+
+def _finish(record: dict) -> None:
+    for e in record.get("entries", []):
+        _unlink_quietly(Path(e["backup"]))
+        _unlink_quietly(Path(e["temp"]))
+    for r in record.get("remove", []):
+        _unlink_quietly(Path(r["backup"]))
+
+
+def recover_interrupted_saves(folder: str | Path) -> int:
+    """Finish what a killed save left in ``folder``: roll an unfinished one back to the earlier files, complete a
+    committed one, delete orphaned temporary files. Saves of a process that is still running are left alone.
+    Returns how many saves were repaired; never raises for a folder it cannot read."""
+    import os
+
+    folder = Path(folder)
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        return 0
+    repaired = 0
+    live_tokens: set[str] = set()
+    for name in names:
+        if not _JOURNAL_RE.match(name):
+            continue
+        path = folder / name
+        try:
+            record = json.loads(path.read_text(encoding="utf-8"))
+            token = str(record["token"])
+        except (OSError, ValueError, KeyError, TypeError):
+            continue
+        if _save_alive(token):
+            live_tokens.add(record["token"])
+            continue
+        try:
+            if record.get("state") == "committed":
+                _finish(record)
+            else:
+                _roll_back(record)
+            path.unlink()
+            repaired += 1
+        except OSError:
+            continue
+    for name in names:
+        m = _SET_TEMP_RE.match(name)
+        if not m:
+            continue
+        token = f"{m['host']}-{m['pid']}-{m['rand']}"
+        if m["kind"] == "new" and token not in live_tokens and not _save_alive(token):
+            _unlink_quietly(folder / name)  # staged before its journal existed: the earlier set never changed
+    return repaired
+
+
+def encode_artwork(image: np.ndarray | Image.Image, suffix: str, recipe: dict | None = None,
+                   quality: int = 95) -> bytes:
+    """The bytes of an artwork file: PNG (recipe as a text chunk), JPEG or WebP (recipe as EXIF description)."""
+    fmt = ARTWORK_FORMATS.get(suffix.lower())
+    if fmt is None:
+        raise ExportError(f"Cannot save a {suffix or 'nameless'} file: use .png, .jpg or .webp")
+    img = image if isinstance(image, Image.Image) else Image.fromarray(np.squeeze(image))
+    buf = io.BytesIO()
+    if fmt == "PNG":
+        info = PngImagePlugin.PngInfo()
+        if recipe is not None:
+            info.add_text("gan-art-studio:recipe", json.dumps(recipe, sort_keys=True))
+        img.save(buf, format="PNG", pnginfo=info)
+        return buf.getvalue()
+    kwargs: dict = {"quality": int(quality)}
+    if recipe is not None:
+        exif = Image.Exif()
+        exif[RECIPE_EXIF_TAG] = json.dumps(recipe, sort_keys=True)
+        kwargs["exif"] = exif.tobytes()
+    img.convert("RGB").save(buf, format=fmt, **kwargs)
+    return buf.getvalue()
+
+
+def gif_bytes(frames, fps: float, resample: str = "lanczos") -> bytes:
+    """An animated GIF in memory (one shared palette, as ``write_gif``), for a save that stages several files."""
+    buf = io.BytesIO()
+    _encode_gif(frames, buf, fps, 0, None, resample, 256, False, None)
+    return buf.getvalue()
+
+
+def recipe_bytes(recipe: dict) -> bytes:
+    return json.dumps(recipe, indent=2, sort_keys=True).encode("utf-8")

@@ -243,6 +243,78 @@ def _open(source) -> tuple[Image.Image, str]:
     return load_image(source, "RGB"), str(Path(source))
 
 
+# ------------------------------------------------------------------------------------------- bounds
+
+MAX_SIZE = 16384  # output long side; memory refuses most machines long before this
+MAX_ITERATIONS = 100_000
+MAX_WEIGHT = 1e12  # loss weights: far above any useful value, far below float32 overflow of a weighted loss
+MAX_LR = 10.0
+MAX_STYLE_SIDE = 8192  # a painting's working long side (output side × style scale)
+MAX_TIMELAPSE_FRAMES = 5000
+MAX_TIMELAPSE_SIDE = 4096
+MAX_LBFGS_HISTORY = 1000
+
+
+def _number(label: str, value, lo: float, hi: float, integer: bool = False, lo_open: bool = False) -> float:
+    """``value`` as a checked number, or a StyleError naming the setting and the range it must be in."""
+    import numbers
+
+    ok_type = isinstance(value, numbers.Integral) if integer else isinstance(value, numbers.Real)
+    if isinstance(value, bool) or not ok_type or not math.isfinite(value):
+        kind = "a whole number" if integer else "a number"
+        raise StyleError(f"{label} must be {kind}, not {value!r}")
+    if value < lo or (lo_open and value <= lo) or value > hi:
+        low = f"more than {lo:g}" if lo_open else f"at least {lo:g}"
+        raise StyleError(f"{label} must be {low} and at most {hi:g}, not {value:g}")
+    return value
+
+
+def check_settings(settings: StyleSettings) -> None:
+    """Every value a run would allocate or loop on, checked before anything is loaded: types (recipes are JSON),
+    ranges, and the fixed caps above. Memory against the machine is checked by the job (``_check_memory``) once
+    the images are known. Raises StyleError with the setting, the value and what is allowed."""
+    s = settings
+    _number("the output size (px)", s.size, 16, MAX_SIZE, integer=True)
+    _number("iterations", s.iterations, 1, MAX_ITERATIONS, integer=True)
+    for label, value in (("the content weight", s.content_weight), ("the style weight", s.style_weight),
+                         ("the smoothness weight", s.tv_weight), ("the look weight", s.look_weight)):
+        _number(label, value, 0, MAX_WEIGHT)
+    _number("the learning rate", s.lr, 0, MAX_LR, lo_open=True)
+    _number("the start noise", s.noise, 0, 1)
+    _number("the seed", s.seed, -(2**63), 2**63 - 1, integer=True)
+    _number("the preview interval (s)", s.preview_every_s, 0, 3600)
+    _number("the timelapse frame count", s.timelapse_frames, 0, MAX_TIMELAPSE_FRAMES, integer=True)
+    _number("the timelapse size (px)", s.timelapse_side, 16, MAX_TIMELAPSE_SIDE, integer=True)
+    _number("the L-BFGS history", s.lbfgs_history, 1, MAX_LBFGS_HISTORY, integer=True)
+    _number("the smallest automatic scale (px)", s.min_scale, 16, MAX_SIZE, integer=True)
+    _number("the style scale", s.style_scale, 0, math.inf, lo_open=True)
+    if round(s.size * s.style_scale) > MAX_STYLE_SIDE:
+        raise StyleError(f"a style scale of {s.style_scale:g} makes the paintings {round(s.size * s.style_scale)} px "
+                         f"wide at a {s.size} px output; the largest is {MAX_STYLE_SIDE} px, so choose a style scale "
+                         f"of {math.floor(MAX_STYLE_SIDE / s.size * 100) / 100:g} or less")
+    if s.scales is not None:
+        if not isinstance(s.scales, (list, tuple)) or not s.scales:
+            raise StyleError("the working scales must be a list of sizes in px, such as 256,512")
+        for side in s.scales:
+            _number("a working scale (px)", side, 16, s.size, integer=True)
+    if s.scale_iterations is not None:
+        if not isinstance(s.scale_iterations, (list, tuple)) or not s.scale_iterations:
+            raise StyleError("the iterations per scale must be a list of whole numbers, such as 50,100")
+        for n in s.scale_iterations:
+            _number("the iterations of a scale", n, 1, MAX_ITERATIONS, integer=True)
+    if s.style_blend is not None:
+        if not isinstance(s.style_blend, (list, tuple)):
+            raise StyleError("the style blend must be one weight per style image")
+        for w in s.style_blend:
+            _number("a style blend weight", w, 0, MAX_WEIGHT)
+    for what, layers in (("content", s.content_layers), ("style", s.style_layers)):
+        if not isinstance(layers, dict):
+            raise StyleError(f"the {what} layers must map layer names to weights, such as conv4_2:1")
+        for name, w in layers.items():
+            _number(f"the weight of {what} layer {name}", w, 0, MAX_WEIGHT)
+    settings.validate()
+
+
 # ------------------------------------------------------------------------------------------- planning
 
 def plan_scales(settings: StyleSettings) -> list[tuple[int, int]]:
@@ -338,20 +410,22 @@ _PER_PIXEL_VGG16 = {"bf16": 2270.0, "fp32": 2700.0}  # activations, their gradie
 _SAFETY = 1.1
 
 
-def estimate_memory_bytes(settings: StyleSettings, aspect: float = 1.0, arch: str = "vgg19",
-                          bf16: bool = False) -> int:
-    """The peak memory a run adds to the process, at its finest scale (the coarser ones need less).
+_STYLE_PER_PIXEL = 800.0  # a painting's no-grad forward at its working size (measured ~710 B/px on VGG16 fp32)
+_ROLLBACK_PER_PIXEL = 2 * 3 * 4  # _FiniteGuard: the last good picture and the one before the step (float32)
 
-    Activations kept for backward scale with the backbone's depth; L-BFGS adds two float32 image-sized vectors per
-    stored pair, and it stores one per evaluation at that scale up to ``lbfgs_history``, so a 2048 px pass of 26
-    evaluations holds half the history a long one does. Ten percent above what the bench measured."""
+
+def memory_parts(settings: StyleSettings, aspect: float = 1.0, arch: str = "vgg19", bf16: bool = False,
+                 style_aspects: list[float] | None = None) -> dict[str, float]:
+    """What a run's peak is made of, in bytes before the safety margin: ``fixed``, ``run`` (the finest scale's
+    optimisation), ``styles`` (the paintings' forward at their working size, done before that scale's optimisation
+    starts, so it peaks apart from ``run``) and ``timelapse`` (kept frames, held to the end)."""
     w = settings.size
     h = max(1, round(settings.size * min(aspect, 1 / aspect)))
     px = w * h
     acts_px = _PER_PIXEL_VGG16["bf16" if bf16 else "fp32"] * _activations_per_pixel(arch) / _activations_per_pixel(
         "vgg16")
     plan = plan_scales(settings)
-    per_px = acts_px
+    per_px = acts_px + _ROLLBACK_PER_PIXEL
     if settings.optimizer == "lbfgs":
         per_px += 2 * 3 * 4 * min(settings.lbfgs_history, plan[-1][1])
     else:
@@ -360,7 +434,47 @@ def estimate_memory_bytes(settings: StyleSettings, aspect: float = 1.0, arch: st
     anchor = look_anchor(plan) if settings.keep_look and settings.look_weight > 0 else None
     if anchor is not None:  # the look guide runs the backbone at the anchor's size too
         guide = acts_px * px * (plan[anchor][0] / settings.size) ** 2
-    return int(_SAFETY * (_FIXED_BYTES + px * per_px + guide))
+    side = max(16, round(settings.size * settings.style_scale))
+    style_px = [side * max(1, round(side * min(a, 1 / a))) for a in (style_aspects or [1.0])]
+    styles = max(style_px) * _STYLE_PER_PIXEL + sum(style_px) * 24  # one forward at a time; all their pixels held
+    kept = 0
+    if settings.timelapse_frames > 0:
+        kept = settings.timelapse_frames + 1 if settings.preview_every_s > 0 else 1
+    tw = settings.timelapse_side
+    timelapse = kept * tw * max(1, round(tw * min(aspect, 1 / aspect))) * 3
+    return {"fixed": _FIXED_BYTES, "run": px * per_px + guide, "styles": styles, "timelapse": float(timelapse)}
+
+
+def estimate_memory_bytes(settings: StyleSettings, aspect: float = 1.0, arch: str = "vgg19",
+                          bf16: bool = False, style_aspects: list[float] | None = None) -> int:
+    """The peak memory a run adds to the process, at its finest scale (the coarser ones need less).
+
+    Activations kept for backward scale with the backbone's depth; L-BFGS adds two float32 image-sized vectors per
+    stored pair, and it stores one per evaluation at that scale up to ``lbfgs_history``, so a 2048 px pass of 26
+    evaluations holds half the history a long one does. The paintings' forward at ``style_scale`` peaks on its own
+    (a style scale of 10 can outgrow the optimisation); kept timelapse frames stay to the end. Ten percent above
+    what the bench measured."""
+    p = memory_parts(settings, aspect, arch, bf16, style_aspects)
+    return int(_SAFETY * (p["fixed"] + max(p["run"], p["styles"]) + p["timelapse"]))
+
+
+def _largest_fitting(settings: StyleSettings, field_name: str, lo, hi, fits, integer: bool = True):
+    """The largest value of one setting in [lo, hi] for which ``fits(settings with it)`` holds (None if not even lo)."""
+    probe = StyleSettings(**settings.to_dict())
+    setattr(probe, field_name, lo)
+    if not fits(probe):
+        return None
+    if integer:
+        while lo < hi:
+            mid = (lo + hi + 1) // 2
+            setattr(probe, field_name, mid)
+            lo, hi = (mid, hi) if fits(probe) else (lo, mid - 1)
+        return lo
+    for _ in range(40):
+        mid = (lo + hi) / 2
+        setattr(probe, field_name, mid)
+        lo, hi = (mid, hi) if fits(probe) else (lo, mid)
+    return math.floor(lo * 100) / 100
 
 
 def _style_factor(full: float, here: float) -> float:
@@ -420,13 +534,13 @@ def available_memory_bytes(device: torch.device | str = "cpu") -> int | None:
 
 
 def max_size_for_memory(settings: StyleSettings, available: int, aspect: float = 1.0, arch: str = "vgg19",
-                        bf16: bool = False) -> int:
+                        bf16: bool = False, style_aspects: list[float] | None = None) -> int:
     lo, hi = 16, max(16, settings.size)
     probe = StyleSettings(**{**settings.to_dict(), "size": hi})
     while lo < hi:
         mid = (lo + hi + 1) // 2
         probe.size = mid
-        if estimate_memory_bytes(probe, aspect, arch, bf16) <= available:
+        if estimate_memory_bytes(probe, aspect, arch, bf16, style_aspects) <= available:
             lo = mid
         else:
             hi = mid - 1
@@ -435,6 +549,65 @@ def max_size_for_memory(settings: StyleSettings, available: int, aspect: float =
 
 def _gb(n: float) -> str:
     return f"{n / 1e9:.1f} GB"
+
+
+# ------------------------------------------------------------------------------------------- the finite guard
+
+MAX_ROLLBACKS_PER_SCALE = 4
+
+
+class _FiniteGuard:
+    """Keeps one scale's optimisation finite: a non-finite loss or pixel puts back the last picture whose loss was
+    finite and goes on with a gentler optimiser (L-BFGS → Adam at the settings' rate, then Adam at a quarter of
+    the rate each time), so a run that blows up never returns, previews or saves NaN pixels (a black picture).
+
+    L-BFGS here takes full steps without a line search (``lr=1``, one evaluation per step); on an ill-conditioned
+    objective one curvature pair can send a step to infinity, after which every value is NaN. The guard's cost is
+    two image-sized copies and one finiteness test per step."""
+
+    def __init__(self, settings: StyleSettings, x: torch.Tensor) -> None:
+        self.settings = settings
+        self.x = x
+        self.optimizer = settings.optimizer
+        self.lr = settings.lr
+        self.good = x.detach().clone()  # the last picture whose loss came out finite (the scale's start until then)
+        self.before: torch.Tensor | None = None
+        self.failures = 0
+        self.gave_up = False
+        self.opt = self._make()
+
+    def _make(self) -> torch.optim.Optimizer:
+        if self.optimizer == "lbfgs":
+            return torch.optim.LBFGS([self.x], lr=1.0, max_iter=1, history_size=self.settings.lbfgs_history,
+                                     tolerance_grad=0.0, tolerance_change=0.0)
+        return torch.optim.Adam([self.x], lr=self.lr)
+
+    def before_step(self) -> None:
+        self.before = self.x.detach().clone()
+
+    def after_step(self, values: dict[str, float]) -> str | None:
+        """None when the step is kept; otherwise what was done, in words (after rolling back)."""
+        loss_ok = bool(values) and all(math.isfinite(v) for v in values.values())
+        if loss_ok and bool(torch.isfinite(self.x).all()):
+            # the loss was evaluated at the picture before this step, so that one is known good
+            self.good = self.before if self.before is not None else self.good
+            return None
+        with torch.no_grad():
+            self.x.copy_(self.good)
+        self.failures += 1
+        what = "the loss" if not loss_ok else "the picture"
+        if self.failures > MAX_ROLLBACKS_PER_SCALE:
+            self.gave_up = True
+            return (f"{what} stopped being finite again; this scale keeps its last good picture and the run goes "
+                    "on.")
+        if self.optimizer == "lbfgs":
+            self.optimizer = "adam"
+            change = f"continues with Adam (learning rate {self.lr:g})"
+        else:
+            self.lr /= 4
+            change = f"continues with Adam at a smaller step (learning rate {self.lr:g})"
+        self.opt = self._make()
+        return f"{what} stopped being finite; went back to the last good picture and {change}."
 
 
 # ------------------------------------------------------------------------------------------- the job
@@ -462,7 +635,7 @@ class StyleTransferJob:
         ``content_mask``: which style goes where on the photo (a colour-coded PNG/array, H×W×R weights, or a list of
         per-style grayscale masks), see ``masks``. ``on_iteration(step, side, x)`` (optional) sees the image tensor
         after every step: benchmarks use it."""
-        settings.validate()
+        check_settings(settings)
         self.on_iteration = on_iteration
         self.style_masks = list(style_masks) if style_masks is not None else [None] * len(styles)
         if len(self.style_masks) != len(styles):
@@ -474,6 +647,8 @@ class StyleTransferJob:
         self.blend = list(style_blend or settings.style_blend or [1.0] * len(self.styles))
         if len(self.blend) != len(self.styles):
             raise StyleError(f"{len(self.styles)} style image(s) but {len(self.blend)} blend weight(s)")
+        for w in self.blend:
+            _number("a style blend weight", w, 0, MAX_WEIGHT)
         if self.styles and sum(self.blend) <= 0:
             raise StyleError("style blend weights must add up to more than 0")
         if settings.style_weight > 0 and settings.style_layers and not self.styles:
@@ -537,14 +712,33 @@ class StyleTransferJob:
             ctx.notice(f"{what[0].upper() + what[1:]} is {mw}×{mh} but its image is {w}×{h}; it is stretched to fit.",
                        "warning")
 
-    def _check_memory(self, device, aspect: float, arch: str) -> None:
-        bf16 = use_bf16(self.settings.precision, device)
-        need = estimate_memory_bytes(self.settings, aspect, arch, bf16)
+    def _check_memory(self, device, aspect: float, arch: str, style_aspects: list[float] | None = None) -> None:
+        """Refuse, before the backbone loads, a run that would not fit, naming the setting that makes it too big and
+        the largest value of it that fits: the size, the style scale or the timelapse frames."""
+        s = self.settings
+        bf16 = use_bf16(s.precision, device)
+        need = estimate_memory_bytes(s, aspect, arch, bf16, style_aspects)
         have = available_memory_bytes(device)
-        if have is not None and need > have:
-            fits = max_size_for_memory(self.settings, have, aspect, arch, bf16)
-            raise StyleError(f"A {self.settings.size} px result needs about {_gb(need)} of memory but only "
-                             f"{_gb(have)} is free. Choose {fits} px or less, or close other programs.")
+        if have is None or need <= have:
+            return
+
+        def fits(probe: StyleSettings) -> bool:
+            return estimate_memory_bytes(probe, aspect, arch, bf16, style_aspects) <= have
+
+        parts = memory_parts(s, aspect, arch, bf16, style_aspects)
+        tail = f"needs about {_gb(need)} of memory but only {_gb(have)} is free."
+        if parts["styles"] > parts["run"] and s.style_scale > 1:
+            best = _largest_fitting(s, "style_scale", 16 / s.size, s.style_scale, fits, integer=False)
+            if best is not None:
+                raise StyleError(f"A style scale of {s.style_scale:g} (paintings {round(s.size * s.style_scale)} px "
+                                 f"wide) {tail} Choose a style scale of {max(best, 0.01):g} or less.")
+        if parts["timelapse"] > parts["run"] / 4 and s.timelapse_frames > 1:
+            best = _largest_fitting(s, "timelapse_frames", 1, s.timelapse_frames, fits)
+            if best is not None:
+                raise StyleError(f"Keeping {s.timelapse_frames} timelapse frames of {s.timelapse_side} px {tail} "
+                                 f"Choose {best} frames or fewer, or a smaller timelapse.")
+        fits_px = max_size_for_memory(s, have, aspect, arch, bf16, style_aspects)
+        raise StyleError(f"A {s.size} px result {tail} Choose {fits_px} px or less, or close other programs.")
 
     def recipe(self, content_name: str, style_names: list[str], backbone: Backbone) -> dict:
         return {"kind": RECIPE_KIND, "version": 1, "content": content_name, "styles": style_names,
@@ -565,7 +759,7 @@ class StyleTransferJob:
         needed = list(s.content_layers if s.content_weight > 0 else {}) + list(
             s.style_layers if s.style_weight > 0 else {})
         arch = "vgg19" if s.backbone in ("auto", "vgg19") else "vgg16"
-        self._check_memory(device, aspect, arch)
+        self._check_memory(device, aspect, arch, [im.width / im.height for im, _ in styles] or None)
         ctx.progress(0, s.iterations, "loading features")
         backbone = load_backbone(s.backbone, s.vgg19_path, device, seed=s.seed)
         if backbone.warning:
@@ -591,6 +785,7 @@ class StyleTransferJob:
         content_np = None
         stopped = False
         prev_target: torch.Tensor | None = None  # the content target of the previous (coarser) scale
+        accepted = rollbacks = 0  # steps kept / steps undone because a value stopped being finite
         try:
             # coarse scales use a style weight rescaled so that the photo feels the same style pressure there as at
             # the size whose balance counts (_style_factor): the full size, or with the look guide (keep_look) the
@@ -626,13 +821,11 @@ class StyleTransferJob:
                 x = self._start_image(x, prev_target, target_t, styles, size, gen, device)
                 prev_target = target_t
                 x.requires_grad_(True)
-                opt = (torch.optim.LBFGS([x], lr=1.0, max_iter=1, history_size=s.lbfgs_history,
-                                         tolerance_grad=0.0, tolerance_change=0.0)
-                       if s.optimizer == "lbfgs" else torch.optim.Adam([x], lr=s.lr))
+                guard = _FiniteGuard(s, x)
                 parts: dict[str, torch.Tensor] = {}
 
-                def closure(opt=opt, parts=parts, x=x, look_guide=look_guide) -> torch.Tensor:
-                    opt.zero_grad(set_to_none=True)
+                def closure(guard=guard, parts=parts, x=x, look_guide=look_guide) -> torch.Tensor:
+                    guard.opt.zero_grad(set_to_none=True)
                     out = loss_fn(x)
                     if look_guide is not None:  # the 512 px look: the same objective on the result downscaled
                         small = F.interpolate(x, size=guide_hw, mode="bicubic", align_corners=False, antialias=True)
@@ -642,15 +835,29 @@ class StyleTransferJob:
                     parts.update(out)
                     return out["total"]
 
-                for _ in range(n_iter):
+                for it in range(n_iter):
                     ctx.check()
-                    opt.step(closure)
+                    guard.before_step()
+                    parts.clear()
+                    guard.opt.step(closure)
                     with torch.no_grad():
                         x.clamp_(0, 1)
                     step += 1
                     if self.on_iteration is not None:
                         self.on_iteration(step, side, x)
-                    last = {k: float(v.detach()) for k, v in parts.items()}
+                    values = {k: float(v.detach()) for k, v in parts.items()}
+                    problem = guard.after_step(values)
+                    if problem is not None:  # rolled back to the last finite picture
+                        ctx.notice(f"Step {step} at {side} px {problem}", "warning")
+                        rollbacks += 1
+                        if guard.gave_up:
+                            step += n_iter - it - 1
+                            ctx.progress(step, total, f"{side} px")
+                            break
+                        ctx.progress(step, total, f"{side} px")
+                        continue
+                    accepted += 1
+                    last = values
                     ctx.emit(Metrics(step, last))
                     ctx.progress(step, total, f"{side} px")
                     if s.preview_every_s > 0 and time.perf_counter() >= next_preview:
@@ -664,6 +871,9 @@ class StyleTransferJob:
                 raise
             stopped = True
         assert x is not None and content_np is not None
+        if not bool(torch.isfinite(x).all()) or (accepted == 0 and rollbacks > 0):
+            raise StyleError("the optimisation produced no usable picture: its values stopped being finite at every "
+                             "step. Lower the style weight or the learning rate, or choose Adam")
         if (x.shape[-1], x.shape[-2]) != fit_long_side(content_img.size, s.size):
             size = fit_long_side(content_img.size, s.size)  # stopped before the finest scale: upsample
             content_np = _resized(content_img, size)
@@ -674,6 +884,8 @@ class StyleTransferJob:
         seconds = time.perf_counter() - t0
         recipe["result"] = {"iterations": step, "stopped": stopped, "seconds": round(seconds, 2),
                             "losses": last, "size": [int(image.shape[1]), int(image.shape[0])]}
+        if rollbacks:
+            recipe["result"]["rollbacks"] = rollbacks
         return StyleResult(image, recipe, step, stopped, last, seconds, frames, style_masks, regions)
 
     def _set_targets(self, loss_fn: GatysLoss, side: int, content_img: Image.Image, styles, style_masks, regions,
@@ -760,14 +972,47 @@ def mask_file_names(artwork: str | Path, style_count: int, regions: bool) -> dic
             "regions": [f"{stem}.region-{k + 1}.png" for k in range(style_count)] if regions else None}
 
 
+_MASK_NAME_RE = r"^{stem}\.(?:style-mask|region)-\d+\.png$"
+
+
+def _old_companions(path: Path) -> list[Path]:
+    """Masks beside ``path`` that belong to an artwork of the same name (the one about to be replaced)."""
+    import re
+
+    pattern = re.compile(_MASK_NAME_RE.format(stem=re.escape(path.stem)), re.IGNORECASE)
+    try:
+        names = os.listdir(path.parent)
+    except OSError:
+        return []
+    return [path.with_name(n) for n in names if pattern.match(n)]
+
+
 def save_result(result: StyleResult, path: str | Path, timelapse_gif: str | Path | None = None,
                 fps: float = 8.0, quality: int = 95) -> Path:
     """Write the artwork (recipe inside and as JSON beside), the masks it used as PNGs beside it (named in the
-    recipe's ``mask_files``) and, when asked, the optimisation timelapse."""
-    from studio.engine.export import ExportError, save_artwork, save_png, write_gif
+    recipe's ``mask_files``) and, when asked, the optimisation timelapse — all of them or none.
+
+    Every file is written to a hidden temporary name first; only when all are complete do they replace the earlier
+    artwork's files, whose masks the new one lacks are removed after that (``export.FileSet``). A failure raises an
+    ExportError sentence and leaves the earlier artwork exactly as it was, so its picture never points at a new mask."""
+    from studio.engine.export import (
+        ExportError,
+        FileSet,
+        encode_artwork,
+        gif_bytes,
+        recipe_bytes,
+        recipe_json_path,
+        recover_interrupted_saves,
+    )
 
     path = Path(path)
+    image = np.asarray(result.image)
+    if image.dtype != np.uint8 or image.ndim != 3 or image.shape[-1] != 3 or image.size == 0:
+        raise ExportError("There is no finished picture to save")
+    if timelapse_gif is not None and not result.timelapse:
+        raise ExportError("No timelapse frames were kept (previews were off)")
     recipe = dict(result.recipe)
+    masks: dict[Path, np.ndarray] = {}
     has_style_masks = any(m is not None for m in result.style_masks)
     if has_style_masks or result.content_regions is not None:
         names = mask_file_names(path, len(result.style_masks) or (result.content_regions.shape[-1]
@@ -776,21 +1021,93 @@ def save_result(result: StyleResult, path: str | Path, timelapse_gif: str | Path
         files: dict = {"style": [None] * len(result.style_masks), "regions": None}
         for k, m in enumerate(result.style_masks):
             if m is not None:
-                save_png(_to_uint8(m), path.with_name(names["style"][k]))
+                masks[path.with_name(names["style"][k])] = m
                 files["style"][k] = names["style"][k]
         if result.content_regions is not None:
             files["regions"] = []
             for k in range(result.content_regions.shape[-1]):
-                save_png(_to_uint8(result.content_regions[..., k]), path.with_name(names["regions"][k]))
+                masks[path.with_name(names["regions"][k])] = result.content_regions[..., k]
                 files["regions"].append(names["regions"][k])
         recipe["mask_files"] = files
-        result.recipe = recipe
-    out = save_artwork(result.image, path, recipe, quality)
-    if timelapse_gif is not None:
-        if not result.timelapse:
-            raise ExportError("No timelapse frames were kept (previews were off)")
-        write_gif(np.stack(_same_size(result.timelapse)), timelapse_gif, fps=fps, resample="lanczos")
-    return out
+    else:
+        recipe.pop("mask_files", None)
+    recover_interrupted_saves(path.parent)
+    if timelapse_gif is not None and Path(timelapse_gif).parent != path.parent:
+        recover_interrupted_saves(Path(timelapse_gif).parent)
+    files_set = FileSet(path.parent, path.name)
+    try:
+        for target, m in masks.items():
+            files_set.stage(target, encode_artwork(_to_uint8(m), ".png"))
+        files_set.stage(path, encode_artwork(image, path.suffix, recipe, quality))
+        files_set.stage(recipe_json_path(path), recipe_bytes(recipe))
+        if timelapse_gif is not None:
+            files_set.stage(timelapse_gif, gif_bytes(np.stack(_same_size(result.timelapse)), fps))
+        for old in _old_companions(path):
+            if old not in masks:
+                files_set.remove(old)
+    except BaseException:
+        files_set.abort()
+        raise
+    files_set.commit()
+    result.recipe = recipe
+    return path
+
+
+def check_output_path(path: str | Path, need_bytes: int = 0, suffixes=(".png", ".jpg", ".jpeg", ".webp")) -> Path:
+    """Refuse, before a run spends minutes, an output the studio could not write: a missing or unsupported suffix,
+    a folder in the way, a place that does not take new files (read-only, no permission, /proc), or a disk with less
+    free space than ``need_bytes``. Creates nothing that stays behind (the probe file is removed at once)."""
+    import errno
+    import shutil
+    import tempfile
+
+    from studio.engine.export import ExportError
+
+    path = Path(path).expanduser()
+    if path.is_dir():
+        raise ExportError(f"{path} is a folder; give a file name such as {path / ('artwork' + suffixes[0])}")
+    if suffixes and path.suffix.lower() not in suffixes:
+        raise ExportError(f"{path.name} cannot be written: its name must end in {', '.join(suffixes)}")
+    folder = path.parent
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    if not folder.is_dir():
+        raise ExportError(f"{path} cannot be written: {folder} is a file, not a folder")
+    try:
+        fd, probe = tempfile.mkstemp(prefix=".write-test.", dir=folder)
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as exc:
+        reason = {errno.EROFS: "the place is read-only", errno.ENOSPC: "the disk is full"}.get(
+            exc.errno, "the studio may not create files there")
+        raise ExportError(f"{path} cannot be written ({reason}); choose another folder before starting") from exc
+    if path.exists() and not os.access(path, os.W_OK) and not os.access(folder, os.W_OK):
+        raise ExportError(f"{path} exists and may not be replaced; choose another name")
+    if need_bytes > 0:
+        try:
+            free = shutil.disk_usage(folder).free
+        except OSError:
+            free = None
+        if free is not None and free < need_bytes:
+            raise ExportError(f"Saving to {folder} needs about {need_bytes / 1e6:.0f} MB but only "
+                              f"{free / 1e6:.0f} MB is free; free some space or choose another folder")
+    return path
+
+
+def estimate_output_bytes(settings: StyleSettings, aspect: float = 1.0, masks: int = 0,
+                          timelapse: bool = False) -> int:
+    """A generous bound on the disk an artwork takes: the picture (and its temporary copy while it replaces an
+    earlier one) as uncompressed RGB, each mask as uncompressed grey, the timelapse as one byte per pixel and frame."""
+    w = settings.size
+    h = max(1, round(settings.size * min(aspect, 1 / aspect)))
+    picture = 2 * (w * h * 3 + 65_536)
+    mask_bytes = masks * w * h
+    gif = 0
+    if timelapse and settings.timelapse_frames > 0:
+        tw = settings.timelapse_side
+        th = max(1, round(tw * min(aspect, 1 / aspect)))
+        gif = (settings.timelapse_frames + 1) * (tw * th + 1024)
+    return picture + mask_bytes + gif
 
 
 def _same_size(frames: list[np.ndarray]) -> list[np.ndarray]:
@@ -803,9 +1120,10 @@ def load_recipe(path: str | Path) -> tuple[StyleSettings, str, list[str], list[f
     """Settings, content path, style paths and blend weights from a recipe JSON or an artwork that carries one."""
     import json
 
-    from studio.engine.export import read_artwork_recipe
+    from studio.engine.export import read_artwork_recipe, recover_interrupted_saves
 
     p = Path(path)
+    recover_interrupted_saves(p.parent)  # a save killed midway: put the earlier artwork back first
     try:
         data = json.loads(p.read_text()) if p.suffix.lower() == ".json" else read_artwork_recipe(p)
     except (OSError, ValueError) as exc:
@@ -824,9 +1142,10 @@ def load_recipe_masks(path: str | Path) -> tuple[list[Path | None], list[Path | 
     A named file that is missing raises StyleError so nothing is silently dropped."""
     import json
 
-    from studio.engine.export import read_artwork_recipe
+    from studio.engine.export import read_artwork_recipe, recover_interrupted_saves
 
     p = Path(path)
+    recover_interrupted_saves(p.parent)  # a save killed midway: put the earlier artwork back first
     try:
         data = json.loads(p.read_text()) if p.suffix.lower() == ".json" else read_artwork_recipe(p)
     except (OSError, ValueError) as exc:
