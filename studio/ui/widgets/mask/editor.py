@@ -27,10 +27,7 @@ from PySide6.QtCore import QEvent, QPointF, QRect, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QImage, QKeyEvent, QMouseEvent, QPainter, QPen, QRegion, QWheelEvent
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-from . import ops
-from .brush import DabPath, dab_spacing, dabs_box, stamp_line
-from .history import TILE, Box, PatchHistory, tile_grid_shape, tiles_in_box
-from .png_format import (
+from studio.engine.style.mask_png import (
     load_mask_png,
     load_region_png,
     parse_colors,
@@ -38,6 +35,10 @@ from .png_format import (
     save_mask_png,
     save_region_png,
 )
+
+from . import ops
+from .brush import DabPath, dab_spacing, dabs_box, stamp_line
+from .history import TILE, Box, PatchHistory, tile_grid_shape, tiles_in_box
 from .select import select_similar
 from .view import ViewTransform
 
@@ -465,7 +466,7 @@ class MaskEditor(QWidget):
     # --- files ----------------------------------------------------------------------------------------
     def export_mask_png(self, path: str | Path) -> Path:
         """Write the paint as a PNG: 8-bit grayscale in mask mode, an RGBA region map in regions mode
-        (formats in ``png_format``)."""
+        (formats in ``studio.engine.style.mask_png``)."""
         if self._live is None:
             raise RuntimeError("there is no image, so no mask to export")
         self._end_stroke()
