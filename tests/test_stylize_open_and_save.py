@@ -118,8 +118,10 @@ def test_the_save_button_returns_at_once_and_failures_are_one_sentence(qtbot, pa
     _tiny_run(qtbot, page, images)
     target = tmp_path / "clicked.png"
     monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(lambda *a, **k: (str(target), "")))
-    page.save_button.click()
-    qtbot.waitUntil(lambda: page.progress_label.text().startswith("Saved clicked.png"), timeout=WAIT_MS)
+    with qtbot.waitSignal(page.saved, timeout=WAIT_MS) as saved:
+        page.save_button.click()
+        assert not target.exists() or page.saver.is_busy()  # the click returned before the file was done
+    assert saved.args == [target] and page.progress_label.text().startswith("Saved clicked.png")
     assert target.is_file() and target.with_suffix(".json").is_file()
     assert page.save_button.isEnabled()
 

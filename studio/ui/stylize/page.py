@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QMimeData, Qt
+from PySide6.QtCore import QMimeData, Qt, Signal
 from PySide6.QtGui import QGuiApplication, QKeySequence, QShortcut
 from PySide6.QtWidgets import QFileDialog, QLabel, QProgressBar, QPushButton, QWidget
 
@@ -44,6 +44,8 @@ OPENED_SIDE = 4096  # an opened artwork is shown at most this large
 
 
 class StylizePage(QWidget):
+    saved = Signal(object)  # a Path, when an artwork or timelapse has been written (saving runs off the GUI thread)
+
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("page-stylize")
@@ -132,6 +134,7 @@ class StylizePage(QWidget):
         self.saver.message.connect(self.progress_label.setText)
         self.saver.error.connect(self._show_error)
         self.saver.busy_changed.connect(self._update_state)
+        self.saver.saved.connect(self.saved)
 
         ctx = Qt.ShortcutContext.WidgetWithChildrenShortcut
         self.paste_shortcut = QShortcut(QKeySequence.StandardKey.Paste, self, self._paste_shortcut, context=ctx)

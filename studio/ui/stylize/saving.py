@@ -36,6 +36,7 @@ class ArtworkSaver(QObject):
     message = Signal(str)
     error = Signal(str)
     busy_changed = Signal(bool)
+    saved = Signal(object)  # the Path written (artwork or GIF), once it is on disk
 
     def __init__(self, host: QWidget, photo: Callable[[], str | None]) -> None:
         super().__init__(host)
@@ -134,6 +135,7 @@ class ArtworkSaver(QObject):
         if out is None:
             return
         self.error.emit("")
+        self.saved.emit(out)
         if self._kind == "timelapse":
             self.message.emit(f"Saved the timelapse {out.name} ({self._frames} frames).")
         else:
