@@ -1,5 +1,5 @@
 """Pictures arriving by paste: picture files, file paths as text, or raw pictures (saved under the workspace first,
-so a recipe can always name a real file)."""
+so a recipe can always name a real file), and where they go (the photo first, then style paintings)."""
 
 from __future__ import annotations
 
@@ -51,3 +51,23 @@ def save_pasted(image: QImage) -> tuple[str | None, str]:
     if not image.save(str(path), "PNG"):
         return None, f"Cannot write {path}"
     return str(path), ""
+
+
+def place_pasted(paths: list[str], content, styles) -> tuple[list[str], str]:
+    """The first picture becomes the photo when there is none yet, the rest style paintings (a ContentBox and a
+    StyleList refuse what they cannot use, and say why). Returns (the paths taken, 'Pasted … as …' or '')."""
+    as_photo: list[str] = []
+    rest = list(paths)
+    if content.path() is None:
+        first = rest.pop(0)
+        content.set_path(first)
+        if content.path() == first:
+            as_photo.append(first)
+    as_style = [p for p in rest if p in styles.paths()] if rest and styles.add_paths(rest) else []
+    parts = []
+    if as_photo:
+        parts.append(f"{Path(as_photo[0]).name} as the photo")
+    if as_style:
+        what = "a style painting" if len(as_style) == 1 else "style paintings"
+        parts.append(f"{', '.join(Path(p).name for p in as_style)} as {what}")
+    return as_photo + as_style, (f"Pasted {' and '.join(parts)}." if parts else "")

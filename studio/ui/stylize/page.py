@@ -2,7 +2,7 @@
 
 The page wires its parts and runs the painting; each part has one job: ``SettingsForm`` (every setting and the
 preset box), the photo box and style list (``widgets/stylize_inputs``), ``MaskWindows`` (painting masks),
-``ResultView`` (canvas and loss plot), ``ArtworkSaver`` (files, off the GUI thread), ``recipes`` (opening one)
+``ResultView`` (canvas and loss plot), ``RunPanel`` (run buttons and status lines), ``ArtworkSaver`` (files, off the GUI thread), ``recipes`` (opening one)
 and ``layout`` (where everything sits). The old widget names (``page.size_spin``, ``page.preview``…) stay as
 attributes so scripts and tests reach the same controls.
 """
@@ -13,10 +13,10 @@ from pathlib import Path
 
 from PySide6.QtCore import QMimeData, Qt, Signal
 from PySide6.QtGui import QGuiApplication, QKeySequence, QShortcut
-from PySide6.QtWidgets import QFileDialog, QLabel, QProgressBar, QPushButton, QWidget
+from PySide6.QtWidgets import QFileDialog, QPushButton, QWidget
 
 from studio.engine.errors import describe_error
-from studio.engine.style.eta import EtaEstimator, format_duration, plan_costs, progress_text
+from studio.engine.style.eta import EtaEstimator, format_duration, plan_costs
 from studio.engine.style.gatys import (
     StyleError,
     StyleResult,
@@ -28,14 +28,14 @@ from studio.engine.style.gatys import (
 from studio.engine.style.recipe_files import artwork_for_recipe
 from studio.ui.job_runner import JobRunner
 from studio.ui.qimage import uint8_to_qimage
-from studio.ui.stylize.clipboard import paths_from_mime
+from studio.ui.stylize.clipboard import paths_from_mime, place_pasted
 from studio.ui.stylize.layout import build_layout
 from studio.ui.stylize.mask_windows import MaskWindows
 from studio.ui.stylize.recipes import restore_recipe
 from studio.ui.stylize.result_view import PLACEHOLDER, ResultView, load_picture
+from studio.ui.stylize.run_panel import RunPanel
 from studio.ui.stylize.saving import ArtworkSaver
 from studio.ui.stylize.settings_form import SettingsForm
-from studio.ui.stylize.texts import LOADING_TEXT
 from studio.ui.widgets.mask_dialog import MaskDialog
 from studio.ui.widgets.stylize_inputs import ContentBox, StyleList, StyleRow
 
@@ -66,41 +66,18 @@ class StylizePage(QWidget):
         self.view = ResultView(self)
         self.masks = MaskWindows(self, self.content, self.styles, self.runner.is_running)
         self.saver = ArtworkSaver(self, self.content.path)
-        self._build_run_controls()
+        self.run_panel = RunPanel(self)
         self._alias_parts()
         build_layout(self)
         self._connect()
         self._on_controls_changed()
 
-    def _build_run_controls(self) -> None:
-        self.start_button = QPushButton("Start", self)
-        self.start_button.setProperty("primary", True)
-        self.stop_button = QPushButton("Stop", self)
-        self.stop_button.setToolTip("Stop and discard this run")
-        self.keep_button = QPushButton("Keep current result", self)
-        self.keep_button.setToolTip("Stop now and keep the picture as it is")
-        self.save_button = QPushButton("Save artwork…", self)
-        self.save_button.setToolTip("Save as PNG, JPEG or WebP; the recipe goes inside and beside it (Ctrl+S)")
-        self.gif_button = QPushButton("Save timelapse GIF…", self)
-        self.gif_button.setToolTip("An animated GIF of the picture being painted")
-        self.copy_button = QPushButton("Copy", self)
-        self.copy_button.setToolTip("Copy the picture to the clipboard, to paste into another program")
-        self.progress_label = QLabel("Add a photo and at least one style painting.", self)
-        self.progress_label.setObjectName("stylizeProgress")
-        self.progress_label.setWordWrap(True)
-        self.progress_bar = QProgressBar(self)
-        self.progress_bar.setObjectName("stylizeProgressBar")
-        self.progress_bar.setTextVisible(False)
-        self.progress_bar.setMaximumHeight(6)
-        self.progress_bar.hide()
-        self.error_label = QLabel(self)
-        self.error_label.setWordWrap(True)
-        self.error_label.setStyleSheet("color: #e06c6c")
-        self.error_label.hide()
-
     def _alias_parts(self) -> None:
         """The controls under the names they had before the page was split (scripts, tests, the window)."""
         f, v = self.form, self.view
+        for name in ("start_button", "stop_button", "keep_button", "save_button", "gif_button", "copy_button",
+                     "progress_label", "progress_bar", "error_label"):
+            setattr(self, name, getattr(self.run_panel, name))
         for name in ("preset_combo", "preset_info", "strength", "strength_spin", "smooth", "smooth_spin", "size_spin",
                      "iter_spin", "colors_combo", "features", "memory_label", "advanced", "advanced_section"):
             setattr(self, name, getattr(f, name))
@@ -267,10 +244,7 @@ class StylizePage(QWidget):
         self.eta.reset(costs)
         self._set_before(self.content.path())
         self.preview.set_placeholder(PLACEHOLDER)
-        self.progress_bar.setRange(0, max(1, settings.iterations))
-        self.progress_bar.setValue(0)
-        self.progress_bar.show()
-        self.progress_label.setText("Starting…")
+        self.run_panel.run_started(settings.iterations)
         self.runner.start(job)
 
     def stop(self, keep: bool = True) -> None:
@@ -288,13 +262,7 @@ class StylizePage(QWidget):
         self._update_state()
 
     def _on_progress(self, ev) -> None:
-        if ev.step <= 0 or not ev.total:
-            self.progress_label.setText(LOADING_TEXT.get(ev.text, ev.text[:1].upper() + ev.text[1:] + "…"))
-            return
-        self.eta.update(ev.step, ev.total)
-        self.progress_label.setText(progress_text(ev.step, ev.total, ev.text, self.eta.seconds_left()))
-        self.progress_bar.setRange(0, ev.total)
-        self.progress_bar.setValue(ev.step)
+        self.run_panel.show_progress(ev, self.eta)
 
     def _on_metrics(self, items: list) -> None:
         self.view.add_metrics(items)
@@ -332,12 +300,10 @@ class StylizePage(QWidget):
         self._update_state()
 
     def _show_error(self, text: str, level: str = "error") -> None:
-        self.error_label.setText(text)
-        self.error_label.setStyleSheet("color: #e0a040" if level == "warning" else "color: #e06c6c")
-        self.error_label.setVisible(bool(text))
+        self.run_panel.show_error(text, level)
 
     def error_message(self) -> str:
-        return self.error_label.text() if not self.error_label.isHidden() else ""
+        return self.run_panel.error_message()
 
     # ====================================================================================== inputs
     def _on_content_changed(self) -> None:
@@ -363,23 +329,10 @@ class StylizePage(QWidget):
             self._show_error(problem or "The clipboard holds no picture or picture file to paste.")
             return []
         self._show_error("")
-        as_photo: list[str] = []
-        rest = list(paths)
-        if self.content.path() is None:
-            first = rest.pop(0)
-            self.content.set_path(first)
-            if self.content.path() == first:
-                as_photo.append(first)
-        as_style = [p for p in rest if p in self.styles.paths()] if rest and self.styles.add_paths(rest) else []
-        parts = []
-        if as_photo:
-            parts.append(f"{Path(as_photo[0]).name} as the photo")
-        if as_style:
-            what = "a style painting" if len(as_style) == 1 else "style paintings"
-            parts.append(f"{', '.join(Path(p).name for p in as_style)} as {what}")
-        if parts:
-            self.progress_label.setText(f"Pasted {' and '.join(parts)}.")
-        return as_photo + as_style
+        taken, message = place_pasted(paths, self.content, self.styles)
+        if message:
+            self.progress_label.setText(message)
+        return taken
 
     def _paste_shortcut(self) -> None:
         self.paste()
