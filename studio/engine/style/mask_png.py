@@ -35,6 +35,13 @@ from studio.engine.images import DEFAULT_MAX_PIXELS, ImageRejected, load_image
 
 REGIONS_KEY = "gan-studio-regions"
 FORMAT_VERSION = 1
+# The palette region maps are painted in: the same as REGION_COLORS in studio/engine/style/masks.py (the style
+# engine's reader of colour-coded region maps), so a map painted with the default colours means the same regions
+# there. Kept as a copy: importing that module would load torch into the mask editor.
+DEFAULT_REGION_COLORS = (
+    (230, 60, 60), (60, 200, 90), (70, 120, 240), (240, 200, 50),
+    (200, 80, 220), (60, 210, 220), (250, 140, 40), (150, 110, 70),
+)
 
 Color = Sequence[int] | str
 

@@ -28,6 +28,7 @@ from PySide6.QtGui import QColor, QImage, QKeyEvent, QMouseEvent, QPainter, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from studio.engine.style.mask_png import (
+    DEFAULT_REGION_COLORS,
     load_mask_png,
     load_region_png,
     parse_colors,
@@ -44,13 +45,6 @@ from .view import ViewTransform
 
 TOOLS = ("brush", "eraser", "fill")
 DEFAULT_MASK_COLOR = (255, 40, 160)
-# The same palette as REGION_COLORS in studio/engine/style/masks.py (the style engine's reader of
-# colour-coded region maps), so a region map painted here with the default colours means the same
-# regions there. Kept as a copy: importing that module would load torch into the widget.
-DEFAULT_REGION_COLORS = (
-    (230, 60, 60), (60, 200, 90), (70, 120, 240), (240, 200, 50),
-    (200, 80, 220), (60, 210, 220), (250, 140, 40), (150, 110, 70),
-)
 MIN_BRUSH, MAX_BRUSH = 1.0, 1000.0
 BRUSH_KEY_STEP = 1.15  # [ and ] change the brush by this factor (at least 1 px): a few presses, not a leap
 ZOOM_STEP = 1.25  # one wheel notch
