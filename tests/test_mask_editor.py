@@ -640,7 +640,7 @@ def test_region_png_round_trip(editor, tmp_path):
 def test_shortcuts_change_size_tool_and_history(editor):
     editor.set_brush_size(20)
     QTest.keyClick(editor, Qt.Key.Key_BracketRight)
-    assert editor.brush_size() == 24
+    assert editor.brush_size() == 23  # ×1.15
     QTest.keyClick(editor, Qt.Key.Key_BracketLeft)
     QTest.keyClick(editor, Qt.Key.Key_BracketLeft)
     assert editor.brush_size() == 17
@@ -719,7 +719,7 @@ def test_toolbar_drives_the_editor_and_follows_it(editor, qtbot):
     bar.size_spin.setValue(40)
     assert editor.brush_size() == 40
     QTest.keyClick(editor, Qt.Key.Key_BracketRight)
-    assert bar.size_spin.value() == 48 and editor.brush_size() == 48
+    assert bar.size_spin.value() == 46 and editor.brush_size() == 46
     QTest.keyClick(editor, Qt.Key.Key_E)
     assert bar.eraser_button.isChecked()
     bar.hardness_slider.setValue(25)
@@ -806,3 +806,42 @@ def test_batched_dabs_equal_one_by_one(size, hardness):
     np.testing.assert_array_equal(batched, one_by_one)
     y0, y1, x0, x1 = box
     assert batched.sum() == batched[y0:y1, x0:x1].sum() > 0
+
+
+def test_brackets_change_the_brush_gently(editor):
+    """] used to jump ×1.2 per press (40 → 48 → 58 px); now ×1.15, and never less than a pixel."""
+    editor.set_brush_size(40)
+    sizes = [40.0]
+    for _ in range(5):
+        QTest.keyClick(editor, Qt.Key.Key_BracketRight)
+        sizes.append(editor.brush_size())
+    assert sizes == [40, 46, 53, 61, 70, 80]
+    for a, b in zip(sizes, sizes[1:], strict=False):
+        assert a + 1 <= b <= round(a * 1.15) + 0.5
+    editor.set_brush_size(3)
+    QTest.keyClick(editor, Qt.Key.Key_BracketRight)
+    assert editor.brush_size() == 4
+    QTest.keyClick(editor, Qt.Key.Key_BracketLeft)
+    assert editor.brush_size() == 3
+
+
+def test_the_active_tool_is_named_and_visibly_checked(editor, qtbot):
+    bar = MaskToolBar(editor)
+    qtbot.addWidget(bar)
+    bar.show()
+    assert bar.tool_label.text() == "Tool: Brush" and bar.brush_button.isChecked()
+    QTest.keyClick(editor, Qt.Key.Key_E)
+    assert bar.tool_label.text() == "Tool: Eraser"
+    assert bar.eraser_button.isChecked() and not bar.brush_button.isChecked()
+    qtbot.mouseClick(bar.fill_button, LEFT)
+    assert bar.tool_label.text() == "Tool: Fill" and bar.fill_button.isChecked()
+    QTest.keyClick(editor, Qt.Key.Key_X)
+    assert bar.tool_label.text() == "Tool: Fill (erase)"
+
+    def background(button) -> np.ndarray:
+        img = button.grab().toImage()
+        return np.array([img.pixelColor(3, img.height() // 2).getRgb()[:3]], float)
+
+    # the checked button is filled with the accent colour; the others keep the plain button face
+    checked, plain = background(bar.fill_button), background(bar.brush_button)
+    assert np.abs(checked - plain).sum() > 120, (checked, plain)

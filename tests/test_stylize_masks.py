@@ -17,7 +17,7 @@ from PySide6.QtWidgets import QApplication
 
 from studio.engine.style.backbones import ladder_status
 from studio.engine.style.gatys import RECIPE_KIND, StyleSettings
-from studio.ui.stylize_page import StylizePage
+from studio.ui.stylize.page import StylizePage
 from studio.ui.widgets.mask_dialog import MaskDialog
 from studio.ui.widgets.stylize_inputs import fit_mask, image_pixel_size, load_thumbnail
 

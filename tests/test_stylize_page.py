@@ -25,10 +25,11 @@ from PySide6.QtWidgets import (
 
 from studio.engine.style import backbones
 from studio.engine.style.backbones import ladder_status
+from studio.engine.style.eta import EtaEstimator, format_duration, plan_costs, progress_text
 from studio.engine.style.gatys import LESSON_PRESETS, StyleSettings, plan_scales
-from studio.ui.stylize_page import STYLE_LOG_RANGE, StylizePage, slider_to_weight, weight_to_slider
+from studio.ui.stylize.page import StylizePage
+from studio.ui.stylize.settings_form import STYLE_LOG_RANGE, slider_to_weight, weight_to_slider
 from studio.ui.widgets.compare_view import CompareView
-from studio.ui.widgets.run_progress import EtaEstimator, format_duration, plan_costs, progress_text
 
 WAIT_MS = 60_000
 

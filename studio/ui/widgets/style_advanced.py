@@ -6,9 +6,7 @@ preset can be shown exactly and ``values()`` can be merged straight into StyleSe
 
 from __future__ import annotations
 
-import math
 import random
-import re
 
 import numpy as np
 from PySide6.QtCore import Qt, Signal
@@ -28,8 +26,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from studio.engine.style.backbones import layer_indices, lesson_layer_name
+from studio.engine.style.backbones import lesson_layer_name
 from studio.engine.style.gatys import DEFAULT_STYLE_LAYERS, LESSON_STYLE_LAYERS, StyleError, StyleSettings
+from studio.engine.style.settings_text import (  # noqa: F401 - also imported from here by older code
+    format_scales,
+    keras_name,
+    layer_names,
+    nice_weight,
+    parse_scales,
+)
 from studio.ui.widgets.sci_spin import ScientificSpinBox, format_scientific
 
 START_IMAGES = (
@@ -54,17 +59,6 @@ POOLING_CHOICES = (
 NO_CONTENT = "none — texture only"
 
 
-def layer_names(arch: str) -> list[str]:
-    """The conv layers of ``arch`` in network order (conv1_1, conv1_2, …)."""
-    return [n for n in layer_indices(arch) if n.startswith("conv")]
-
-
-def keras_name(layer: str) -> str:
-    """conv4_2 → block4_conv2 (the lesson's Keras names)."""
-    block, n = layer[4:].split("_")
-    return f"block{block}_conv{n}"
-
-
 def format_weight(value: float) -> str:
     """15000 rather than 1.5e4 while numbers stay readable; scientific only for the very big or small."""
     if value == 0:
@@ -72,14 +66,6 @@ def format_weight(value: float) -> str:
     if 1e-3 <= abs(value) < 1e7:
         return np.format_float_positional(value, precision=6, unique=True, fractional=False, trim="-")
     return format_scientific(value)
-
-
-def nice_weight(value: float) -> float:
-    """Round to 2 significant digits: what a slider position means to a person (15000, not 15135.6)."""
-    if value <= 0:
-        return 0.0
-    digits = 1 - int(math.floor(math.log10(value)))
-    return float(round(value, digits))
 
 
 class WeightSpinBox(ScientificSpinBox):
@@ -199,26 +185,6 @@ def _block_tip(block: int) -> str:
             3: "Block 3 sees brush strokes and small motifs.",
             4: "Block 4 sees larger patterns and shapes.",
             5: "Block 5 sees the biggest shapes and the overall arrangement."}[block]
-
-
-def parse_scales(text: str) -> list[int] | None:
-    """"128, 256, 512" → [128, 256, 512]; empty or "auto" → None (automatic). StyleError otherwise."""
-    t = text.strip().lower()
-    if t in ("", "auto", "automatic"):
-        return None
-    parts = [p for p in re.split(r"[,\s;]+", t) if p]
-    try:
-        sides = [int(p.removesuffix("px")) for p in parts]
-    except ValueError:
-        raise StyleError("Scales: write sizes in pixels like 128, 256, 512 — or leave the box empty "
-                         "for automatic") from None
-    if any(s < 16 for s in sides):
-        raise StyleError("Scales: every size must be at least 16 px")
-    return sides
-
-
-def format_scales(scales: list[int] | None) -> str:
-    return "" if not scales else ", ".join(str(int(s)) for s in scales)
 
 
 class AdvancedStylePanel(QWidget):

@@ -27,10 +27,8 @@ from PySide6.QtCore import QEvent, QPointF, QRect, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QImage, QKeyEvent, QMouseEvent, QPainter, QPen, QRegion, QWheelEvent
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-from . import ops
-from .brush import DabPath, dab_spacing, dabs_box, stamp_line
-from .history import TILE, Box, PatchHistory, tile_grid_shape, tiles_in_box
-from .png_format import (
+from studio.engine.style.mask_png import (
+    DEFAULT_REGION_COLORS,
     load_mask_png,
     load_region_png,
     parse_colors,
@@ -38,19 +36,17 @@ from .png_format import (
     save_mask_png,
     save_region_png,
 )
+
+from . import ops
+from .brush import DabPath, dab_spacing, dabs_box, stamp_line
+from .history import TILE, Box, PatchHistory, tile_grid_shape, tiles_in_box
 from .select import select_similar
 from .view import ViewTransform
 
 TOOLS = ("brush", "eraser", "fill")
 DEFAULT_MASK_COLOR = (255, 40, 160)
-# The same palette as REGION_COLORS in studio/engine/style/masks.py (the style engine's reader of
-# colour-coded region maps), so a region map painted here with the default colours means the same
-# regions there. Kept as a copy: importing that module would load torch into the widget.
-DEFAULT_REGION_COLORS = (
-    (230, 60, 60), (60, 200, 90), (70, 120, 240), (240, 200, 50),
-    (200, 80, 220), (60, 210, 220), (250, 140, 40), (150, 110, 70),
-)
 MIN_BRUSH, MAX_BRUSH = 1.0, 1000.0
+BRUSH_KEY_STEP = 1.15  # [ and ] change the brush by this factor (at least 1 px): a few presses, not a leap
 ZOOM_STEP = 1.25  # one wheel notch
 HISTORY_LIMIT = 100
 
@@ -465,7 +461,7 @@ class MaskEditor(QWidget):
     # --- files ----------------------------------------------------------------------------------------
     def export_mask_png(self, path: str | Path) -> Path:
         """Write the paint as a PNG: 8-bit grayscale in mask mode, an RGBA region map in regions mode
-        (formats in ``png_format``)."""
+        (formats in ``studio.engine.style.mask_png``)."""
         if self._live is None:
             raise RuntimeError("there is no image, so no mask to export")
         self._end_stroke()
@@ -977,8 +973,8 @@ class MaskEditor(QWidget):
             "undo": self.undo, "redo": self.redo, "fit": self.fit_to_view,
             "actual": lambda: self.set_zoom(1.0), "zoom-in": lambda: self.zoom_by(ZOOM_STEP),
             "zoom-out": lambda: self.zoom_by(1.0 / ZOOM_STEP),
-            "bigger": lambda: self.set_brush_size(max(size + 1, round(size * 1.2))),
-            "smaller": lambda: self.set_brush_size(min(size - 1, round(size / 1.2))),
+            "bigger": lambda: self.set_brush_size(max(size + 1, round(size * BRUSH_KEY_STEP))),
+            "smaller": lambda: self.set_brush_size(min(size - 1, round(size / BRUSH_KEY_STEP))),
             "harder": lambda: self.set_brush_hardness(self._hardness + 0.25),
             "softer": lambda: self.set_brush_hardness(self._hardness - 0.25),
             "eraser": self.toggle_eraser, "swap": self.swap_paint_erase,

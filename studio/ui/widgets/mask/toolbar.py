@@ -21,6 +21,12 @@ from PySide6.QtWidgets import (
 from .editor import MAX_BRUSH, MIN_BRUSH, MaskEditor
 
 _SIZE_STEPS = 200  # the size slider is logarithmic: fine control for small brushes
+TOOL_NAMES = {"brush": "Brush", "eraser": "Eraser", "fill": "Fill"}
+# the active tool must be unmistakable on every theme: a filled accent button, not just a faint sunken frame
+CHECKED_TOOL_STYLE = """
+QToolButton[maskTool="true"]:checked { background-color: #8b7cf6; color: #ffffff; border: 1px solid #6b5bd6;
+                                        border-radius: 3px; font-weight: 600; }
+"""
 
 
 def size_to_slider(size: float) -> int:
@@ -62,6 +68,11 @@ class MaskToolBar(QWidget):
         self.tools = QButtonGroup(self)
         for i, b in enumerate((self.brush_button, self.eraser_button, self.fill_button)):
             self.tools.addButton(b, i)
+            b.setProperty("maskTool", True)
+        self.setStyleSheet(CHECKED_TOOL_STYLE)
+        self.tool_label = QLabel(self)
+        self.tool_label.setObjectName("maskToolName")
+        self.tool_label.setToolTip("The tool the left mouse button uses now")
         self.invert_button = button("Invert", "Paint what is unpainted and clear what is painted.")
         self.clear_button = button("Clear", "Remove all paint.")
         self.fill_all_button = button("Fill all", "Paint the whole picture.")
@@ -102,6 +113,7 @@ class MaskToolBar(QWidget):
         top = QHBoxLayout()
         for w in (self.brush_button, self.eraser_button, self.fill_button):
             top.addWidget(w)
+        top.addWidget(self.tool_label)
         top.addLayout(self._region_row)
         top.addStretch(1)
         for w in (self.fill_all_button, self.invert_button, self.clear_button, self.undo_button,
@@ -180,6 +192,7 @@ class MaskToolBar(QWidget):
         try:
             self.tools.button(("brush", "eraser", "fill").index(e.tool())).setChecked(True)
             self.fill_button.setText("Fill (erase)" if e.tool() == "fill" and e.is_erasing() else "Fill")
+            self.tool_label.setText(f"Tool: {self.tool_name()}")
             self.size_slider.setValue(size_to_slider(e.brush_size()))
             self.size_spin.setValue(round(e.brush_size()))
             self.hardness_slider.setValue(round(e.brush_hardness() * 100))
@@ -190,6 +203,12 @@ class MaskToolBar(QWidget):
             self._sync_regions()
         finally:
             self._syncing = False
+
+    def tool_name(self) -> str:
+        """The active tool in words, as the toolbar names it ("Fill (erase)" after X with the fill tool)."""
+        e = self.editor
+        name = TOOL_NAMES.get(e.tool(), e.tool())
+        return f"{name} (erase)" if e.tool() == "fill" and e.is_erasing() else name
 
     def _sync_regions(self) -> None:
         colors = self.editor.region_colors()

@@ -1,0 +1,65 @@
+"""The run's buttons and status lines: Start / Stop / Keep, Save / GIF / Copy, the progress line and bar, and
+the error line. It shows what the page tells it; the page decides when a button may be pressed."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QObject
+from PySide6.QtWidgets import QLabel, QProgressBar, QPushButton, QWidget
+
+from studio.engine.style.eta import EtaEstimator, progress_text
+from studio.ui.stylize.texts import LOADING_TEXT
+
+
+class RunPanel(QObject):
+    """Owns the run controls (children of ``host``, placed by the page's layout)."""
+
+    def __init__(self, host: QWidget) -> None:
+        super().__init__(host)
+        self.start_button = QPushButton("Start", host)
+        self.start_button.setProperty("primary", True)
+        self.stop_button = QPushButton("Stop", host)
+        self.stop_button.setToolTip("Stop and discard this run")
+        self.keep_button = QPushButton("Keep current result", host)
+        self.keep_button.setToolTip("Stop now and keep the picture as it is")
+        self.save_button = QPushButton("Save artwork…", host)
+        self.save_button.setToolTip("Save as PNG, JPEG or WebP; the recipe goes inside and beside it (Ctrl+S)")
+        self.gif_button = QPushButton("Save timelapse GIF…", host)
+        self.gif_button.setToolTip("An animated GIF of the picture being painted")
+        self.copy_button = QPushButton("Copy", host)
+        self.copy_button.setToolTip("Copy the picture to the clipboard, to paste into another program")
+        self.progress_label = QLabel("Add a photo and at least one style painting.", host)
+        self.progress_label.setObjectName("stylizeProgress")
+        self.progress_label.setWordWrap(True)
+        self.progress_bar = QProgressBar(host)
+        self.progress_bar.setObjectName("stylizeProgressBar")
+        self.progress_bar.setTextVisible(False)
+        self.progress_bar.setMaximumHeight(6)
+        self.progress_bar.hide()
+        self.error_label = QLabel(host)
+        self.error_label.setWordWrap(True)
+        self.error_label.setStyleSheet("color: #e06c6c")
+        self.error_label.hide()
+
+    def show_error(self, text: str, level: str = "error") -> None:
+        self.error_label.setText(text)
+        self.error_label.setStyleSheet("color: #e0a040" if level == "warning" else "color: #e06c6c")
+        self.error_label.setVisible(bool(text))
+
+    def error_message(self) -> str:
+        return self.error_label.text() if not self.error_label.isHidden() else ""
+
+    def run_started(self, iterations: int) -> None:
+        self.progress_bar.setRange(0, max(1, iterations))
+        self.progress_bar.setValue(0)
+        self.progress_bar.show()
+        self.progress_label.setText("Starting…")
+
+    def show_progress(self, ev, eta: EtaEstimator) -> None:
+        """A Progress event: loading lines before the first step, then 'Iteration n / N · size · time left'."""
+        if ev.step <= 0 or not ev.total:
+            self.progress_label.setText(LOADING_TEXT.get(ev.text, ev.text[:1].upper() + ev.text[1:] + "…"))
+            return
+        eta.update(ev.step, ev.total)
+        self.progress_label.setText(progress_text(ev.step, ev.total, ev.text, eta.seconds_left()))
+        self.progress_bar.setRange(0, ev.total)
+        self.progress_bar.setValue(ev.step)
