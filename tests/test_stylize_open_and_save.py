@@ -93,14 +93,14 @@ def test_saving_runs_off_the_gui_thread_and_the_window_keeps_ticking(qtbot, page
     gui_thread = threading.get_ident()
     ticked = threading.Event()
     seen: dict = {}
-    real = export.save_artwork
+    real = export.encode_artwork  # what save_result calls to encode the picture before its all-or-nothing swap
 
     def slow_save(*args, **kwargs):
         seen["thread"] = threading.get_ident()
         seen["gui_ticked_meanwhile"] = ticked.wait(5.0)  # the GUI thread's timer fires while the file is written
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(export, "save_artwork", slow_save)
+    monkeypatch.setattr(export, "encode_artwork", slow_save)
     timer = QTimer()
     timer.setSingleShot(True)
     timer.timeout.connect(ticked.set)
