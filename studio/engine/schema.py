@@ -438,7 +438,7 @@ STYLE_RECIPE = Obj({"kind": Str(64), "content": Str(), "styles": List(Str(), 0, 
 
 _POS_RATE = Num(0, 10, lo_open=True)
 RUN_CONFIG = Obj({
-    "data": Str(1 << 16), "preset": Str(64), "width": Int(0, 4096), "latent_dim": Int(1, MAX_LATENT_DIM),
+    "data": Str(1 << 24), "preset": Str(64), "width": Int(0, 4096), "latent_dim": Int(1, MAX_LATENT_DIM),
     "batch_size": Int(1, 65536), "lr_g": _POS_RATE, "lr_d": _POS_RATE, "beta1": Num(0, 1), "beta2": Num(0, 1),
     "loss": Str(32), "d_steps": Int(1, 100), "skip_d_below": Num(0), "seed": _SEED, "steps": Int(0, 1 << 40),
     "fit": Enum("crop", "pad", "stretch"), "hflip": Bool(), "channels": Enum(0, 1, 3),
@@ -450,13 +450,13 @@ RUN_CONFIG = Obj({
     "sample_weights": Enum("ema", "raw"), "spectral_norm": Opt(Bool()), "msg": Opt(Bool()),
     "metrics_every": Opt(Int(0, 1 << 40)), "metrics_samples": Int(4, 1 << 20), "health": Bool(),
     "health_window": Int(1, 1 << 30), "snapshot_every": Int(1, 1 << 30), "max_rollbacks": Int(0, 1000),
-    "init_from": Str(1 << 16), "resolved_channels": Enum(1, 3), "image_size": Int(8, MAX_SIDE),
+    "init_from": Str(1 << 20), "resolved_channels": Enum(1, 3), "image_size": Int(8, MAX_SIDE),
     "config_version": Int(0, 1000),
 })
 CHECKPOINT_JSON = Obj({
     "format": Const("gan-art-studio/checkpoint"), "version": Int(1, 1000), "step": Int(0, 1 << 62),
     "weights": _FILE_NAME, "weights_bytes": Int(0, 1 << 50), "weights_sha256": _HEX64,
-    "optimizers": Map(Obj({"param_groups": List(Obj({}), 0, 64), "scalars": Map(Map(Anything()))}, ("param_groups",)), 16),
+    "optimizers": Map(Obj({"param_groups": List(Obj({}), 0, 64), "scalars": Map(Map(Anything()), 1 << 20)}, ("param_groups",)), 16),
     "state": Obj({}),
 }, required=("format", "step", "weights", "weights_bytes", "weights_sha256"))
 GENERATOR_JSON = Obj({

@@ -111,6 +111,8 @@ class TrainConfig:
     @classmethod
     def from_saved_run(cls, data: dict) -> TrainConfig:
         """A run's config.json; runs saved before the small-data settings existed resume without them."""
+        from studio.engine.schema import RUN_CONFIG, validate
+        data = validate(data, RUN_CONFIG, "config.json")  # wrong types refused in words, naming the field
         cfg = cls.from_dict(data)
         if "config_version" not in data:
             for name, value in LEGACY_VALUES.items():
@@ -501,6 +503,8 @@ def load_init_weights(source: str | Path, stepper: GanStepper, channels: int, im
             raise CheckpointError(f"{src.name} is not a GAN Art Studio run or generator")
         from safetensors.torch import load_file
 
+        from studio.engine.latent.jobs import verify_generator
+        other = verify_generator(path)  # SHA-256, types and tensor shapes checked before loading
         tensors["G"] = load_file(str(path))
         other = {**other, "resolved_channels": other.get("channels"), "width": other.get("width")}
         step = other.get("step")
