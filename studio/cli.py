@@ -190,6 +190,10 @@ def cmd_train(args: argparse.Namespace) -> int:
                 bar.write(f"[{ev.level}] {health.code}: {ev.text} (remedies: {remedies})")
             else:
                 bar.write(f"[{ev.level}] {ev.text}" if ev.level != "info" else ev.text)
+                if "skipped while reading the dataset" in ev.text:  # which files, and why (as the GUI does)
+                    from studio.engine.images import describe_skipped
+                    for line in describe_skipped(getattr(getattr(job.stepper, "data", None), "skipped", [])):
+                        bar.write(line)
         elif isinstance(ev, Failed):
             bar.write(f"error: {ev.message}")
         elif isinstance(ev, Finished) and ev.result is not None:

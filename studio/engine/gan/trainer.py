@@ -982,11 +982,10 @@ def _row_files(source: str, data) -> list[str] | None:
     files = getattr(data, "files", None)
     if files is not None:
         return [str(f) for f in files]
-    import os
-
+    from studio.engine.data import split_source_paths
     from studio.engine.images import find_image_files
 
-    paths = [p for p in source.split(os.pathsep) if p.strip()]
+    paths = split_source_paths(source)  # a folder named "a:b" stays one path
     if not paths or not all(Path(p).exists() for p in paths):
         return None
     try:
