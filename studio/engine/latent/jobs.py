@@ -205,6 +205,11 @@ def verify_generator(path: str | Path) -> dict:
 
 # ------------------------------------------------------------------------------------------ walk bounds
 
+class WalkSettingsError(ExportError, ValueError):
+    """A walk's number out of range or an export too big for memory/disk (a ValueError for callers that check
+    arguments that way, e.g. the Explore page)."""
+
+
 MAX_BATCH = 4096
 MAX_SHEET_COLUMNS = 1024
 MEMORY_SHARE = 0.8  # of the memory that is free now: the rest is for the studio itself and the system
@@ -238,7 +243,7 @@ def available_disk(path: str | Path) -> int:
 
 def _whole(name: str, value, lo: int, hi: int) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
-        raise ExportError(f"{name} must be a whole number between {lo} and {hi}, not {value!r}")
+        raise WalkSettingsError(f"{name} must be a whole number between {lo} and {hi}, not {value!r}")
     return value
 
 
@@ -250,13 +255,13 @@ def check_walk_settings(*, frames_per_segment: int | None = None, total_frames: 
     if frames_per_segment is not None:
         _whole("The frames per segment", frames_per_segment, 1, MAX_FRAMES)
     if total_frames is not None and not 1 <= total_frames <= MAX_FRAMES:
-        raise ExportError(f"The walk would have {total_frames:,} frames; at most {MAX_FRAMES:,} can be "
+        raise WalkSettingsError(f"The walk would have {total_frames:,} frames; at most {MAX_FRAMES:,} can be "
                           "exported at once. Use fewer frames per segment or fewer keyframes.")
     if size is not None:
         _whole("The size", size, 16, MAX_SIDE)
     if fps is not None and (isinstance(fps, bool) or not isinstance(fps, (int, float))
                             or not math.isfinite(fps) or not 0 < fps <= 240):
-        raise ExportError(f"The frame rate must be a number above 0 and at most 240, not {fps!r}")
+        raise WalkSettingsError(f"The frame rate must be a number above 0 and at most 240, not {fps!r}")
     if batch_size is not None:
         _whole("The batch size", batch_size, 1, MAX_BATCH)
     if grid is not None:
@@ -324,9 +329,9 @@ def check_walk_fits(frames: int, native: int, side: int | None, channels: int, f
         if fit_side >= 16:
             options.append(f"a size of at most {fit_side} px for {frames:,} frames")
         advice = " or ".join(options) if options else "free some space first"
-        where_text = f"on the disk of {Path(out_path).absolute().parent}" if where == "disk space" else "free"
-        raise ExportError(f"{frames:,} frames at {side} px need about {_gb(need(frames, side))} of {where}, but "
-                          f"about {_gb(have)} is {where_text}; choose {advice}.")
+        free = f"free on the disk of {Path(out_path).absolute().parent}" if where == "disk space" else "free"
+        raise WalkSettingsError(f"{frames:,} frames at {side} px need about {_gb(need(frames, side))} of {where}, "
+                                f"but about {_gb(have)} is {free}; choose {advice}.")
 
 
 def _largest(fits, upper: int) -> int:
