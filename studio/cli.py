@@ -268,6 +268,10 @@ def cmd_train(args: argparse.Namespace) -> int:
                 bar.write(f"[{ev.level}] {health.code}: {ev.text} (remedies: {remedies})")
             else:
                 bar.write(f"[{ev.level}] {ev.text}" if ev.level != "info" else ev.text)
+                if "skipped while reading the dataset" in ev.text:  # which files, and why (as the GUI does)
+                    from studio.engine.images import describe_skipped
+                    for line in describe_skipped(getattr(getattr(job.stepper, "data", None), "skipped", [])):
+                        bar.write(line)
         elif isinstance(ev, Failed):
             bar.write(f"error: {ev.message}")
         elif isinstance(ev, Finished) and ev.result is not None:
@@ -401,9 +405,12 @@ def _add_walk(sub: argparse._SubParsersAction) -> None:
 
 
 def _walk_job(args: argparse.Namespace):
-    from studio.engine.latent.jobs import WalkExportJob, generator_matches, load_recipe
+    from studio.engine.latent.jobs import WalkExportJob, check_walk_settings, generator_matches, load_recipe
     from studio.engine.latent.timeline import Timeline
 
+    # Every number from the command line is checked before it costs anything: 0 is refused, not replaced.
+    check_walk_settings(frames_per_segment=args.frames, size=args.size, fps=args.fps, batch_size=args.batch_size,
+                        sheet_columns=args.columns, palette_colors=args.palette)
     settings: dict = {}
     if args.recipe:
         gen_path, timeline, settings = load_recipe(args.recipe)
@@ -416,10 +423,10 @@ def _walk_job(args: argparse.Namespace):
         if args.loop and not timeline.loop:
             raise ValueError("--loop cannot be added to a recipe's timeline; edit it in the app")
         for seg in timeline.segments:
-            seg.frames = args.frames or seg.frames
+            seg.frames = args.frames if args.frames is not None else seg.frames
             seg.easing = args.easing or seg.easing
             seg.interp = args.interp or seg.interp
-        if args.fps:
+        if args.fps is not None:
             timeline.fps = args.fps
         if args.truncation is not None:
             timeline.truncation = args.truncation
@@ -434,8 +441,8 @@ def _walk_job(args: argparse.Namespace):
         if not seeds:
             raise ValueError("--seeds needs at least one seed")
         generator = Path(args.generator)
-        timeline = Timeline.from_seeds(seeds, args.frames or 24, args.easing or "linear", args.interp or "slerp",
-                                       args.loop, args.fps or 24.0,
+        timeline = Timeline.from_seeds(seeds, 24 if args.frames is None else args.frames, args.easing or "linear",
+                                       args.interp or "slerp", args.loop, 24.0 if args.fps is None else args.fps,
                                        1.0 if args.truncation is None else args.truncation)
         if len(seeds) == 1 and not args.loop:
             timeline = Timeline(timeline.keyframes, [], False, timeline.fps, timeline.truncation)
@@ -455,9 +462,9 @@ def _walk_job(args: argparse.Namespace):
     return WalkExportJob(generator, timeline, args.out, size=args.size if args.size is not None else settings.get("size"),
                          resample=pick("resample", "lanczos"),
                          gif_loop=args.gif_loop if args.gif_loop is not None else settings.get("gif_loop", 0),
-                         palette_colors=args.palette or settings.get("palette_colors", 256),
+                         palette_colors=args.palette if args.palette is not None else settings.get("palette_colors", 256),
                          dither=args.dither or bool(settings.get("dither", False)),
-                         sheet_columns=args.columns or settings.get("sheet_columns"),
+                         sheet_columns=args.columns if args.columns is not None else settings.get("sheet_columns"),
                          batch_size=args.batch_size, device=args.device,
                          grid=args.grid or int(grid.get("cells", 1)), grid_columns=grid.get("columns"),
                          use_ema=not args.raw and settings.get("weights", "ema") == "ema")

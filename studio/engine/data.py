@@ -230,6 +230,33 @@ def prepare_folder(
     return cache.build(found.files, found.skipped, spec, background, where, on_progress, check)
 
 
+def _resolved(p: Path) -> str:
+    """The real path where it can be found; a link loop (RuntimeError/OSError) keeps the path as given."""
+    try:
+        return str(p.resolve())
+    except (OSError, RuntimeError):
+        return str(p.absolute())
+
+
+def split_source_paths(source: str) -> list[str]:
+    """The paths in a data source (joined with ``os.pathsep``), keeping a folder whose name contains it.
+
+    ``/pics/2024:summer`` is one folder when it exists, not ``/pics/2024`` and ``summer``: adjacent pieces are
+    joined back while the longer join names something on disk."""
+    if source.strip() and os.path.exists(source.strip()):
+        return [source.strip()]
+    parts = source.split(os.pathsep)
+    out: list[str] = []
+    i = 0
+    while i < len(parts):
+        j = next((j for j in range(len(parts), i + 1, -1) if os.path.exists(os.pathsep.join(parts[i:j]))), i + 1)
+        piece = os.pathsep.join(parts[i:j])
+        if piece.strip():
+            out.append(piece)
+        i = j
+    return out
+
+
 def _as_list(paths: Iterable[str | Path] | str | Path) -> list[str | Path]:
     return [paths] if isinstance(paths, (str, os.PathLike)) else list(paths)
 
@@ -305,10 +332,13 @@ class _DiskCache:
         settings = {"format": _CACHE_FORMAT, "spec": asdict(spec), "background": list(background)}
         stamps = []
         for f in files:
-            st = f.stat()
-            stamps.append((str(f.resolve()), st.st_size, st.st_mtime_ns))
+            try:  # a file that vanished since the scan is refused when it is decoded; here it only changes the key
+                st = f.stat()
+                stamps.append((_resolved(f), st.st_size, st.st_mtime_ns))
+            except OSError:
+                stamps.append((str(f.absolute()), -1, -1))
         root = Path(cache_dir) if cache_dir is not None else default_cache_dir()
-        source_id = _digest(settings, sorted(str(p.resolve()) for p in inputs))
+        source_id = _digest(settings, sorted(_resolved(p) for p in inputs))
         return cls(root, _digest(settings, stamps), source_id)
 
     @property
@@ -772,7 +802,7 @@ def open_data_source(source: str, spec: PrepSpec, **kw: Any) -> PreparedImages:
         return _call_with_known(prepare_demo, spec, **kw)
     if _is_lesson(key):
         return _call_with_known(prepare_torchvision, key, spec, **kw)
-    paths = [p for p in source.split(os.pathsep) if p.strip()]
+    paths = split_source_paths(source)
     if not paths:
         raise DatasetError(
             "No data source given: choose a folder of pictures, the demo set or a lesson dataset"
@@ -787,5 +817,5 @@ def source_channels(source: str) -> int:
         return 3
     if _is_lesson(key):
         return LESSON_DATASETS[key].channels
-    paths = [p for p in source.split(os.pathsep) if p.strip()]
+    paths = split_source_paths(source)
     return detect_channels(find_image_files(paths).files)

@@ -9,8 +9,10 @@ Torch is imported lazily: the GUI imports this module before torch is loaded.
 
 from __future__ import annotations
 
+import errno
 import os
 import re
+import stat
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -43,6 +45,19 @@ KIND_LABELS: dict[str, str] = {
     "unsupported": "unsupported type",
     "other": "other problem",
 }
+
+# Picture formats an artist may have that the studio cannot decode: a folder scan names them as skipped
+# (with what to do) instead of passing over them quietly. Other files (notes, sidecars) stay quiet.
+UNSUPPORTED_IMAGE_TYPES: dict[str, str] = {
+    ".heic": "HEIC photo (iPhone)", ".heif": "HEIF photo", ".avif": "AVIF picture", ".jxl": "JPEG XL picture",
+    ".svg": "SVG drawing", ".svgz": "SVG drawing", ".psd": "Photoshop document", ".xcf": "GIMP document",
+    ".kra": "Krita document", ".ai": "Illustrator document", ".eps": "EPS drawing", ".pdf": "PDF document",
+    ".ico": "icon file", ".raw": "camera raw photo", ".dng": "camera raw photo", ".cr2": "camera raw photo",
+    ".cr3": "camera raw photo", ".nef": "camera raw photo", ".arw": "camera raw photo", ".orf": "camera raw photo",
+    ".rw2": "camera raw photo", ".jp2": "JPEG 2000 picture", ".exr": "OpenEXR picture", ".hdr": "HDR picture",
+    ".tga": "TGA picture", ".pcx": "PCX picture", ".ppm": "PPM picture", ".pgm": "PGM picture",
+}
+CONVERT_ADVICE = "export it as PNG or JPEG to use it"
 
 _GRAY_MODES = frozenset({"1", "L", "LA", "La", "I", "I;16", "I;16B", "I;16L", "I;16N", "F"})
 _HIGH_DEPTH_MODES = frozenset({"I", "I;16", "I;16B", "I;16L", "I;16N", "F"})
@@ -281,19 +296,55 @@ def find_image_files(paths: Iterable[str | Path] | str | Path, recursive: bool =
 
     for raw in _as_path_list(paths):
         p = Path(raw).expanduser()
-        if p.is_dir():
-            for f in _walk_folder(p, recursive):
+        problem = _entry_problem(p)
+        if problem is not None and problem[1] != "not-image":
+            result.skipped.append(SkippedFile(p, *problem))
+        elif p.is_dir():
+            files, skipped = _walk_folder(p, recursive)
+            for f in files:
                 add(f)
+            result.skipped.extend(skipped)
         elif p.is_file():
             if p.suffix.lower() in SUPPORTED_SUFFIXES:
                 add(p)
             else:
-                result.skipped.append(SkippedFile(p, "not a supported image type", "unsupported"))
+                result.skipped.append(SkippedFile(p, _unsupported_reason(p), "unsupported"))
         elif p.exists():
             result.skipped.append(SkippedFile(p, "not a regular file", "not-image"))
         else:
             result.skipped.append(SkippedFile(p, "file or folder not found", "missing"))
     return result
+
+
+def _entry_problem(p: Path) -> tuple[str, str] | None:
+    """Why ``p`` cannot be opened at all (a dangling link, a link loop, no permission), or None.
+
+    ``os.stat`` follows links, so a link to a file that was moved away, or a link that points (through
+    others) back to itself, is found here and skipped with its reason instead of failing later."""
+    try:
+        st = os.stat(p)
+    except FileNotFoundError:
+        if os.path.islink(p):
+            return "a shortcut (symbolic link) to a file that no longer exists", "missing"
+        return "file or folder not found", "missing"
+    except OSError as e:
+        if e.errno == errno.ELOOP:
+            return "a shortcut (symbolic link) that leads back to itself (a loop)", "unreadable"
+        if e.errno in (errno.EACCES, errno.EPERM):
+            return "cannot read file: permission denied", "unreadable"
+        return f"cannot read file: {e.strerror or e}", "unreadable"
+    except ValueError:  # e.g. a NUL byte in the name
+        return "an invalid file name", "unreadable"
+    if not (stat.S_ISREG(st.st_mode) or stat.S_ISDIR(st.st_mode)):
+        return "not a regular file (a device, pipe or socket)", "not-image"
+    return None
+
+
+def _unsupported_reason(p: Path) -> str:
+    kind = UNSUPPORTED_IMAGE_TYPES.get(p.suffix.lower())
+    if kind:
+        return f"a {kind}, which the studio cannot read; {CONVERT_ADVICE}"
+    return "not a supported image type"
 
 
 def _as_path_list(paths: Iterable[str | Path] | str | Path) -> list[str | Path]:
@@ -302,14 +353,52 @@ def _as_path_list(paths: Iterable[str | Path] | str | Path) -> list[str | Path]:
     return list(paths)
 
 
-def _walk_folder(folder: Path, recursive: bool) -> list[Path]:
+def _walk_folder(folder: Path, recursive: bool) -> tuple[list[Path], list[SkippedFile]]:
+    """Image files under ``folder`` (sorted, hidden entries skipped) and the entries passed over, with why.
+
+    Links to folders are not followed (a link loop would never end); files with an image suffix that
+    cannot be opened, pictures in formats we cannot decode and folders named like pictures are listed
+    as skipped, so the artist learns why a picture did not arrive."""
     found: list[Path] = []
+    skipped: list[SkippedFile] = []
     for root, dirs, files in os.walk(folder):
-        dirs[:] = sorted(d for d in dirs if not d.startswith(".")) if recursive else []
+        keep = []
+        for d in sorted(x for x in dirs if not x.startswith(".")):
+            path = Path(root) / d
+            if os.path.islink(path):
+                skipped.append(SkippedFile(path, "a shortcut (symbolic link) to a folder; it is not followed. "
+                                                 "Add that folder itself to use its pictures", "other"))
+            elif not recursive and Path(d).suffix.lower() in SUPPORTED_SUFFIXES:
+                skipped.append(SkippedFile(path, "a folder, not an image file (sub-folders are not read)",
+                                           "not-image"))
+            elif recursive:
+                keep.append(d)
+        dirs[:] = keep
         for name in sorted(files):
-            if not name.startswith(".") and Path(name).suffix.lower() in SUPPORTED_SUFFIXES:
-                found.append(Path(root) / name)
-    return found
+            if name.startswith("."):
+                continue
+            path = Path(root) / name
+            suffix = Path(name).suffix.lower()
+            if suffix in SUPPORTED_SUFFIXES:
+                problem = _entry_problem(path)
+                if problem is None and os.path.isdir(path):
+                    problem = ("a folder, not an image file", "not-image")
+                if problem is None:
+                    found.append(path)
+                else:
+                    skipped.append(SkippedFile(path, *problem))
+            elif suffix in UNSUPPORTED_IMAGE_TYPES:
+                skipped.append(SkippedFile(path, _unsupported_reason(path), "unsupported"))
+    return found, skipped
+
+
+def describe_skipped(skipped: Iterable[SkippedFile], limit: int = 20) -> list[str]:
+    """One line per skipped file — "  photo.heic: a HEIC photo … " — at most ``limit``, then "… and N more"."""
+    items = list(skipped)
+    lines = [f"  {s.path}: {s.reason}" for s in items[:limit]]
+    if len(items) > limit:
+        lines.append(f"  … and {len(items) - limit} more")
+    return lines
 
 
 def scan_images(

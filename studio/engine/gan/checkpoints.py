@@ -235,6 +235,8 @@ def load_checkpoint(path: str | Path, verify: bool = True, tensors: bool = True)
                               details=str(exc)) from exc
     if not isinstance(meta, dict) or meta.get("format") != CHECKPOINT_FORMAT or not isinstance(meta.get("weights"), str):
         raise CheckpointError(f"{path.name} is not a GAN Art Studio checkpoint")
+    from studio.engine.schema import CHECKPOINT_JSON, validate
+    meta = validate(meta, CHECKPOINT_JSON, path.name, CheckpointError)  # types; "weights" a plain file name
     weights = path.parent / meta["weights"]
     try:
         blob = weights.read_bytes()

@@ -178,6 +178,9 @@ class TrainConfig:
     @classmethod
     def from_saved_run(cls, data: dict) -> TrainConfig:
         """A run's config.json; runs saved before the small-data settings existed resume without them."""
+        from studio.engine.schema import RUN_CONFIG, validate
+
+        data = validate(data, RUN_CONFIG, "config.json")  # wrong types refused in words, naming the field
         cfg = cls.from_dict(data)
         if "config_version" not in data:
             for name, value in LEGACY_VALUES.items():

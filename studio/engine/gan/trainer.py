@@ -392,6 +392,8 @@ def load_init_weights(source: str | Path, stepper: GanStepper, channels: int, im
             raise CheckpointError(f"{src.name} is not a GAN Art Studio run or generator")
         from safetensors.torch import load_file
 
+        from studio.engine.latent.jobs import verify_generator
+        other = verify_generator(path)  # SHA-256, types and tensor shapes checked before loading
         tensors["G"] = load_file(str(path))
         other = {**other, "resolved_channels": other.get("channels"), "width": other.get("width")}
         step = other.get("step")
@@ -933,11 +935,10 @@ def _row_files(source: str, data) -> list[str] | None:
     files = getattr(data, "files", None)
     if files is not None:
         return [str(f) for f in files]
-    import os
-
+    from studio.engine.data import split_source_paths
     from studio.engine.images import find_image_files
 
-    paths = [p for p in source.split(os.pathsep) if p.strip()]
+    paths = split_source_paths(source)  # a folder named "a:b" stays one path
     if not paths or not all(Path(p).exists() for p in paths):
         return None
     try:

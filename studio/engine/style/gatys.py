@@ -1130,6 +1130,8 @@ def load_recipe(path: str | Path) -> tuple[StyleSettings, str, list[str], list[f
         raise StyleError(f"cannot read the recipe in {p.name}: {exc}") from exc
     if not isinstance(data, dict) or data.get("kind") != RECIPE_KIND:
         raise StyleError(f"{p.name} holds no style-transfer recipe")
+    from studio.engine.schema import STYLE_RECIPE, validate
+    data = validate(data, STYLE_RECIPE, p.name, StyleError)  # wrong types and NaN refused, naming the field
     settings = dict(data.get("settings") or {})
     settings.setdefault("keep_look", False)  # recipes from before the look guide were painted without it
     return (StyleSettings.from_dict(settings), data.get("content", ""),
