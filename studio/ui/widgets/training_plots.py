@@ -205,6 +205,18 @@ def _cache_static_items(item: pg.PlotItem) -> None:
     item.titleLabel.setCacheMode(cache)
 
 
+class RowLegend(pg.LegendItem):
+    """A legend laid out by its plot (in a row of its own) rather than floating over the data: it asks
+    the layout for the size its entries need instead of setting its own geometry."""
+
+    def updateSize(self) -> None:  # noqa: N802 - pyqtgraph API
+        self.layout.invalidate()
+        hint = self.layout.effectiveSizeHint(Qt.SizeHint.PreferredSize)
+        self.setPreferredSize(hint)
+        self.setMaximumSize(hint)
+        self.updateGeometry()
+
+
 class StepAxis(pg.AxisItem):
     """A step axis whose labels never run into each other ("0 200400600" on a narrow plot): at most
     one major tick per label width, on round steps; minor ticks (grid only) in between."""
@@ -386,15 +398,22 @@ class TrainingPlots(QWidget):
         layout.addWidget(self.hint_label)
 
     @staticmethod
-    def _legend(plot: pg.PlotWidget):
-        legend = plot.getPlotItem().addLegend(offset=(-8, 8), labelTextSize="8pt")
-        legend.setBrush(pg.mkBrush(20, 22, 26, 200))
+    def _legend(plot: pg.PlotWidget) -> RowLegend:
+        """A one-row legend between the title and the data: on small plots a legend inside the view box
+        covered the newest part of the curves."""
+        item = plot.getPlotItem()
+        legend = RowLegend(labelTextSize="8pt", colCount=4, horSpacing=12)
+        legend.layout.setContentsMargins(2, 0, 2, 0)
+        item.layout.removeItem(item.getAxis("top"))  # never shown: its row holds the legend
+        item.layout.addItem(legend, 1, 1)
+        item.layout.setAlignment(legend, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        item.legend = legend  # plot(name=...) adds its entry here; the theme restyles it
         legend.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
         return legend
 
     @staticmethod
     def _cache_legend(legend) -> None:
-        for sample, label in legend.items:  # cached too: they sit over the curves
+        for sample, label in legend.items:  # cached too: they change only with the text
             sample.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
             label.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
 
