@@ -20,7 +20,7 @@ from PySide6.QtGui import QDragEnterEvent, QDropEvent  # noqa: E402
 from PySide6.QtWidgets import QApplication, QFileDialog  # noqa: E402
 
 from studio.ui.job_runner import JobRunner  # noqa: E402
-from studio.ui.train_page import TrainPage  # noqa: E402
+from studio.ui.train.page import TrainPage  # noqa: E402
 
 WAIT = 60_000  # generous: CI machines are slow, and waitUntil returns as soon as the condition holds
 
