@@ -22,11 +22,11 @@ def _legend_clear_of_data(plot) -> tuple[bool, str]:
     return clear, f"{plot.objectName()}: legend {box} vs data {data}"
 
 
-@pytest.mark.parametrize("compact", [False, True])
-def test_plot_legends_sit_outside_the_data_area(qtbot, compact):
+@pytest.mark.parametrize(("compact", "width", "height"), [(False, 760, 480), (False, 440, 480), (True, 520, 260)])
+def test_plot_legends_sit_outside_the_data_area(qtbot, compact, width, height):
     plots = TrainingPlots()
     qtbot.addWidget(plots)
-    plots.resize(520 if compact else 760, 260 if compact else 480)
+    plots.resize(width, height)
     plots.set_compact(compact)
     plots.show()
     qtbot.waitExposed(plots)
@@ -48,4 +48,9 @@ def test_plot_legends_sit_outside_the_data_area(qtbot, compact):
             # Every entry is within the plot widget (not pushed out of sight).
             scene = plot.getPlotItem().sceneBoundingRect()
             assert scene.contains(legend.sceneBoundingRect()), why
+            # ... and the legend never makes the plot wider than its widget (its right end cut off), where
+            # the title and axes alone would fit.
+            title = plot.getPlotItem().titleLabel.item.boundingRect().width()  # the text itself
+            if title + 60 < plot.viewport().width():
+                assert scene.width() <= plot.viewport().width() + 1, why
     plots.shutdown()

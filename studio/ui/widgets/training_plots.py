@@ -207,14 +207,29 @@ def _cache_static_items(item: pg.PlotItem) -> None:
 
 class RowLegend(pg.LegendItem):
     """A legend laid out by its plot (in a row of its own) rather than floating over the data: it asks
-    the layout for the size its entries need instead of setting its own geometry."""
+    the layout for the size its entries need instead of setting its own geometry, and stacks them when
+    the plot is too narrow for one row (``fit_width``), so it never widens the plot."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._row_width = 0.0  # the entries side by side
 
     def updateSize(self) -> None:  # noqa: N802 - pyqtgraph API
         self.layout.invalidate()
         hint = self.layout.effectiveSizeHint(Qt.SizeHint.PreferredSize)
+        if self.columnCount > 1:
+            self._row_width = hint.width()
+        self.setMinimumSize(0.0, hint.height())
         self.setPreferredSize(hint)
         self.setMaximumSize(hint)
         self.updateGeometry()
+
+    def fit_width(self, width: float) -> None:
+        """One row when the entries fit in ``width``, else one entry per line."""
+        want = max(1, len(self.items)) if self._row_width <= width else 1
+        if want != self.columnCount and self.items:
+            self.setColumnCount(want)
+            self.updateSize()
 
 
 class StepAxis(pg.AxisItem):
@@ -408,8 +423,15 @@ class TrainingPlots(QWidget):
         item.layout.addItem(legend, 1, 1)
         item.layout.setAlignment(legend, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         item.legend = legend  # plot(name=...) adds its entry here; the theme restyles it
+        # Stack the entries when the plot is narrower than their row (never widen the plot).
+        item.geometryChanged.connect(functools.partial(TrainingPlots._fit_legend, item))
         legend.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
         return legend
+
+    @staticmethod
+    def _fit_legend(item: pg.PlotItem) -> None:
+        width = item.getViewBox().geometry().width() or item.geometry().width()
+        item.legend.fit_width(width)
 
     @staticmethod
     def _cache_legend(legend) -> None:
