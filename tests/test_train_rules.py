@@ -106,3 +106,38 @@ def test_dataset_scan_runs_without_qt(tmp_path):
     outcome, _events = _run(DatasetScanJob([str(empty)]))
     summary = outcome.result
     assert summary.count == 0 and summary.error.startswith("No images found in empty")
+
+
+def test_dataset_advice_in_words():
+    from studio.engine.dataset_advice import advise, preset_warning
+
+    cpu = advise(143, 256, gpu=False)
+    assert cpu.regime == "small" and cpu.preset == "lite64" and cpu.headline == "143 pictures — a small set."
+    assert "on this computer's processor 64×64" in cpu.why  # the CPU cap is explained
+    gpu = advise(143, 256, gpu=True)
+    assert gpu.preset != "lite64" and "processor" not in gpu.why
+    assert "overfit" in preset_warning("lesson-dcgan", 50, cpu.preset_title)
+    assert preset_warning("lite64", 50, cpu.preset_title) == ""
+
+
+def test_init_source_read_from_json_and_compared(tmp_path):
+    from studio.engine.errors import StudioError
+    from studio.engine.init_source import (
+        InitSource,
+        InitSourceError,
+        mismatch_text,
+        mismatches,
+        read_init_source,
+    )
+
+    with pytest.raises(InitSourceError, match="does not exist"):
+        read_init_source(tmp_path / "missing")
+    with pytest.raises(InitSourceError, match="is not a training run: it has no config.json"):
+        read_init_source(tmp_path)
+    assert issubclass(InitSourceError, StudioError)
+    source = InitSource("x", "run", "run-a", 40, {"preset": "lite32", "width": 4, "latent_dim": 64,
+                                                  "channels": 3, "image_size": 32})
+    mine = {"preset": "lite32", "width": 16, "latent_dim": 64, "channels": None, "image_size": 32}
+    problems = mismatches(source, mine)
+    assert problems == ["network width: 4 there, 16 here"]  # colour not known yet: not compared
+    assert mismatch_text(source, problems).startswith("Cannot fine-tune from run-a:")

@@ -1,5 +1,6 @@
 """What the Train page says, written once where no widget is needed: remedy changes ("D learning rate
-4e-4 → 2e-4"), the time estimate line, the run's state line and a failed run's sentence.
+4e-4 → 2e-4"), the resolved small-data settings, the time estimate line, the run's state line and a failed
+run's sentence.
 
 Qt-free and torch-free, so the CLI and tests can say the same things.
 """
@@ -11,7 +12,7 @@ from typing import Any
 
 from studio.engine.durations import unbroken_duration
 
-__all__ = ["FIELD_WORDS", "describe_changes", "estimate_text", "failure_text", "format_value",
+__all__ = ["FIELD_WORDS", "describe_changes", "describe_resolved", "estimate_text", "failure_text", "format_value",
            "state_text"]
 
 FIELD_WORDS = {
@@ -49,6 +50,22 @@ def describe_changes(before: dict, changes: dict) -> str:
             continue
         parts.append(f"{FIELD_WORDS.get(key, key)} {format_value(old)} → {format_value(new)}")
     return "; ".join(parts)
+
+
+def describe_resolved(values: dict) -> str:
+    """'adaptive augmentation (from 0.20), EMA, spectral norm, quality checks every 500 steps'."""
+    parts = []
+    aug = values.get("augment")
+    if aug in ("fixed", "adaptive"):
+        p = values.get("aug_p") or 0.0
+        parts.append(f"{aug} augmentation" + (f" ({'from ' if aug == 'adaptive' else ''}{p:.2f})" if p else ""))
+    else:
+        parts.append("no augmentation")
+    parts.append("EMA" if values.get("ema") else "no EMA")
+    parts.append("spectral norm on D" if values.get("spectral_norm") else "no spectral norm")
+    every = values.get("metrics_every") or 0
+    parts.append(f"quality checks every {every:,} steps" if every else "no quality checks")
+    return ", ".join(parts)
 
 
 def estimate_text(est, steps: int, metrics_every: int, count: int) -> str:

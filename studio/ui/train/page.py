@@ -4,9 +4,10 @@ Everything long (checking images, training, writing a GIF) is an engine Job on a
 only turns the runners' signals into things an artist can see, and its buttons into Jobs. Three
 runners, so a dataset check or an export never has to wait for (or collide with) a training run.
 
-The room that wires its parts: ``layout`` builds and rearranges the widgets, ``attach`` lines up a run to
-continue, ``exports`` keeps what a run made, ``small_data`` shows health cards, the Raw/EMA switch and the
-augmentation preview. This class runs training and shows its state.
+The room that wires its parts: ``layout`` builds and rearranges the widgets, ``controls`` decides what the
+buttons and lines say and allow, ``attach`` lines up a run to continue, ``exports`` keeps what a run made,
+``small_data`` shows health cards, the Raw/EMA switch and the augmentation preview. This class starts,
+pauses and stops training and turns the runner's events into the page's state.
 """
 
 from __future__ import annotations
@@ -18,19 +19,19 @@ from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, QEvent
 from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent
-from PySide6.QtWidgets import QMessageBox, QWidget
+from PySide6.QtWidgets import QWidget
 
 from studio.engine.errors import describe_error
 from studio.engine.train_text import failure_text, state_text
 from studio.ui.job_runner import JobRunner
 from studio.ui.train.attach import RunAttach
+from studio.ui.train.controls import NO_DATA_HINT, PageMessages, set_state, update_controls
 from studio.ui.train.exports import RunExports
 from studio.ui.train.layout import NARROW_BELOW_PX, PAGE_QSS, build_layout, set_narrow, share_body
+from studio.ui.train.small_data import SmallDataControls
 from studio.ui.widgets.drop_area import local_paths
 
 __all__ = ["NO_DATA_HINT", "TrainPage"]
-
-NO_DATA_HINT = "Choose pictures first: drop a folder on this page, or pick a built-in set."
 
 
 class TrainPage(QWidget):
@@ -47,16 +48,13 @@ class TrainPage(QWidget):
         self.state = "idle"  # idle|preparing|training|pausing|paused|stopping|stopped|finished|failed
         self._last_step = 0
         self._total: int | None = None
-        self._notices: list[str] = []
-        self._failure_details = ""
+        self.messages = PageMessages(self)  # the notice line and the error banner
         self._sized = False
 
         self.attach = RunAttach(self)  # the run lined up to continue
         self.run_exports = RunExports(self)
         self.export_runner = self.run_exports.runner
         build_layout(self)
-        from studio.ui.train.small_data import SmallDataControls
-
         self.small_data = SmallDataControls(self)  # health cards, Raw/EMA switch, augmentation preview
         self.setStyleSheet(PAGE_QSS)
         self._connect()
@@ -82,7 +80,7 @@ class TrainPage(QWidget):
         self.stop_button.clicked.connect(self.stop_training)
         self.resume_run_button.clicked.connect(self.choose_run_to_resume)
         self.new_run_button.clicked.connect(self.leave_resume_mode)
-        self.error_details_button.clicked.connect(self._show_error_details)
+        self.error_details_button.clicked.connect(self.messages.show_details)
         self.error_close_button.clicked.connect(self.error_banner.hide)
         # No-argument slots: clicked(bool) would otherwise arrive as the ``path`` argument.
         self.save_grid_button.clicked.connect(self._ask_save_grid)
@@ -206,9 +204,7 @@ class TrainPage(QWidget):
         else:
             self.plots.clear()
             self.samples.clear()
-        self._notices = []
-        self.notice_label.setText("")
-        self.notice_label.hide()
+        self.messages.clear()
         self._job = job
         self.runner.start(job)
         self.small_data.run_started(job, resume, RunDir(run_dir).read_health(self._resume_step) if resume else None)
@@ -316,7 +312,7 @@ class TrainPage(QWidget):
         if self.small_data.on_notice(notice):  # a health problem: shown as a card with remedies
             return
         if re.match(r"^(Stopped|Finished) at step", notice.text):
-            self._notices.append(f"{time.strftime('%H:%M:%S')}  {notice.text}")  # the state line says it
+            self.messages.log(notice.text)  # the state line says it
         else:
             self._show_notice(notice.text, notice.level)
         if "checkpoint" in notice.text.lower():
@@ -351,7 +347,6 @@ class TrainPage(QWidget):
         self._job = None
         self.attach.end_of_run()
         self._refresh_checkpoint()
-        self._failure_details = failed.details
         self._show_error(f"Training stopped with a problem: {failure_text(failed.message, failed.details)}",
                          failed.details)
         self._set_state("failed")
@@ -383,77 +378,14 @@ class TrainPage(QWidget):
 
     # ============================================================================== state display
     def _set_state(self, state: str, text: str | None = None) -> None:
-        self.state = state
-        self.state_label.setText(text if text is not None else self._state_text(state))
-        self.state_label.setProperty("state", state)
-        self.state_label.style().unpolish(self.state_label)
-        self.state_label.style().polish(self.state_label)
-        busy = state in ("preparing", "training", "pausing", "paused", "stopping")
-        self.progress_bar.setVisible(busy)
-        if state == "preparing":
-            self.progress_bar.setRange(0, 0)
-        self._update_controls()
+        set_state(self, state, text)
 
     def _state_text(self, state: str) -> str:
         return state_text(state, self._last_step, self._total, has_checkpoint=self._has_checkpoint,
                           continuing=self._resume_dir is not None, has_data=bool(self.dataset.data_source()))
 
     def _update_controls(self, *_args) -> None:
-        if self.state == "idle":  # "Idle" / "Ready to start." follows the dataset
-            self.state_label.setText(self._state_text("idle"))
-        training = self.is_training()
-        resume = self._resume_dir is not None
-        ready = self.dataset.data_source() is not None and not self.dataset.is_busy()
-        can_start = not self.runner.is_running() and (resume or ready)
-        self.start_button.setEnabled(can_start)
-        # The app's primary-button style would also paint a disabled button violet: only when usable.
-        if bool(self.start_button.property("primary")) != can_start:
-            self.start_button.setProperty("primary", can_start)
-            self.start_button.style().unpolish(self.start_button)
-            self.start_button.style().polish(self.start_button)
-        self.start_button.setText("Continue run" if resume else "Start training")
-        if training:
-            hint = ""
-        elif self.runner.is_running():
-            hint = "Another job is running in the studio."
-        elif resume:
-            hint = ""
-        elif self.dataset.is_busy():
-            hint = "Checking the pictures… Start is available when that is done."
-        elif self.dataset.summary is not None and self.dataset.summary.error:
-            hint = "These pictures can't be used (see Pictures). Choose others to start."
-        elif not ready:
-            hint = NO_DATA_HINT
-        else:
-            hint = ""
-        self.start_hint.setText(hint)
-        self.start_hint.setVisible(bool(hint))
-        self.start_button.setToolTip(hint or ("Continue the chosen run." if resume else
-                                              "Start a new training run with these pictures and settings."))
-
-        stopping = self.state == "stopping"
-        self.pause_button.setEnabled(training and not stopping)
-        self.pause_button.setText("Resume" if self.state in ("paused", "pausing") else "Pause")
-        self.stop_button.setEnabled(training and not stopping)
-        self.resume_run_button.setEnabled(not self.runner.is_running())
-        self.settings.set_locked(training or resume, except_steps=resume and not training)
-        self.settings.setEnabled(True)
-        self.dataset.set_locked(training or resume)
-
-        has_run = self._run_dir is not None and self._run_dir.is_dir()
-        exporting = self.run_exports.is_running()
-        self.save_grid_button.setEnabled(self.samples.current_image() is not None)
-        self.gif_button.setEnabled(has_run and not exporting and self._has_grids())
-        self.export_button.setEnabled(has_run and self._has_checkpoint and not exporting)
-        self.open_folder_button.setEnabled(has_run)
-        self.samples.refresh_button.setEnabled(training and self.state in ("training", "preparing"))
-        self.small_data.update_controls()
-
-    def _has_grids(self) -> bool:
-        if self._run_dir is None:
-            return False
-        samples = self._run_dir / "samples"
-        return samples.is_dir() and any(samples.glob("step_*.png"))
+        update_controls(self)
 
     def _refresh_checkpoint(self) -> None:
         from studio.engine.runs import RunDir
@@ -462,33 +394,16 @@ class TrainPage(QWidget):
         self._update_controls()
 
     def _show_notice(self, text: str, level: str = "info") -> None:
-        stamp = time.strftime("%H:%M:%S")
-        self._notices.append(f"{stamp}  {text}")
-        self._notices = self._notices[-30:]
-        self.notice_label.setText(text)
-        self.notice_label.setVisible(bool(text))
-        self.notice_label.setProperty("level", level)
-        self.notice_label.style().unpolish(self.notice_label)
-        self.notice_label.style().polish(self.notice_label)
-        self.notice_label.setToolTip("\n".join(self._notices))
+        self.messages.notice(text, level)
 
     def notices(self) -> list[str]:
-        return list(self._notices)
+        return self.messages.notices()
 
     def _show_error(self, text: str, details: str = "") -> None:
-        self._failure_details = details
-        self.error_text.setText(text)
-        self.error_details_button.setVisible(bool(details))
-        self.error_banner.show()
+        self.messages.error(text, details)
 
     def error_message(self) -> str:
-        return self.error_text.text() if self.error_banner.isVisibleTo(self) else ""
-
-    def _show_error_details(self) -> None:
-        box = QMessageBox(QMessageBox.Icon.Warning, "What went wrong", self.error_text.text(),
-                          QMessageBox.StandardButton.Close, self)
-        box.setDetailedText(self._failure_details)
-        box.exec()
+        return self.messages.error_message()
 
     # ============================================================================== settings glue
     def _on_preset_changed(self, _name: str) -> None:

@@ -224,6 +224,12 @@ class RowLegend(pg.LegendItem):
         self.setMaximumSize(hint)
         self.updateGeometry()
 
+    def fit_plot(self) -> None:
+        """The plot (this legend's parent) changed size: fit the entries to its data area's width."""
+        plot = self.parentItem()
+        if isinstance(plot, pg.PlotItem):
+            self.fit_width(plot.getViewBox().geometry().width() or plot.geometry().width())
+
     def fit_width(self, width: float) -> None:
         """One row when the entries fit in ``width``, else one entry per line."""
         want = max(1, len(self.items)) if self._row_width <= width else 1
@@ -424,14 +430,9 @@ class TrainingPlots(QWidget):
         item.layout.setAlignment(legend, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         item.legend = legend  # plot(name=...) adds its entry here; the theme restyles it
         # Stack the entries when the plot is narrower than their row (never widen the plot).
-        item.geometryChanged.connect(functools.partial(TrainingPlots._fit_legend, item))
+        item.geometryChanged.connect(legend.fit_plot)  # a method of the legend: no closure keeps the plot alive
         legend.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
         return legend
-
-    @staticmethod
-    def _fit_legend(item: pg.PlotItem) -> None:
-        width = item.getViewBox().geometry().width() or item.geometry().width()
-        item.legend.fit_width(width)
 
     @staticmethod
     def _cache_legend(legend) -> None:
