@@ -301,6 +301,7 @@ def test_train_pause_resume_stop_and_export(qtbot, page, tmp_path, monkeypatch):
     assert page.export_button.isEnabled() and page.gif_button.isEnabled()
 
     qtbot.mouseClick(page.save_grid_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not page.export_runner.is_running(), timeout=WAIT)  # written off the GUI thread
     from studio.engine.export import read_png_recipe
 
     assert read_png_recipe(out / "grid.png")["step"] == 0

@@ -1,8 +1,9 @@
 """Keeping what a run made: the sample grid as a PNG (recipe inside), a timelapse GIF of every grid, the
 trained generator, and the run folder in the file manager.
 
-Each export is an engine call run as a Job on the page's own ``export_runner``, so writing a GIF never
-waits for (or collides with) training; the file dialogs suggest the workspace folder for the kind.
+Each export — the grid PNG too — is an engine call run as a Job on the page's own ``export_runner``, off
+the GUI thread, so writing a file never freezes the page nor waits for (or collides with) training; the
+file dialogs suggest the workspace folder for the kind.
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ from PySide6.QtCore import QObject, QUrl
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QFileDialog
 
-from studio.engine.errors import describe_error
 from studio.ui.job_runner import JobRunner
 
 if TYPE_CHECKING:
@@ -46,14 +46,16 @@ class RunExports(QObject):
         self.runner.finished.connect(self._on_finished)
         self.runner.failed.connect(self._on_failed)
         self.runner.running_changed.connect(self._on_running)
+        self._failure = "The export failed"  # how the running export's failure begins
 
     def is_running(self) -> bool:
         return self.runner.is_running()
 
-    def _run(self, title: str, fn: Callable[[], Any]) -> None:
+    def _run(self, title: str, fn: Callable[[], Any], failure: str = "The export failed") -> None:
         if self.runner.is_running():
             self.page._show_notice("An export is still being written; try again in a moment.", "warning")
             return
+        self._failure = failure
         self.runner.start(CallJob(title, fn))
         self.page._show_notice(f"{title}…")
 
@@ -80,12 +82,9 @@ class RunExports(QObject):
                 recipe["config"] = RunDir(run_dir).read_config()
             except (OSError, ValueError):
                 pass
-        try:
-            out = save_png(image, path if str(path).lower().endswith(".png") else f"{path}.png", recipe)
-        except Exception as exc:  # noqa: BLE001 - show, never crash
-            page._show_error(f"Could not save the grid: {describe_error(exc)}")
-            return
-        page._show_notice(f"Saved {out}")
+        target = path if str(path).lower().endswith(".png") else f"{path}.png"
+        pixels = image.copy()  # the viewer's array may change while the worker writes
+        self._run("Saving the sample grid", lambda: save_png(pixels, target, recipe), "Could not save the grid")
 
     def save_timelapse_gif(self, path: str | None = None) -> None:
         page = self.page
@@ -126,7 +125,7 @@ class RunExports(QObject):
             self.page._show_notice(f"Saved {finished.result}")
 
     def _on_failed(self, failed) -> None:
-        self.page._show_error(f"The export failed: {failed.message}", failed.details)
+        self.page._show_error(f"{self._failure}: {failed.message}", failed.details)
 
     def _on_running(self, _running: bool) -> None:
         self.page._update_controls()
