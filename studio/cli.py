@@ -325,13 +325,13 @@ def _export_problem(out: Path) -> str | None:
 def _export_with_fallback(export, run_dir: Path, target: Path, use_ema: bool) -> tuple[Path | None, str]:
     """Export the trained generator; when ``target`` fails after all (disk full, folder removed meanwhile) the
     result goes to the workspace's exports folder instead. Returns (path or None, a line to print)."""
-    from studio.engine.runs import default_workspace
+    from studio.preferences import resolve_runtime
 
     try:
         return export(run_dir, target, use_ema=use_ema), ""
     except (OSError, StudioError) as exc:
         first = describe_error(exc)
-    folder = default_workspace() / "exports"
+    folder = resolve_runtime().workspace / "exports"  # the workspace the GUI shows
     fallback = folder / target.name
     n = 2
     while fallback.exists() or fallback.with_suffix(".json").exists():
@@ -615,9 +615,9 @@ def _stylize_job(args: argparse.Namespace):
 
 def _stylize_fallback(out: Path, timelapse: str | None) -> tuple[Path, Path | None]:
     """Free names in ``<workspace>/artworks/`` for an artwork whose chosen place refused it at the end of a run."""
-    from studio.engine.runs import default_workspace
+    from studio.preferences import resolve_runtime
 
-    folder = default_workspace() / "artworks"
+    folder = resolve_runtime().workspace / "artworks"  # the workspace the GUI shows
     stem, n = out.stem, 1
     while True:
         name = stem if n == 1 else f"{stem}-{n}"

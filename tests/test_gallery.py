@@ -21,8 +21,11 @@ from studio.engine import gallery
 from studio.engine.export import read_artwork_recipe, save_artwork, write_gif
 from studio.engine.gallery import GalleryItem, scan_workspace
 from studio.preferences import resolve_runtime
-from studio.ui import gallery_page as gp
-from studio.ui.gallery_page import GalleryPage, RenameDialog
+from studio.ui.gallery import actions as gallery_actions
+from studio.ui.gallery import thumbnails as gallery_thumbnails
+from studio.ui.gallery.dialogs import RenameDialog
+from studio.ui.gallery.model import ItemRole
+from studio.ui.gallery.page import GalleryPage
 from studio.ui.workspace import set_workspace_dir, workspace_dir
 
 WAIT_MS = 60_000
@@ -148,7 +151,7 @@ def _states(page: GalleryPage, on_screen: bool = False) -> dict[str, str]:
         idx = page.proxy.index(row, 0)
         if on_screen and not page.view.visualRect(idx).intersects(area):
             continue
-        item = idx.data(gp.ItemRole)
+        item = idx.data(ItemRole)
         out[item.name] = page.model.state(item)
     return out
 
@@ -424,7 +427,7 @@ def test_delete_without_a_trash_asks_before_deleting_for_good(qtbot, ws, page, m
     run = _fake_run(ws / "runs" / "old-run")
     art = _png(ws / "artworks" / "art.png")
     page.refresh()
-    monkeypatch.setattr(gp, "move_to_trash", lambda path: False)  # e.g. a drive without a trash folder
+    monkeypatch.setattr(gallery_actions, "move_to_trash", lambda path: False)  # e.g. a drive without a trash folder
     monkeypatch.setattr(page, "confirm_delete", lambda items: True)
     answers = []
     monkeypatch.setattr(page, "confirm_permanent_delete", lambda items: answers.append(items) or False)
@@ -519,7 +522,7 @@ def test_window_routes_gallery_items_to_their_pages(qtbot, ws, style_inputs, tin
         assert window.train_page().resume_banner.isVisibleTo(window.train_page())
 
         revealed = []
-        monkeypatch.setattr(gp, "reveal_in_file_manager", lambda p: revealed.append(Path(p)) or True)
+        monkeypatch.setattr(gallery_actions, "reveal_in_file_manager", lambda p: revealed.append(Path(p)) or True)
         gif = _gif(ws / "animations" / "plain.gif")  # no walk recipe: shown in the file manager
         window.show_page("gallery")
         assert window.open_gallery_item("animation", str(gif))
@@ -589,14 +592,14 @@ def test_thumbnails_arrive_without_blocking_the_first_paint(qtbot, ws, page, mon
         _png(ws / "artworks" / f"p{i:02d}.png", (i * 10, 100, 200), size=(300, 200))
     gate = threading.Event()
     threads = set()
-    real = gp.make_thumbnail
+    real = gallery_thumbnails.make_thumbnail
 
     def slow(*args, **kw):
         threads.add(threading.current_thread().name)
         gate.wait(30)
         return real(*args, **kw)
 
-    monkeypatch.setattr(gp, "make_thumbnail", slow)
+    monkeypatch.setattr(gallery_thumbnails, "make_thumbnail", slow)
     try:
         page.refresh()
         first = page.grab()  # the first paint: the grid with placeholders, thumbnails still being made
@@ -634,7 +637,7 @@ def test_engine_gallery_keeps_startup_light():
     import subprocess
     import sys
 
-    code = ("import sys, studio.engine.gallery, studio.ui.gallery_page; "
+    code = ("import sys, studio.engine.gallery, studio.ui.gallery.page; "
             "print(sorted(m for m in ('numpy', 'torch', 'PIL') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
                          env=dict(os.environ, QT_QPA_PLATFORM="offscreen"))

@@ -22,7 +22,7 @@ from PySide6.QtWidgets import QFileDialog  # noqa: E402
 from studio.engine.gan import health as hl  # noqa: E402
 from studio.engine.jobs import Metrics  # noqa: E402
 from studio.ui.job_runner import JobRunner  # noqa: E402
-from studio.ui.train_page import TrainPage  # noqa: E402
+from studio.ui.train.page import TrainPage  # noqa: E402
 
 WAIT = 60_000
 

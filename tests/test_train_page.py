@@ -20,7 +20,7 @@ from PySide6.QtGui import QDragEnterEvent, QDropEvent  # noqa: E402
 from PySide6.QtWidgets import QApplication, QFileDialog  # noqa: E402
 
 from studio.ui.job_runner import JobRunner  # noqa: E402
-from studio.ui.train_page import TrainPage  # noqa: E402
+from studio.ui.train.page import TrainPage  # noqa: E402
 
 WAIT = 60_000  # generous: CI machines are slow, and waitUntil returns as soon as the condition holds
 
@@ -301,6 +301,7 @@ def test_train_pause_resume_stop_and_export(qtbot, page, tmp_path, monkeypatch):
     assert page.export_button.isEnabled() and page.gif_button.isEnabled()
 
     qtbot.mouseClick(page.save_grid_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not page.export_runner.is_running(), timeout=WAIT)  # written off the GUI thread
     from studio.engine.export import read_png_recipe
 
     assert read_png_recipe(out / "grid.png")["step"] == 0

@@ -26,7 +26,7 @@ from studio.engine.gan.trainer import GanTrainingJob, TrainConfig  # noqa: E402
 from studio.engine.jobs import run_job  # noqa: E402
 from studio.engine.runs import RunDir  # noqa: E402
 from studio.ui.job_runner import JobRunner  # noqa: E402
-from studio.ui.train_page import TrainPage  # noqa: E402
+from studio.ui.train.page import TrainPage  # noqa: E402
 
 WAIT = 60_000
 

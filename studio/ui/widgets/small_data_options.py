@@ -10,6 +10,8 @@ from typing import Any
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QComboBox, QDoubleSpinBox, QFormLayout, QLabel, QSpinBox, QVBoxLayout, QWidget
 
+from studio.engine.train_text import describe_resolved
+
 # TrainConfig fields this widget owns (the loss combo lives here too but belongs to the settings panel).
 FIELDS = ("regime", "augment", "aug_p", "ada_target", "ema", "ema_halflife_imgs", "spectral_norm",
           "metrics_every")
@@ -109,22 +111,6 @@ def _combo(items: list[tuple[str, str]], parent: QWidget) -> QComboBox:
 
 def _bool_key(value) -> str:
     return "auto" if value is None else ("on" if value else "off")
-
-
-def describe_resolved(values: dict) -> str:
-    """'adaptive augmentation (from 0.20), EMA, spectral norm, quality checks every 500 steps'."""
-    parts = []
-    aug = values.get("augment")
-    if aug in ("fixed", "adaptive"):
-        p = values.get("aug_p") or 0.0
-        parts.append(f"{aug} augmentation" + (f" ({'from ' if aug == 'adaptive' else ''}{p:.2f})" if p else ""))
-    else:
-        parts.append("no augmentation")
-    parts.append("EMA" if values.get("ema") else "no EMA")
-    parts.append("spectral norm on D" if values.get("spectral_norm") else "no spectral norm")
-    every = values.get("metrics_every") or 0
-    parts.append(f"quality checks every {every:,} steps" if every else "no quality checks")
-    return ", ".join(parts)
 
 
 class SmallDataOptions(QWidget):

@@ -16,6 +16,8 @@ from typing import Any
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
+from studio.engine.train_text import estimate_text
+
 # Settings that change neither the time per step nor the quality checks: a change of these keeps the estimate.
 NOT_TIMED = ("steps", "seed", "checkpoint_every_min", "grid_count", "init_from", "sample_every_s",
              "data", "fit", "hflip")
@@ -51,29 +53,6 @@ class EstimateJob:
                                      bench_steps=self.bench_steps, include_metrics=self.include_metrics)
         ctx.check()  # a cancel during the measurement: no result
         return est
-
-
-def _duration(seconds: float) -> str:
-    from studio.engine.gan.trainer import format_duration
-
-    return format_duration(seconds).replace(" ", "\u00a0")  # "12 min 05 s" never breaks across lines
-
-
-def estimate_text(est, steps: int, metrics_every: int, count: int) -> str:
-    """'About 12 min for 5,000 steps on CPU (0.14 s/step; quality checks add 40 s)' for ``steps``."""
-    device = str(est.device).split(":")[0].upper()
-    per = est.seconds_per_step
-    per_text = f"{per:.2f}\u00a0s/step" if per < 10 else f"{per:.0f}\u00a0s/step"
-    checks = steps // metrics_every if metrics_every and est.quality_seconds > 0 and steps else 0
-    extra = checks * est.quality_seconds + (est.setup_seconds if checks else 0.0)
-    assumed = "" if count else " (assuming 200 pictures)"
-    if not steps:
-        thousand = per * 1000
-        return (f"{per_text} on {device} — about {_duration(thousand)} per 1,000 steps; runs until you stop it"
-                f"{assumed}.")
-    total = per * steps + extra
-    detail = per_text + (f"; quality checks add {_duration(extra)}" if checks else "")
-    return f"About {_duration(total)} for {steps:,} steps on {device} ({detail}){assumed}."
 
 
 class TimeEstimateBox(QWidget):

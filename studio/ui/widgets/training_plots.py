@@ -10,12 +10,13 @@ from __future__ import annotations
 import functools
 import math
 import time
-from collections.abc import Iterable
 
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QGraphicsItem, QGridLayout, QLabel, QTabWidget, QVBoxLayout, QWidget
+
+from studio.engine.metric_series import MetricBuffer, SparseSeries
 
 # name in Metrics.values -> (legend text, colour)
 SERIES = {
@@ -64,124 +65,6 @@ QUALITY_DETAILS = (
 )
 
 
-class SparseSeries:
-    """(step, value) pairs for a measurement taken only now and then (quality checks)."""
-
-    def __init__(self) -> None:
-        self.steps: list[float] = []
-        self.values: list[float] = []
-
-    def __len__(self) -> int:
-        return len(self.steps)
-
-    def clear(self) -> None:
-        self.steps, self.values = [], []
-
-    def append(self, step: int, value) -> None:
-        if isinstance(value, (int, float)) and math.isfinite(value):
-            self.steps.append(float(step))
-            self.values.append(float(value))
-
-    def truncate_from(self, step: int) -> None:
-        keep = int(np.searchsorted(np.asarray(self.steps), step, side="left")) if self.steps else 0
-        del self.steps[keep:], self.values[keep:]
-
-    def arrays(self) -> tuple[np.ndarray, np.ndarray]:
-        return np.asarray(self.steps, dtype=np.float64), np.asarray(self.values, dtype=np.float64)
-
-    def bounds(self) -> tuple[float, float] | None:
-        return (min(self.values), max(self.values)) if self.values else None
-
-    def last(self) -> float:
-        return self.values[-1] if self.values else math.nan
-
-
-class MetricBuffer:
-    """Steps plus one column per series in numpy arrays that grow by doubling (appends stay O(1))."""
-
-    def __init__(self, names: Iterable[str], smoothing: float = 0.95) -> None:
-        self.names = list(names)
-        self.smoothing = smoothing
-        self._cap = 1024
-        self._n = 0
-        self.steps = np.zeros(self._cap, dtype=np.float64)
-        self.raw = {k: np.full(self._cap, np.nan) for k in self.names}
-        self.ema = {k: np.full(self._cap, np.nan) for k in self.names}
-        self._acc = dict.fromkeys(self.names, 0.0)   # debiased EMA accumulator
-        self._weight = dict.fromkeys(self.names, 0.0)
-        self._lo = dict.fromkeys(self.names, math.inf)  # running min/max of the raw values: plot ranges
-        self._hi = dict.fromkeys(self.names, -math.inf)
-
-    def __len__(self) -> int:
-        return self._n
-
-    def clear(self) -> None:
-        self._n = 0
-        self._acc = dict.fromkeys(self.names, 0.0)
-        self._weight = dict.fromkeys(self.names, 0.0)
-        self._lo = dict.fromkeys(self.names, math.inf)
-        self._hi = dict.fromkeys(self.names, -math.inf)
-
-    def _grow(self) -> None:
-        self._cap *= 2
-        self.steps = np.resize(self.steps, self._cap)
-        for k in self.names:
-            self.raw[k] = np.resize(self.raw[k], self._cap)
-            self.ema[k] = np.resize(self.ema[k], self._cap)
-
-    def append(self, step: int, values: dict) -> None:
-        if self._n == self._cap:
-            self._grow()
-        i = self._n
-        self.steps[i] = step
-        s = self.smoothing
-        for k in self.names:
-            v = values.get(k)
-            v = float(v) if isinstance(v, (int, float)) and math.isfinite(v) else math.nan
-            self.raw[k][i] = v
-            if not math.isnan(v):
-                if v < self._lo[k]:
-                    self._lo[k] = v
-                if v > self._hi[k]:
-                    self._hi[k] = v
-                self._acc[k] = s * self._acc[k] + (1 - s) * v
-                self._weight[k] = s * self._weight[k] + (1 - s)
-            self.ema[k][i] = self._acc[k] / self._weight[k] if self._weight[k] > 0 else math.nan
-        self._n += 1
-
-    def truncate_from(self, step: int) -> None:
-        """Forget records at or after ``step`` (a resumed run re-does them); smoothing restarts there."""
-        keep = int(np.searchsorted(self.steps[: self._n], step, side="left"))
-        if keep == self._n:
-            return
-        steps = self.steps[:keep].copy()
-        raw = {k: self.raw[k][:keep].copy() for k in self.names}
-        self.clear()
-        for i in range(keep):
-            self.append(int(steps[i]), {k: raw[k][i] for k in self.names})
-
-    def x(self) -> np.ndarray:
-        return self.steps[: self._n]
-
-    def y(self, name: str, smoothed: bool) -> np.ndarray:
-        return (self.ema if smoothed else self.raw)[name][: self._n]
-
-    def bounds(self, name: str) -> tuple[float, float] | None:
-        """Smallest and largest raw value so far (None before the first finite one)."""
-        lo, hi = self._lo[name], self._hi[name]
-        return (lo, hi) if lo <= hi else None
-
-    def last(self, name: str, smoothed: bool = True) -> float:
-        return float(self.y(name, smoothed)[-1]) if self._n else math.nan
-
-    def recent_mean(self, name: str, count: int = 100) -> float:
-        if not self._n:
-            return math.nan
-        tail = self.raw[name][max(0, self._n - count): self._n]
-        tail = tail[~np.isnan(tail)]
-        return float(tail.mean()) if tail.size else math.nan
-
-
 def _nice_ceil(value: float) -> float:
     """The next round number at or above ``value`` (1, 1.2, 1.5, 2 … 8 × 10^k): a steady axis end that
     moves ~11 times a decade, and the curve still fills at least 80 % of the width."""
@@ -203,6 +86,39 @@ def _cache_static_items(item: pg.PlotItem) -> None:
         axis = item.getAxis(name)
         axis.setCacheMode(cache)
     item.titleLabel.setCacheMode(cache)
+
+
+class RowLegend(pg.LegendItem):
+    """A legend laid out by its plot (in a row of its own) rather than floating over the data: it asks
+    the layout for the size its entries need instead of setting its own geometry, and stacks them when
+    the plot is too narrow for one row (``fit_width``), so it never widens the plot."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._row_width = 0.0  # the entries side by side
+
+    def updateSize(self) -> None:  # noqa: N802 - pyqtgraph API
+        self.layout.invalidate()
+        hint = self.layout.effectiveSizeHint(Qt.SizeHint.PreferredSize)
+        if self.columnCount > 1:
+            self._row_width = hint.width()
+        self.setMinimumSize(0.0, hint.height())
+        self.setPreferredSize(hint)
+        self.setMaximumSize(hint)
+        self.updateGeometry()
+
+    def fit_plot(self) -> None:
+        """The plot (this legend's parent) changed size: fit the entries to its data area's width."""
+        plot = self.parentItem()
+        if isinstance(plot, pg.PlotItem):
+            self.fit_width(plot.getViewBox().geometry().width() or plot.geometry().width())
+
+    def fit_width(self, width: float) -> None:
+        """One row when the entries fit in ``width``, else one entry per line."""
+        want = max(1, len(self.items)) if self._row_width <= width else 1
+        if want != self.columnCount and self.items:
+            self.setColumnCount(want)
+            self.updateSize()
 
 
 class StepAxis(pg.AxisItem):
@@ -386,15 +302,24 @@ class TrainingPlots(QWidget):
         layout.addWidget(self.hint_label)
 
     @staticmethod
-    def _legend(plot: pg.PlotWidget):
-        legend = plot.getPlotItem().addLegend(offset=(-8, 8), labelTextSize="8pt")
-        legend.setBrush(pg.mkBrush(20, 22, 26, 200))
+    def _legend(plot: pg.PlotWidget) -> RowLegend:
+        """A one-row legend between the title and the data: on small plots a legend inside the view box
+        covered the newest part of the curves."""
+        item = plot.getPlotItem()
+        legend = RowLegend(labelTextSize="8pt", colCount=4, horSpacing=12)
+        legend.layout.setContentsMargins(2, 0, 2, 0)
+        item.layout.removeItem(item.getAxis("top"))  # never shown: its row holds the legend
+        item.layout.addItem(legend, 1, 1)
+        item.layout.setAlignment(legend, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        item.legend = legend  # plot(name=...) adds its entry here; the theme restyles it
+        # Stack the entries when the plot is narrower than their row (never widen the plot).
+        item.geometryChanged.connect(legend.fit_plot)  # a method of the legend: no closure keeps the plot alive
         legend.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
         return legend
 
     @staticmethod
     def _cache_legend(legend) -> None:
-        for sample, label in legend.items:  # cached too: they sit over the curves
+        for sample, label in legend.items:  # cached too: they change only with the text
             sample.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
             label.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
 
