@@ -10,12 +10,13 @@ import random
 
 import numpy as np
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSlider, QSpinBox, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QPushButton, QSlider, QSpinBox, QVBoxLayout, QWidget
 
 from studio.engine.latent.favourites import entry_key, entry_vector, sample_label, seed_entry
 from studio.engine.latent.wording import psi_from_percent, truncation_text
 from studio.ui.explore.session import ExploreSession
 from studio.ui.widgets.explore_grid import SampleGrid
+from studio.ui.widgets.flow import FlowLayout
 
 GRID_ROWS, GRID_COLUMNS = 4, 4
 GRID_KINDS = ("grid", "seed")
@@ -49,8 +50,7 @@ class SampleBrowser(QWidget):
         self.truncation_label = QLabel()
         self.truncation_label.setObjectName("caption")
         self.truncation_label.setMinimumWidth(36)
-        tools = QHBoxLayout()
-        tools.setSpacing(6)
+        tools = FlowLayout()  # wraps on a narrow panel rather than squeezing the seed field over "Show"
         tools.addWidget(self.new_batch_button)
         tools.addWidget(self.seed_spin)
         tools.addWidget(self.show_seed_button)
@@ -60,8 +60,7 @@ class SampleBrowser(QWidget):
         tools.addWidget(calm)
         tools.addWidget(self.truncation_slider)
         tools.addWidget(self.truncation_label)
-        tools.addStretch(1)
-        self.seed_spin.setFixedWidth(120)
+        self.seed_spin.setMinimumWidth(max(120, self.seed_spin.sizeHint().width()))
         self.truncation_slider.setFixedWidth(90)
         for b in (self.new_batch_button, self.show_seed_button):
             b.setMinimumWidth(b.sizeHint().width())
