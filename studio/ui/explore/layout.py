@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSize, Qt
 from PySide6.QtWidgets import QFrame, QLabel, QScrollArea, QSplitter, QTabWidget, QVBoxLayout, QWidget
+
+from studio.ui.widgets.flow import DownScrollArea
 
 PAGE_QSS = """
 QLabel#sectionTitle { font-size: 11pt; font-weight: 600; color: #eceef2; padding-top: 2px; }
@@ -28,6 +30,12 @@ QProgressBar#exportProgress::chunk, QProgressBar#renderProgress::chunk { backgro
 WIDE_BODY_PX = 1150
 
 
+def scrolled(widget: QWidget, name: str) -> DownScrollArea:
+    """``widget`` in an area that scrolls down (never sideways) when the screen is shorter than it: a short
+    laptop screen gets every panel, each as tall as there is room for, rather than a page to scroll."""
+    return DownScrollArea(widget, name)
+
+
 class AdaptiveBody(QWidget):
     """The page body, arranged for the room it has (as image editors dock and tab their panels).
 
@@ -41,6 +49,11 @@ class AdaptiveBody(QWidget):
         self.setObjectName("exploreBody")
         self.page = page
         self.wide: bool | None = None
+        # the panels that may scroll downwards on a short screen (the grid scrolls inside the browser)
+        self.favourites_area = scrolled(page.favourites_panel, "favouritesScroll")
+        self.timeline_area = scrolled(page.timeline, "timelineScroll")
+        self.player_area = scrolled(page.player, "playerScroll")
+        self.export_area = scrolled(page.export_panel, "exportScroll")
         self.top_splitter = QSplitter(Qt.Orientation.Horizontal)
         self.top_splitter.setObjectName("exploreTopSplitter")
         self.top_splitter.setChildrenCollapsible(False)
@@ -75,17 +88,17 @@ class AdaptiveBody(QWidget):
             while tabs.count():
                 tabs.removeTab(0)  # the panel stays alive; the splitter below takes it
         if wide:
-            top = [p.runs_panel, p.browser, p.favourites_panel, self.side_tabs]
-            bottom = [p.timeline, p.player, p.export_panel, self.play_tabs]
+            top = [p.runs_panel, p.browser, self.favourites_area, self.side_tabs]
+            bottom = [self.timeline_area, self.player_area, self.export_area, self.play_tabs]
             top_sizes = [180, (width - 180) * 3 // 5, (width - 180) * 2 // 5, 0]
             bottom_sizes = [width * 3 // 6, width * 2 // 6, width // 6, 0]
         else:
-            self.side_tabs.addTab(p.favourites_panel, "Selected")
+            self.side_tabs.addTab(self.favourites_area, "Selected")
             self.side_tabs.addTab(p.runs_panel, "Runs")
-            self.play_tabs.addTab(p.player, "Player")
-            self.play_tabs.addTab(p.export_panel, "Export")
+            self.play_tabs.addTab(self.player_area, "Player")
+            self.play_tabs.addTab(self.export_area, "Export")
             top = [p.browser, self.side_tabs]
-            bottom = [p.timeline, self.play_tabs]
+            bottom = [self.timeline_area, self.play_tabs]
             top_sizes = [width * 5 // 8, width * 3 // 8]
             bottom_sizes = [width * 3 // 5, width * 2 // 5]
         for splitter, widgets, sizes in ((self.top_splitter, top, top_sizes),
@@ -100,6 +113,12 @@ class AdaptiveBody(QWidget):
             tabs.setVisible(not wide)
             if not wide:
                 tabs.setCurrentIndex(0)
+
+    def sizeHint(self) -> QSize:  # noqa: N802 - Qt override
+        """Ask only for the smallest useful height: the page's scroll area lays out at the height its content
+        prefers (a wrapped header line makes it ask), so a taller wish here would scroll the whole page on a
+        laptop when the panels can share the screen instead. The body still takes all the room there is."""
+        return QSize(super().sizeHint().width(), self.minimumSizeHint().height())
 
     def resizeEvent(self, event) -> None:  # noqa: N802 - Qt override
         width = event.size().width()

@@ -98,6 +98,14 @@ class SampleTile(QFrame):
         lay.addLayout(row)
         self.set_sample(None, None)
 
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt override
+        """Wide enough for "seed 99999" beside the star: a narrow screen scrolls the grid rather than cut seeds."""
+        hint = super().minimumSizeHint()
+        m = self.layout().contentsMargins()
+        caption = self.caption.fontMetrics().horizontalAdvance("seed 99999") + 2
+        return QSize(max(hint.width(), m.left() + m.right() + 1 + caption + self.star.sizeHint().width()),
+                     hint.height())
+
     def set_sample(self, seed: int | None, image: np.ndarray | None, entry: dict | None = None) -> None:
         if entry is None and seed is not None:
             entry = {"seed": int(seed), "label": f"seed {seed}"}

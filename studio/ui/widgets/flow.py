@@ -4,13 +4,23 @@ Qt has no flow layout. Splitters and box layouts ask a child for its minimum siz
 width, so this layout reports as its minimum height the height it needs at the width it was last given, and asks
 its parent to lay out again when the number of lines changes. The result: a panel never overlaps or cuts a
 button; on a narrow screen the row simply takes two lines. Any page may use it (``FlowLayout(parent)`` then
-``addWidget``; ``addStretch`` ends a group that should keep to the right when there is room).
+``addWidget``; ``addStretch`` ends a group that should keep to the right when there is room). ``DownScrollArea``
+is its companion for panels that may scroll down on a short screen but must never scroll sideways.
 """
 
 from __future__ import annotations
 
 from PySide6.QtCore import QPoint, QRect, QSize, Qt
-from PySide6.QtWidgets import QLayout, QLayoutItem, QSizePolicy, QSpacerItem, QWidget, QWidgetItem
+from PySide6.QtWidgets import (
+    QFrame,
+    QLayout,
+    QLayoutItem,
+    QScrollArea,
+    QSizePolicy,
+    QSpacerItem,
+    QWidget,
+    QWidgetItem,
+)
 
 
 class FlowLayout(QLayout):
@@ -150,3 +160,29 @@ class FlowLayout(QLayout):
     @staticmethod
     def _stretches(item: QLayoutItem) -> bool:
         return isinstance(item, QSpacerItem) and bool(item.expandingDirections() & Qt.Orientation.Horizontal)
+
+
+class DownScrollArea(QScrollArea):
+    """A frameless panel that scrolls down, never sideways: it is never narrower than what it holds can be.
+
+    A plain QScrollArea lets a splitter squeeze it to a sliver and then shows a sideways scroll bar; this one
+    asks for its content's minimum width (plus the vertical bar) and only a small height, so a short screen
+    gets every panel at once, each scrolling down where it must.
+    """
+
+    def __init__(self, widget: QWidget, name: str = "", parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        if name:
+            self.setObjectName(name)
+        self.setWidgetResizable(True)
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        self.setWidget(widget)
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt override
+        hint = super().minimumSizeHint()
+        inner = self.widget()
+        if inner is None:
+            return hint
+        bar = self.verticalScrollBar().sizeHint().width()
+        return QSize(inner.minimumSizeHint().expandedTo(inner.minimumSize()).width() + bar + 2 * self.frameWidth(),
+                     hint.height())
