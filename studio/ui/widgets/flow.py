@@ -10,9 +10,13 @@ is its companion for panels that may scroll down on a short screen but must neve
 
 from __future__ import annotations
 
+from math import ceil
+
 from PySide6.QtCore import QPoint, QRect, QSize, Qt
+from PySide6.QtGui import QTextDocument
 from PySide6.QtWidgets import (
     QFrame,
+    QLabel,
     QLayout,
     QLayoutItem,
     QScrollArea,
@@ -113,11 +117,29 @@ class FlowLayout(QLayout):
         return item.sizeHint().expandedTo(item.minimumSize())
 
     def _size(self, item: QLayoutItem, width: int) -> QSize:
-        """The item's hint; a word-wrapped label wider than the line gets the line and the height it then needs."""
+        """The item's hint. A word-wrapped label asks for its text on one line, or the whole line and the
+        height it then needs (Qt's own hint for such a label is a guess that wraps even where there is room)."""
         hint = self._hint(item)
-        if hint.width() > width and item.hasHeightForWidth():
-            return QSize(width, max(item.heightForWidth(width), item.minimumSize().height()))
-        return hint
+        if not item.hasHeightForWidth():
+            return hint
+        label = item.widget()
+        if isinstance(label, QLabel) and label.wordWrap():
+            doc = QTextDocument()
+            doc.setDocumentMargin(0)
+            doc.setDefaultFont(label.font())
+            fmt = label.textFormat()
+            if fmt == Qt.TextFormat.RichText or fmt == Qt.TextFormat.AutoText and "<" in label.text():
+                doc.setHtml(label.text())
+            else:
+                doc.setPlainText(label.text())
+            margins = label.contentsMargins()
+            one_line = ceil(doc.idealWidth()) + 2 * label.margin() + margins.left() + margins.right() + 2
+            w = min(one_line, width)
+        else:
+            w = min(hint.width(), width)
+        if w == hint.width():
+            return hint
+        return QSize(w, max(item.heightForWidth(w), item.minimumSize().height()))
 
     def _arrange(self, rect: QRect, place: bool) -> int:
         """Lay the items out in ``rect`` (or only measure); return the height the lines need."""
