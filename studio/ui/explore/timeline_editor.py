@@ -33,6 +33,17 @@ from studio.ui.widgets.explore_lists import ROLE, KeyframeStrip, item_data
 from studio.ui.widgets.flow import FlowLayout
 
 
+def _pair(*widgets: QWidget) -> QWidget:
+    """Controls that belong together, so a wrapping row moves them as one."""
+    pair = QWidget()
+    row = QHBoxLayout(pair)
+    row.setContentsMargins(0, 0, 0, 0)
+    row.setSpacing(6)
+    for w in widgets:
+        row.addWidget(w)
+    return pair
+
+
 class TimelineEditor(QFrame):
     edited = Signal()  # the timeline changed (recorded for undo already)
     keyframe_selected = Signal(int)
@@ -91,16 +102,14 @@ class TimelineEditor(QFrame):
         self.timeline_summary = QLabel("Add favourites to the timeline to make an animation.")
         self.timeline_summary.setObjectName("hint")
 
-        # one row where there is room; on a narrow panel it wraps (never overlaps): keys | loop & fps | undo
+        # one row where there is room; on a narrow panel it wraps (never overlaps), pairs staying together
         key_buttons = FlowLayout()
         for w in (self.move_left_button, self.move_right_button, self.duplicate_button, self.remove_key_button):
             key_buttons.addWidget(w)
         key_buttons.addSpacing(10)
-        key_buttons.addWidget(self.loop_check)
-        key_buttons.addWidget(self.fps_spin)
+        key_buttons.addWidget(_pair(self.loop_check, self.fps_spin))
         key_buttons.addStretch()
-        key_buttons.addWidget(self.undo_button)
-        key_buttons.addWidget(self.redo_button)
+        key_buttons.addWidget(_pair(self.undo_button, self.redo_button))
         tp = QVBoxLayout(self)
         tp.setContentsMargins(10, 8, 10, 8)
         tp.setSpacing(6)
