@@ -69,11 +69,11 @@ def test_on_a_small_laptop_side_panels_become_tabs_and_nothing_scrolls_sideways(
     assert page.body.wide is False
     assert page.body.side_tabs.isVisible() and page.body.play_tabs.isVisible()
     assert page.grid.isVisibleTo(page) and page.keyframes.isVisible()  # the work keeps its place
-    assert page.preview_view.isVisible()  # the selected sample is the first tab
-    assert not page.runs_list.isVisible()  # the runs wait behind their tab …
-    page.body.side_tabs.setCurrentIndex(1)
+    assert page.runs_list.isVisible()  # nothing open yet: the runs to pick from show first …
+    assert not page.preview_view.isVisible()
+    page.body.show_selected()  # what clicking a sample does
     _settle()
-    assert page.runs_list.isVisible() and page.refresh_runs_button.isVisible()  # … one click away
+    assert page.preview_view.isVisible() and page.variations_button.isVisible()  # … then the sample
     page.body.play_tabs.setCurrentIndex(1)
     _settle()
     assert page.export_button.isVisible()

@@ -10,7 +10,7 @@ from studio.ui.widgets.flow import FlowLayout
 NO_EMA_TIP = ("This run has no EMA weights yet; training with EMA arrives with the small-data training "
               "features")
 EMA_TIP = "Render with the smoothed (exponential moving average) generator weights, usually cleaner pictures"
-NOTHING_OPEN = "No generator open. Pick a run on the left or open a generator file."
+NOTHING_OPEN = "No generator open. Pick one of your runs or open a generator file."
 
 
 def _start_folder() -> str:

@@ -111,8 +111,12 @@ class AdaptiveBody(QWidget):
             splitter.setSizes(sizes + [0] * (splitter.count() - len(sizes)))
         for tabs in (self.side_tabs, self.play_tabs):
             tabs.setVisible(not wide)
-            if not wide:
-                tabs.setCurrentIndex(0)
+            if not wide:  # nothing open yet: the runs to pick from come first
+                tabs.setCurrentIndex(1 if tabs is self.side_tabs and not p.has_generator() else 0)
+
+    def show_selected(self) -> None:
+        """Bring the selected sample forward (a no-op where it has its own column)."""
+        self.side_tabs.setCurrentWidget(self.favourites_area)
 
     def sizeHint(self) -> QSize:  # noqa: N802 - Qt override
         """Ask only for the smallest useful height: the page's scroll area lays out at the height its content
