@@ -10,12 +10,21 @@ import random
 
 import numpy as np
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSlider, QSpinBox, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSlider,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
 
 from studio.engine.latent.favourites import entry_key, entry_vector, sample_label, seed_entry
 from studio.engine.latent.wording import psi_from_percent, truncation_text
 from studio.ui.explore.session import ExploreSession
 from studio.ui.widgets.explore_grid import SampleGrid
+from studio.ui.widgets.flow import DownScrollArea, FlowLayout
 
 GRID_ROWS, GRID_COLUMNS = 4, 4
 GRID_KINDS = ("grid", "seed")
@@ -49,19 +58,22 @@ class SampleBrowser(QWidget):
         self.truncation_label = QLabel()
         self.truncation_label.setObjectName("caption")
         self.truncation_label.setMinimumWidth(36)
-        tools = QHBoxLayout()
-        tools.setSpacing(6)
+        tools = FlowLayout()  # wraps on a narrow panel rather than squeezing the seed field over "Show"
         tools.addWidget(self.new_batch_button)
         tools.addWidget(self.seed_spin)
         tools.addWidget(self.show_seed_button)
         tools.addSpacing(8)
+        calm_group = QWidget()  # the word, its slider and its value wrap together
+        calm_row = QHBoxLayout(calm_group)
+        calm_row.setContentsMargins(0, 0, 0, 0)
+        calm_row.setSpacing(6)
         calm = QLabel("Calmer")
         calm.setObjectName("caption")
-        tools.addWidget(calm)
-        tools.addWidget(self.truncation_slider)
-        tools.addWidget(self.truncation_label)
-        tools.addStretch(1)
-        self.seed_spin.setFixedWidth(120)
+        calm_row.addWidget(calm)
+        calm_row.addWidget(self.truncation_slider)
+        calm_row.addWidget(self.truncation_label)
+        tools.addWidget(calm_group)
+        self.seed_spin.setMinimumWidth(max(120, self.seed_spin.sizeHint().width()))
         self.truncation_slider.setFixedWidth(90)
         for b in (self.new_batch_button, self.show_seed_button):
             b.setMinimumWidth(b.sizeHint().width())
@@ -70,7 +82,8 @@ class SampleBrowser(QWidget):
         col.setContentsMargins(6, 0, 6, 0)
         col.setSpacing(6)
         col.addLayout(tools)
-        col.addWidget(self.grid, 1)
+        self.grid_area = DownScrollArea(self.grid, "gridScroll")  # a short screen: the grid scrolls down
+        col.addWidget(self.grid_area, 1)
 
         self._grid_timer = QTimer(self)  # slider drags re-render the grid once they settle
         self._grid_timer.setSingleShot(True)

@@ -21,6 +21,7 @@ from studio.engine.latent.favourites import (
 )
 from studio.ui.explore.session import ExploreSession, icon_for
 from studio.ui.widgets.explore_lists import FavouritesStrip, item_data
+from studio.ui.widgets.flow import FlowLayout
 from studio.ui.widgets.image_view import ImageView
 
 
@@ -61,18 +62,23 @@ class FavouritesPanel(QWidget):
         pc_row = QHBoxLayout()
         pc_row.addWidget(self.preview_caption, 1)
         pc_row.addWidget(self.star_button)
-        var_row = QHBoxLayout()
+        var_row = FlowLayout()  # these two rows wrap when the column is narrow
         var_row.addWidget(self.variations_button)
+        strength_group = QWidget()  # the word, its slider and its value wrap together
+        strength_row = QHBoxLayout(strength_group)
+        strength_row.setContentsMargins(0, 0, 0, 0)
+        strength_row.setSpacing(6)
         strength = QLabel("Strength")
         strength.setObjectName("caption")
-        var_row.addWidget(strength)
-        var_row.addWidget(self.variation_slider)
-        var_row.addWidget(self.variation_label)
-        var_row.addStretch(1)
+        strength_row.addWidget(strength)
+        strength_row.addWidget(self.variation_slider)
+        strength_row.addWidget(self.variation_label)
+        var_row.addWidget(strength_group)
         title = QLabel("Favourites")
         title.setObjectName("sectionTitle")
-        fav_row = QHBoxLayout()
-        fav_row.addWidget(title, 1)
+        fav_row = FlowLayout()
+        fav_row.addWidget(title)
+        fav_row.addStretch()
         fav_row.addWidget(self.unstar_button)
         fav_row.addWidget(self.add_key_button)
         col = QVBoxLayout(self)

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QCheckBox, QFileDialog, QHBoxLayout, QLabel, QProgressBar, QPushButton, QWidget
+from PySide6.QtWidgets import QCheckBox, QFileDialog, QLabel, QProgressBar, QPushButton, QWidget
+
+from studio.ui.widgets.flow import FlowLayout
 
 NO_EMA_TIP = ("This run has no EMA weights yet; training with EMA arrives with the small-data training "
               "features")
 EMA_TIP = "Render with the smoothed (exponential moving average) generator weights, usually cleaner pictures"
-NOTHING_OPEN = "No generator open. Pick a run on the left or open a generator file."
+NOTHING_OPEN = "No generator open. Pick one of your runs or open a generator file."
 
 
 def _start_folder() -> str:
@@ -50,14 +52,13 @@ class GeneratorHeader(QWidget):
         self.ema_check.setChecked(True)
         self.ema_check.setEnabled(False)
         self.ema_check.setToolTip(NO_EMA_TIP)
-        row = QHBoxLayout(self)
-        row.setContentsMargins(0, 0, 0, 0)
-        row.setSpacing(8)
+        row = FlowLayout(self, spacing=8)  # on a narrow page the generator's name takes the next line
         row.addWidget(self.open_file_button)
         row.addWidget(self.open_run_button)
         row.addWidget(self.open_recipe_button)
         row.addSpacing(8)
-        row.addWidget(self.generator_label, 1)
+        row.addWidget(self.generator_label)
+        row.addStretch()
         row.addWidget(self.ema_check)
         row.addWidget(self.render_label)
         row.addWidget(self.render_progress)

@@ -356,6 +356,7 @@ class ExplorePage(QWidget):
     def _on_sample_selected(self, index: int) -> None:
         if 0 <= index < len(self._grid_images):
             self.favourites_panel.show_sample(self._grid_images[index], self.grid.tiles[index].caption.text())
+            self.body.show_selected()  # on a narrow screen the sample's tab comes forward
         self._update_controls()
 
     def _on_star_requested(self, index: int) -> None:

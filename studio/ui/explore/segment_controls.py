@@ -11,7 +11,6 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDoubleSpinBox,
-    QHBoxLayout,
     QLabel,
     QPushButton,
     QSpinBox,
@@ -22,6 +21,7 @@ from PySide6.QtWidgets import (
 from studio.engine.latent.easing import EASINGS
 from studio.engine.latent.keyframes import seconds_to_frames
 from studio.engine.latent.wording import segment_caption
+from studio.ui.widgets.flow import FlowLayout
 
 EASING_TITLES = {"linear": "Linear", "ease-in-out": "Ease in-out", "ease-in": "Ease in", "ease-out": "Ease out",
                  "smoothstep": "Smoothstep", "hold": "Hold"}
@@ -37,12 +37,11 @@ def spin(box, name: str, tip: str, lo, hi, value, suffix: str = "", prefix: str 
     return box
 
 
-def row_of(*widgets) -> QHBoxLayout:
-    lay = QHBoxLayout()
-    lay.setSpacing(6)
+def row_of(*widgets) -> FlowLayout:
+    """A row that wraps on a narrow panel instead of cutting its last controls."""
+    lay = FlowLayout()
     for w in widgets:
         lay.addWidget(w)
-    lay.addStretch(1)
     return lay
 
 
@@ -54,6 +53,7 @@ class SegmentControls(QWidget):
         super().__init__(parent)
         self.segment_label = QLabel("")
         self.segment_label.setObjectName("caption")
+        self.segment_label.setWordWrap(True)  # a long caption takes its own lines in the row
         tip = "How long the move from the selected keyframe to the next one lasts"
         self.frames_spin = spin(QSpinBox(), "segmentFrames", tip, 1, 600, 24, " frames")
         self.seconds_spin = QDoubleSpinBox()

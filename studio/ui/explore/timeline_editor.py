@@ -30,6 +30,18 @@ from studio.engine.latent.walk_preview import timeline_from_entries
 from studio.engine.latent.wording import keyframe_text, timeline_summary
 from studio.ui.explore.segment_controls import SegmentControls, spin
 from studio.ui.widgets.explore_lists import ROLE, KeyframeStrip, item_data
+from studio.ui.widgets.flow import FlowLayout
+
+
+def _pair(*widgets: QWidget) -> QWidget:
+    """Controls that belong together, so a wrapping row moves them as one."""
+    pair = QWidget()
+    row = QHBoxLayout(pair)
+    row.setContentsMargins(0, 0, 0, 0)
+    row.setSpacing(6)
+    for w in widgets:
+        row.addWidget(w)
+    return pair
 
 
 class TimelineEditor(QFrame):
@@ -63,8 +75,6 @@ class TimelineEditor(QFrame):
         self.move_right_button = QPushButton("▶")
         self.move_right_button.setObjectName("moveKeyRight")
         self.move_right_button.setToolTip("Move the keyframe later (Ctrl+Right)")
-        for b in (self.move_left_button, self.move_right_button):
-            b.setFixedWidth(34)
         self.duplicate_button = QPushButton("Duplicate")
         self.duplicate_button.setObjectName("duplicateKeyframe")
         self.duplicate_button.setToolTip("Copy the selected keyframe right after it")
@@ -83,7 +93,7 @@ class TimelineEditor(QFrame):
         self.loop_check.setObjectName("loopSwitch")
         for w in (self.duplicate_button, self.remove_key_button, self.undo_button, self.redo_button,
                   self.loop_check):
-            w.setMinimumWidth(w.sizeHint().width())  # labels are never clipped; the row scrolls instead
+            w.setMinimumWidth(w.sizeHint().width())  # labels are never clipped; the row wraps instead
         self.loop_check.setToolTip("The last keyframe returns to the first, with no jump at the seam")
         self.fps_spin = QDoubleSpinBox()
         self.fps_spin.setDecimals(0)
@@ -92,23 +102,14 @@ class TimelineEditor(QFrame):
         self.timeline_summary = QLabel("Add favourites to the timeline to make an animation.")
         self.timeline_summary.setObjectName("hint")
 
-        def row(*widgets, stretch_at: int | None = None, spacing: int = 6) -> QHBoxLayout:
-            lay = QHBoxLayout()
-            lay.setSpacing(spacing)
-            for i, w in enumerate(widgets):
-                if i == stretch_at:
-                    lay.addStretch(1)
-                if isinstance(w, int):
-                    lay.addSpacing(w)
-                else:
-                    lay.addWidget(w)
-            if stretch_at is None or stretch_at >= len(widgets):
-                lay.addStretch(1)
-            return lay
-
-        key_buttons = row(self.move_left_button, self.move_right_button, self.duplicate_button,
-                          self.remove_key_button, 10, self.loop_check, self.fps_spin, self.undo_button,
-                          self.redo_button, stretch_at=7)
+        # one row where there is room; on a narrow panel it wraps (never overlaps), pairs staying together
+        key_buttons = FlowLayout()
+        for w in (self.move_left_button, self.move_right_button, self.duplicate_button, self.remove_key_button):
+            key_buttons.addWidget(w)
+        key_buttons.addSpacing(10)
+        key_buttons.addWidget(_pair(self.loop_check, self.fps_spin))
+        key_buttons.addStretch()
+        key_buttons.addWidget(_pair(self.undo_button, self.redo_button))
         tp = QVBoxLayout(self)
         tp.setContentsMargins(10, 8, 10, 8)
         tp.setSpacing(6)

@@ -86,7 +86,7 @@ class SampleTile(QFrame):
         self.star.setToolTip("Add to favourites (F)")
         self.star.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.star.clicked.connect(self._on_star)
-        row = QHBoxLayout()
+        row = self._caption_row = QHBoxLayout()
         row.setContentsMargins(1, 0, 0, 0)  # every pixel to the caption: "seed 99999" fits a 1024 px window
         row.setSpacing(1)
         row.addWidget(self.caption, 1)
@@ -97,6 +97,14 @@ class SampleTile(QFrame):
         lay.addWidget(self.view, 1)
         lay.addLayout(row)
         self.set_sample(None, None)
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt override
+        """Wide enough for "seed 99999" beside the star: a narrow screen scrolls the grid rather than cut seeds."""
+        hint = super().minimumSizeHint()
+        m, r = self.layout().contentsMargins(), self._caption_row.contentsMargins()
+        around = m.left() + m.right() + r.left() + r.right() + 2 * self.frameWidth() + self._caption_row.spacing()
+        caption = self.caption.fontMetrics().horizontalAdvance("seed 99999") + 1
+        return QSize(max(hint.width(), around + caption + self.star.sizeHint().width()), hint.height())
 
     def set_sample(self, seed: int | None, image: np.ndarray | None, entry: dict | None = None) -> None:
         if entry is None and seed is not None:

@@ -38,7 +38,9 @@ class _IconStrip(QListWidget):
         self.setMovement(QListView.Movement.Static)  # after IconMode (it sets Free): drops reorder rows
         self.setResizeMode(QListView.ResizeMode.Adjust)
         self.setIconSize(QSize(icon_px, icon_px))
-        self.setGridSize(QSize(icon_px + 34, icon_px + 26))
+        # wide enough for "seed 99999" whole (Qt elides an item's text to its cell less a margin)
+        self.setGridSize(QSize(max(icon_px + 34, self.fontMetrics().horizontalAdvance("seed 99999") + 24),
+                               icon_px + 26))
         self.setSpacing(2)
         self.setUniformItemSizes(True)
         self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
