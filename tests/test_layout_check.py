@@ -106,3 +106,12 @@ def test_a_window_that_cannot_shrink_to_the_screen_is_reported(qtbot):
     root.show()
     problems = fit_window(root, 800, 600)
     assert [p.kind for p in problems] == ["window"]
+
+
+def test_a_label_that_draws_its_own_ellipsis_may_be_narrower_than_its_text(qtbot):
+    root = QWidget()
+    label = QLabel("seed 60559 ~12 (a variation of a variation)", root)
+    label.setProperty("elidesText", True)  # it paints "seed 60559 ~1…" itself
+    label.setGeometry(0, 0, 80, 20)
+    _shown(qtbot, root, 300, 100)
+    assert layout_problems(root) == []

@@ -33,6 +33,7 @@ class ElidedLabel(QLabel):
     def __init__(self, text: str = "", parent: QWidget | None = None) -> None:
         super().__init__(text, parent)
         self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.setProperty("elidesText", True)  # tests/layout_check.py: the drawn text ends in "…" when it must
 
     def setText(self, text: str) -> None:  # noqa: N802 - Qt override
         super().setText(text)
