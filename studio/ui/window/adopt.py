@@ -35,7 +35,7 @@ class AdoptRoom:
             elif isinstance(item, DropOption):
                 self.run_drop_option(item)
         if self._startup_questions and info.ok:
-            QTimer.singleShot(0, self.offer_resume)
+            QTimer.singleShot(0, self._startup_offers)
 
     def adopt_page(self, key: str) -> None:
         """Once per page: shortcuts, help links, status messages and preferences from the window."""

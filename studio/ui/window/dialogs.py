@@ -8,10 +8,41 @@ from PySide6.QtWidgets import QApplication, QWidget
 from studio.config import current_config
 from studio.ui.window.pages import PAGE_HELP
 
-__all__ = ["HELP_HINT", "WALK_FORMAT_KEYS", "DialogRoom"]
+__all__ = ["HELP_HINT", "WALK_FORMAT_KEYS", "DialogRoom", "place_beside"]
 
 HELP_HINT = "  (F1: how it works)"
 WALK_FORMAT_KEYS = {"gif": "gif", "mp4": "mp4", "png": "png-sequence"}  # config → Explore's format combo
+
+
+def place_beside(window: QWidget, other: QWidget, keep_clear: QWidget | None = None) -> None:
+    """Move ``window`` next to ``other`` on its screen (right, else left); where neither side has room,
+    keep it above ``keep_clear`` (a button that must stay visible and clickable)."""
+    screen = other.screen() or QApplication.primaryScreen()
+    if screen is None:
+        return
+    avail = screen.availableGeometry()
+    near = other.frameGeometry()
+    gap = 12
+    extra = window.frameGeometry().size() - window.geometry().size()  # the window manager's frame
+    width = min(max(window.width(), 420), avail.width())
+    height = min(max(window.height(), 360), avail.height() - extra.height())
+    right_room = avail.right() - near.right() - gap
+    left_room = near.left() - avail.left() - gap
+    if right_room >= 420 or left_room >= 420:
+        if right_room >= left_room:
+            width = min(width, right_room - extra.width())
+            x = near.right() + gap
+        else:
+            width = min(width, left_room - extra.width())
+            x = near.left() - gap - width - extra.width()
+        y = max(avail.top(), min(near.top(), avail.bottom() - height - extra.height()))
+    else:
+        x, y = avail.left(), avail.top()
+        if keep_clear is not None:
+            clear_top = keep_clear.mapToGlobal(keep_clear.rect().topLeft()).y()
+            height = max(200, min(height, clear_top - gap - avail.top() - extra.height()))
+    window.resize(width, height)
+    window.move(x, y)
 
 
 class DialogRoom:
@@ -19,9 +50,15 @@ class DialogRoom:
 
     # --------------------------------------------------------------------------------------- help
     def show_help(self, topic: str | None = None):
+        """The guide, never blocked: while the (window-modal) welcome is open the guide belongs to the
+        welcome, so it can be read, clicked and closed, and it stands beside it, clear of Start."""
         from studio.ui.help_page import show_help
 
-        dialog = show_help(topic, self)
+        welcome = getattr(self, "welcome_dialog", None)
+        beside = welcome if welcome is not None and welcome.isVisible() else None
+        dialog = show_help(topic, beside or self)
+        if beside is not None:
+            place_beside(dialog, beside, getattr(beside, "start_button", None))
         self.help_dialog = dialog
         return dialog
 

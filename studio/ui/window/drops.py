@@ -92,8 +92,8 @@ class DropRoom:
                 self.show_status("Training is running: stop it before choosing other pictures.")
                 return False
             page.set_dataset(paths)
-            if len(paths) == 1 and Path(paths[0]).is_dir():
-                self._remember(paths[0])
+            for path in paths if len(paths) <= 3 else [p for p in paths if Path(p).is_dir()][:3]:
+                self._remember(path)  # a few pictures or folders; a heap of single pictures would flood the list
             self.show_status(f"Checking the pictures in {name}…" if len(paths) == 1 else
                              f"Checking {len(paths)} dropped items for the dataset…")
         elif option.action == "stylize":
@@ -104,6 +104,8 @@ class DropRoom:
             self.show_status(f"Opening the generator {name}…")
         elif option.action == "train-resume":
             ok = bool(page.resume_run(paths[0]))
+            if ok:
+                self._remember(paths[0])
             self.show_status(f"Ready to continue {name}: press Continue." if ok else f"{name} cannot be continued.")
             return ok
         elif option.action == "open-recipe":
@@ -126,10 +128,13 @@ class DropRoom:
             page.content.set_path(first)
             if page.content.path() == first:
                 parts.append(f"{Path(first).name} as the photo")
+                self._remember(first)
         if rest:
             before = set(page.styles.paths())
             page.styles.add_paths(rest)
             added = [p for p in page.styles.paths() if p not in before]
+            for path in added[:3]:
+                self._remember(path)
             if added:
                 word = "a style" if len(added) == 1 else "styles"
                 parts.append(f"{', '.join(Path(p).name for p in added)} as {word}")

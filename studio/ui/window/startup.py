@@ -131,3 +131,45 @@ class StartupRoom:
         page.start_training()
         self.show_status(f"Resuming “{run.name}”.")
         return True
+
+    # ---------------------------------------------------------------------------- session restore
+    def _startup_offers(self) -> None:
+        if self._closing_done:
+            return
+        self.offer_restore_session()
+        self.offer_resume()
+
+    def ask_restore_session(self, titles: list[str]) -> bool:
+        """Offer to restore the last working session. Separate so tests can answer without a dialog."""
+        box = QMessageBox(self)
+        box.setIcon(QMessageBox.Icon.Question)
+        box.setWindowTitle("Restore your last session?")
+        box.setText(f"Restore your last session? What was open in {', '.join(titles)} comes back as you left it.")
+        restore = box.addButton("Restore", QMessageBox.ButtonRole.AcceptRole)
+        box.addButton("Start fresh", QMessageBox.ButtonRole.RejectRole)
+        box.setDefaultButton(restore)
+        box.exec()
+        return box.clickedButton() is restore
+
+    def offer_restore_session(self) -> list[str]:
+        """If the last session left page states, ask and (on yes) give them back. Returns the pages restored."""
+        from studio.ui.window.pages import PAGES
+
+        saved = self.session.saved()
+        pages = {k: p for k, p in self.real_pages().items()
+                 if p is not None and callable(getattr(p, "restore_session", None))}
+        offered = [spec for spec in PAGES if saved and spec.key in saved and spec.key in pages]
+        if not offered:
+            return []
+        if not self.ask_restore_session([spec.title for spec in offered]):
+            self.session.store.clear()
+            self.show_status("Starting fresh.")
+            return []
+        done = self.session.restore(saved)
+        titles = [spec.title for spec in offered if spec.key in done]
+        if titles:
+            self.show_status(f"Restored your last session: {', '.join(titles)}.")
+        if self.session.problems:
+            self.show_status("Some of your last session could not be restored: " + "; ".join(self.session.problems[-3:]))
+        return done
+

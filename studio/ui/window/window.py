@@ -367,6 +367,8 @@ class MainWindow(StudioShell, QMainWindow):
             ok = True
         else:
             ok = page.open_recipe(arg)
+        if ok:
+            self._remember(path)
         if not ok and target == "stylize" and self._stylizing():
             self.statusBar().showMessage("Stylize is painting; open the recipe again when it has finished.", 8000)
         return bool(ok)
