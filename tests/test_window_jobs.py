@@ -24,7 +24,10 @@ def window(qtbot):
     qtbot.addWidget(w)
     w.show()
     qtbot.waitExposed(w)
-    return w
+    yield w
+    for runner in w.findChildren(JobRunner) + [r for p in w.real_pages().values() if p is not None
+                                                for r in p.findChildren(JobRunner)]:
+        runner.shutdown(10_000)  # a failed assertion must not leave a job running
 
 
 class SteppingJob:
