@@ -54,3 +54,11 @@ def test_the_launcher_stops_with_the_command_before_creating_the_app(monkeypatch
     assert app.run_gui([]) == 1
     assert created == []
     assert "sudo apt-get install libxcb-icccm4" in capsys.readouterr().err
+
+
+def test_xcb_cursor_loaded_at_run_time_is_checked_too(monkeypatch):
+    """Qt loads libxcb-cursor itself (ldd cannot list it): the library search decides."""
+    no_cursor = "\n".join(line for line in LDD_MISSING.splitlines() if "xcb-cursor" not in line)
+    monkeypatch.setattr(platform_libs, "_findable", lambda name: name != "xcb-cursor")
+    problem = qt_platform_problem(env=X11, ldd_output=no_cursor, platform="linux")
+    assert "sudo apt-get install libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1" in problem

@@ -115,6 +115,15 @@ def _run_ldd(plugin: Path) -> str | None:
     return done.stdout
 
 
+def _findable(name: str) -> bool:
+    import ctypes.util
+
+    try:
+        return ctypes.util.find_library(name) is not None
+    except (OSError, ValueError):
+        return True  # cannot tell: say nothing rather than something wrong
+
+
 def qt_platform_problem(env: dict[str, str] | None = None, ldd_output: str | None = None,
                         platform: str | None = None) -> str | None:
     """A sentence with the install command when Qt's xcb platform would abort here; None when fine
@@ -130,6 +139,8 @@ def qt_platform_problem(env: dict[str, str] | None = None, ldd_output: str | Non
         if ldd_output is None:
             return None
     missing = missing_from_ldd(ldd_output)
+    if "libxcb-cursor.so" not in ldd_output and not _findable("xcb-cursor"):
+        missing.insert(0, "libxcb-cursor.so.0")  # Qt 6.5+ loads it at run time, so ldd cannot list it
     if not missing:
         return None
     return (f"GAN Art Studio cannot open its window: this computer lacks system libraries that Qt needs to "
