@@ -16,8 +16,8 @@ from studio.preferences import reset_config_cache
 from studio.ui.drop_routing import plan_drop
 from studio.ui.engine_loader import EngineInfo
 from studio.ui.job_runner import JobRunner
-from studio.ui.main_window import MainWindow
 from studio.ui.widgets.stylize_inputs import ContentBox, StyleList
+from studio.ui.window.window import MainWindow
 
 
 @pytest.fixture(autouse=True)

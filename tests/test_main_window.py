@@ -14,7 +14,8 @@ from PySide6.QtWidgets import QWidget
 
 from studio.engine.jobs import JobContext
 from studio.ui.job_runner import live_qthreads
-from studio.ui.main_window import PAGES, InfoPage, MainWindow
+from studio.ui.window.pages import PAGES, InfoPage
+from studio.ui.window.window import MainWindow
 
 REPO = Path(__file__).resolve().parents[1]
 EXPECTED_TEXT = {
@@ -234,7 +235,7 @@ def test_window_appears_without_importing_torch(tmp_path):
     assert match, proc.stdout
     assert 0 < float(match.group(1)) < 60
     imported = {line.split("|")[-1].strip() for line in proc.stderr.splitlines() if "|" in line}
-    assert "studio.ui.main_window" in imported
+    assert "studio.ui.window.window" in imported
     assert not {"torch", "numpy"} & imported, "startup must not import torch or numpy"
 
 

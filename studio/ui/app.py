@@ -120,6 +120,9 @@ def create_app(argv: list[str] | None = None, theme: str = "dark") -> QApplicati
     app.setDesktopFileName(DESKTOP_FILE_NAME)
     app.setWindowIcon(app_icon())
     apply_theme(app, theme)
+    from studio.ui.window.wheel import install_wheel_guard
+
+    install_wheel_guard(app)  # every page: the wheel scrolls panels, it changes only a focused control
     return app
 
 
@@ -135,7 +138,16 @@ class _StartupReporter:
 
 
 def run_gui(argv: list[str] | None = None) -> int:
-    """Show the main window and run the event loop; returns the exit code."""
+    """Show the main window and run the event loop; returns the exit code.
+
+    On Linux/X11 it first checks the system libraries Qt needs, because Qt itself aborts the process
+    with a misleading message when one is missing; we print the command that installs them instead."""
+    from studio.ui.window.platform_libs import qt_platform_problem
+
+    problem = qt_platform_problem()
+    if problem is not None:
+        print(problem, file=sys.stderr)
+        return 1
     # The config file is read without Qt, so the theme is known before any widget exists.
     from studio.preferences import current_config
 
@@ -145,7 +157,7 @@ def run_gui(argv: list[str] | None = None) -> int:
     _config, config_problem = startup_config()
     exit_after_show = os.environ.get("GAN_STUDIO_EXIT_AFTER_SHOW") == "1"
 
-    from studio.ui.main_window import MainWindow
+    from studio.ui.window.window import MainWindow
 
     window = MainWindow(load_engine=not exit_after_show, config_problem=config_problem,
                         startup_questions=not exit_after_show)

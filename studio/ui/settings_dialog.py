@@ -40,6 +40,7 @@ from studio.preferences import (
     WALK_SIZE_RANGE,
     Config,
     ExportDefaults,
+    current_config,
     save_config,
 )
 
@@ -292,7 +293,10 @@ class SettingsDialog(QDialog):
                                     str(self.walk_format.currentData()), int(self.walk_size.value()))
         if self.features_panel is not None:
             cfg.vgg19_path = self.features_panel.vgg19_path()
-        cfg.recent_files = cfg.recent_files[:MAX_RECENT]
+        # Not shown here and changed while the dialog was open (Open recent, the welcome): the live values.
+        live = current_config()
+        cfg.recent_files = list(live.recent_files[:MAX_RECENT])
+        cfg.first_run_done = live.first_run_done
         return cfg
 
     def apply(self) -> set[str]:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from studio.preferences import current_config, resolve_runtime, save_config
 
-__all__ = ["SETTINGS_KEY", "handoff_to_engine", "set_workspace_dir", "workspace_dir"]
+__all__ = ["SETTINGS_KEY", "set_workspace_dir", "workspace_dir"]
 
 SETTINGS_KEY = "workspace/path"  # where an earlier build kept the choice (QSettings); read once to move it
 
@@ -29,14 +29,6 @@ def set_workspace_dir(path: str | Path | None) -> None:
     cfg = current_config()
     cfg.workspace = str(Path(path).expanduser()) if path else None
     save_config(cfg)
-
-
-def handoff_to_engine(chosen: str | None) -> None:
-    """Nothing to do any more: the engine is given the workspace as an argument (``workspace_dir()``).
-
-    Kept only so the window shell's settings handler, which still calls it, keeps working until that
-    call is removed.
-    """
 
 
 def migrate_qsettings_choice() -> None:
