@@ -8,7 +8,7 @@ import json
 import pytest
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QWidget
-from studio.config import current_config
+from studio.preferences import current_config
 
 from studio.ui.window.window import MainWindow
 
