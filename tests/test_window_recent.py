@@ -8,8 +8,8 @@ import json
 import pytest
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QWidget
-from studio.preferences import current_config
 
+from studio.preferences import current_config
 from studio.ui.window.window import MainWindow
 
 
