@@ -14,6 +14,7 @@ import numpy as np
 from PIL import Image, PngImagePlugin
 
 from studio.engine.errors import StudioError
+from studio.engine.recipes import PNG_RECIPE_KEY
 from studio.engine.runs import RunDir, atomic_write_bytes
 
 
@@ -48,7 +49,7 @@ def _save_with_recipe(image, path: Path, recipe: dict, quality: int = 95, fmt_su
 
 def read_png_recipe(path: str | Path) -> dict | None:
     with Image.open(path) as im:
-        text = im.text.get("gan-art-studio:recipe") if hasattr(im, "text") else None
+        text = im.text.get(PNG_RECIPE_KEY) if hasattr(im, "text") else None
     return json.loads(text) if text else None
 
 
@@ -369,8 +370,10 @@ ARTWORK_FORMATS = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG", ".webp": "WEB
 
 
 def recipe_json_path(path: str | Path) -> Path:
-    """``art.png`` → ``art.json`` (the recipe beside an artwork)."""
-    return Path(path).with_suffix(".json")
+    """``art.png`` → ``art.json`` (the recipe beside an artwork; the rule is ``recipes.artwork_recipe_path``)."""
+    from studio.engine.recipes import artwork_recipe_path
+
+    return artwork_recipe_path(path)
 
 
 def save_artwork(image: np.ndarray | Image.Image, path: str | Path, recipe: dict | None = None,
@@ -389,7 +392,7 @@ def save_artwork(image: np.ndarray | Image.Image, path: str | Path, recipe: dict
 def read_artwork_recipe(path: str | Path) -> dict | None:
     """The recipe stored inside a PNG, JPEG or WebP written by ``save_artwork`` (None if there is none)."""
     with Image.open(path) as im:
-        text = im.text.get("gan-art-studio:recipe") if hasattr(im, "text") else None
+        text = im.text.get(PNG_RECIPE_KEY) if hasattr(im, "text") else None
         if not text:
             text = im.getexif().get(RECIPE_EXIF_TAG)
     try:
@@ -676,7 +679,7 @@ def encode_artwork(image: np.ndarray | Image.Image, suffix: str, recipe: dict | 
     if fmt == "PNG":
         info = PngImagePlugin.PngInfo()
         if recipe is not None:
-            info.add_text("gan-art-studio:recipe", json.dumps(recipe, sort_keys=True))
+            info.add_text(PNG_RECIPE_KEY, json.dumps(recipe, sort_keys=True))
         img.save(buf, format="PNG", pnginfo=info)
         return buf.getvalue()
     kwargs: dict = {"quality": int(quality)}

@@ -35,6 +35,16 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from studio.engine.errors import StudioError
+from studio.engine.recipes import (  # noqa: F401 - recipe_kind is also the gallery's to hand out
+    ARTWORK_KIND,
+    PNG_RECIPE_KEY,
+    follow_moves,
+    mentions,
+    moved_with,
+    recipe_kind,
+    rewrite_recipe_file,
+    run_renamed,
+)
 from studio.engine.runs import SAMPLE_RE, atomic_write_bytes
 
 __all__ = [
@@ -54,7 +64,7 @@ SHEET_SUFFIX = ".sheet.png"
 POSTER_SUFFIXES = (".poster.png", ".poster.jpg")
 MASK_RE = re.compile(r"^(?P<stem>.+)\.(?P<what>style-mask|region)-(?P<k>\d+)\.png$", re.IGNORECASE)
 FRAME_RE = re.compile(r"^frame_\d+\.png$")
-STYLE_RECIPE_KIND = "gan-art-studio/style-transfer"
+STYLE_RECIPE_KIND = ARTWORK_KIND
 THUMB_SIDE = 256  # cached thumbnails fit in this square (crisp at 1.5x device pixel ratio in the grid)
 THUMB_MAX_PIXELS = 200_000_000  # refuse to decode anything bigger just for a thumbnail
 CACHE_ENV_VAR = "GAN_STUDIO_CACHE"
@@ -513,47 +523,17 @@ def _update_recipes(new: GalleryItem, moves: list[tuple[Path, Path]]) -> None:
     """Point the moved/copied recipe (and a PNG's embedded copy) at the new mask names and output path."""
     if new.recipe is None and not (new.kind == "artwork" and new.path.suffix.lower() == ".png"):
         return
-    names = {src.name: dst.name for src, dst in moves}
-    paths = {str(src): str(dst) for src, dst in moves}
-    paths.update({str(src.resolve()): str(dst.resolve()) for src, dst in moves if dst.exists()})
-
-    def fix(data):
-        if not isinstance(data, dict):
-            return data, False
-        changed = False
-        files = data.get("mask_files")
-        if isinstance(files, dict):
-            for key in ("style", "regions"):
-                lst = files.get(key)
-                if isinstance(lst, list):
-                    new_lst = [names.get(x, x) if isinstance(x, str) else x for x in lst]
-                    changed |= new_lst != lst
-                    files[key] = new_lst
-        out = data.get("output")
-        if isinstance(out, dict) and isinstance(out.get("path"), str) and out["path"] in paths:
-            out["path"] = paths[out["path"]]
-            changed = True
-        return data, changed
-
     if new.recipe is not None and new.recipe.is_file():
-        try:
-            data = json.loads(new.recipe.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            data = None
-        data, changed = fix(data)
-        if changed:
-            _keep_mtime(new.recipe, lambda: atomic_write_bytes(
-                new.recipe, json.dumps(data, indent=2, sort_keys=True).encode("utf-8")))
+        recipe = new.recipe
+        _keep_mtime(recipe, lambda: rewrite_recipe_file(recipe, moved_with(moves)))
     if new.kind == "artwork" and new.path.suffix.lower() == ".png":
         try:
-            embedded = _read_png_text(new.path, "gan-art-studio:recipe")
+            embedded = _read_png_text(new.path, PNG_RECIPE_KEY)
             data = json.loads(embedded) if embedded else None
         except (OSError, ValueError):
             data = None
-        data, changed = fix(data)
-        if changed:
-            _keep_mtime(new.path, lambda: _write_png_text(new.path, "gan-art-studio:recipe",
-                                                          json.dumps(data, sort_keys=True)))
+        if follow_moves(data, moves):
+            _keep_mtime(new.path, lambda: _write_png_text(new.path, PNG_RECIPE_KEY, json.dumps(data, sort_keys=True)))
 
 
 def _keep_mtime(path: Path, write) -> None:
@@ -572,50 +552,15 @@ def _keep_mtime(path: Path, write) -> None:
 
 def _repoint_recipes(workspace: Path, old: Path, new: Path) -> None:
     """Walk recipes and saved grids name the run they came from by path: follow the rename."""
-    olds = {str(old), str(old.absolute())}
-    try:
-        olds.add(str(old.parent.resolve() / old.name))
-    except OSError:
-        pass
-
-    def swap(value):
-        if isinstance(value, str):
-            for o in olds:
-                if value == o or value.startswith(o + os.sep):
-                    return str(new) + value[len(o):], True
-            return value, False
-        if isinstance(value, list):
-            changed = False
-            out = []
-            for v in value:
-                v2, c = swap(v)
-                out.append(v2)
-                changed |= c
-            return out, changed
-        if isinstance(value, dict):
-            changed = False
-            out = {}
-            for k, v in value.items():
-                v2, c = swap(v)
-                out[k] = v2
-                changed |= c
-            return out, changed
-        return value, False
-
     for item in scan_workspace(workspace).items:
         if item.kind == "run" or item.recipe is None:
             continue
         try:
-            text = item.recipe.read_text(encoding="utf-8")
-            if not any(o in text for o in olds):
+            if not mentions(item.recipe.read_text(encoding="utf-8"), old):
                 continue
-            data, changed = swap(json.loads(text))
-        except (OSError, ValueError):
+        except OSError:
             continue
-        if changed:
-            recipe = item.recipe
-            _keep_mtime(recipe, lambda r=recipe, d=data: atomic_write_bytes(
-                r, json.dumps(d, indent=2, sort_keys=True).encode("utf-8")))
+        _keep_mtime(item.recipe, lambda r=item.recipe: rewrite_recipe_file(r, run_renamed(old, new)))
 
 
 # ---------------------------------------------------------------------------- PNG text, losslessly
@@ -723,27 +668,6 @@ def copy_item(item: GalleryItem, dest: str | Path) -> Path:
 
 
 # -------------------------------------------------------------------------------------------- open
-def recipe_kind(path: str | Path) -> str | None:
-    """What a recipe (JSON, or a picture carrying one) is for: its ``kind`` / ``format``; ``"walk"`` for
-    animation recipes; None when there is none or it cannot be read."""
-    p = Path(path)
-    try:
-        if p.suffix.lower() == ".json":
-            data = json.loads(p.read_text(encoding="utf-8"))
-        else:
-            from studio.engine.export import read_artwork_recipe
-
-            data = read_artwork_recipe(p)
-    except Exception:  # noqa: BLE001 - any unreadable file simply has no recipe
-        return None
-    if not isinstance(data, dict):
-        return None
-    if isinstance(data.get("timeline"), dict):
-        return "walk"
-    kind = data.get("kind") or data.get("format")
-    return str(kind) if kind else None
-
-
 def open_target(item_or_kind: GalleryItem | str, path: str | Path | None = None) -> tuple[str, Path]:
     """Which page opens an item, and with what: ``("stylize", recipe)``, ``("train", run dir)``,
     ``("explore", walk recipe)``, or ``("reveal", path)`` when no page can restore it."""

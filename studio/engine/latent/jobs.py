@@ -29,19 +29,18 @@ from studio.engine.export import (
 from studio.engine.jobs import JobContext, Preview
 from studio.engine.latent.keyframes import Timeline, TimelineError, frame_latents
 from studio.engine.latent.render import render_frames, tile_frames
+from studio.engine.recipes import WALK_FORMAT
 from studio.engine.runs import atomic_write_json
 from studio.engine.schema import (
     GENERATOR_JSON,
     MAX_FRAMES,
     MAX_SIDE,
     RUN_CONFIG,
-    WALK_RECIPE,
     read_json_file,
     read_safetensors_header,
-    validate,
 )
 
-RECIPE_FORMAT = "gan-art-studio/walk"
+RECIPE_FORMAT = WALK_FORMAT  # one copy: studio.engine.recipes
 FORMATS = ("gif", "mp4", "png-sequence", "sprite-sheet")
 GRID_PADDING = 2  # pixels around and between the cells of a grid animation
 
@@ -55,9 +54,10 @@ def file_sha256(path: str | Path) -> str:
 
 
 def recipe_path(out_path: str | Path) -> Path:
-    """Where an export's recipe lives: ``walk.gif`` → ``walk.gif.json``, folder ``frames`` → ``frames.json``."""
-    out = Path(out_path)
-    return out.with_name(out.name + ".json")
+    """Where an export's recipe lives: ``walk.gif`` → ``walk.gif.json`` (the rule is ``recipes.walk_recipe_path``)."""
+    from studio.engine.recipes import walk_recipe_path
+
+    return walk_recipe_path(out_path)
 
 
 def infer_format(out_path: str | Path) -> str:
@@ -500,11 +500,9 @@ def _remove(path: Path) -> None:
 
 def load_recipe(path: str | Path) -> tuple[Path, Timeline, dict]:
     """Restore an export's recipe: (generator path, timeline, settings incl. format, size, out path, sha256)."""
-    path = Path(path)
-    data = read_json_file(path, None, TimelineError, what="recipe")
-    if not isinstance(data, dict) or data.get("format") != RECIPE_FORMAT:
-        raise TimelineError(f"{path.name} is not a GAN Art Studio animation recipe")
-    data = validate(data, WALK_RECIPE, path.name, TimelineError)
+    from studio.engine.recipes import read_recipe
+
+    data = read_recipe(path, expect="walk", error=TimelineError).data  # validated, naming the file and field
     gen = data["generator"]
     timeline = Timeline.from_dict(data["timeline"])
     settings = dict(data.get("output", {}))

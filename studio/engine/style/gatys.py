@@ -1118,20 +1118,12 @@ def _same_size(frames: list[np.ndarray]) -> list[np.ndarray]:
 
 def load_recipe(path: str | Path) -> tuple[StyleSettings, str, list[str], list[float]]:
     """Settings, content path, style paths and blend weights from a recipe JSON or an artwork that carries one."""
-    import json
-
-    from studio.engine.export import read_artwork_recipe, recover_interrupted_saves
+    from studio.engine.export import recover_interrupted_saves
+    from studio.engine.recipes import read_recipe
 
     p = Path(path)
     recover_interrupted_saves(p.parent)  # a save killed midway: put the earlier artwork back first
-    try:
-        data = json.loads(p.read_text()) if p.suffix.lower() == ".json" else read_artwork_recipe(p)
-    except (OSError, ValueError) as exc:
-        raise StyleError(f"cannot read the recipe in {p.name}: {exc}") from exc
-    if not isinstance(data, dict) or data.get("kind") != RECIPE_KIND:
-        raise StyleError(f"{p.name} holds no style-transfer recipe")
-    from studio.engine.schema import STYLE_RECIPE, validate
-    data = validate(data, STYLE_RECIPE, p.name, StyleError)  # wrong types and NaN refused, naming the field
+    data = read_recipe(p, expect="artwork", error=StyleError).data  # wrong types and NaN refused, naming the field
     settings = dict(data.get("settings") or {})
     settings.setdefault("keep_look", False)  # recipes from before the look guide were painted without it
     return (StyleSettings.from_dict(settings), data.get("content", ""),

@@ -11,6 +11,7 @@ import math
 from dataclasses import asdict, dataclass, field
 
 from studio.engine.errors import StudioError
+from studio.engine.recipes import ARTWORK_KIND
 
 __all__ = [
     "COLOR_MODES", "DEFAULT_STYLE_LAYERS", "INITS", "LESSON_PRESETS", "LESSON_PRESET_INFO", "LESSON_STYLE_LAYERS",
@@ -24,7 +25,7 @@ INITS = ("content", "noise", "style", "content+noise")
 OPTIMIZERS = ("lbfgs", "adam")
 COLOR_MODES = ("none", "keep", "match")
 PRECISIONS = ("auto", "fp32", "bf16")
-RECIPE_KIND = "gan-art-studio/style-transfer"
+RECIPE_KIND = ARTWORK_KIND  # the recipe format is the recipes module's (one copy)
 
 
 class StyleError(StudioError, ValueError):
