@@ -29,7 +29,7 @@ from studio.engine.style.recipe_files import artwork_for_recipe
 from studio.ui.job_runner import JobRunner
 from studio.ui.qimage import uint8_to_qimage
 from studio.ui.stylize.clipboard import paths_from_mime, place_pasted
-from studio.ui.stylize.layout import build_layout
+from studio.ui.stylize.layout import build_layout, fit_to_page
 from studio.ui.stylize.mask_windows import MaskWindows
 from studio.ui.stylize.recipes import restore_recipe
 from studio.ui.stylize.result_view import PLACEHOLDER, ResultView, load_picture
@@ -86,6 +86,10 @@ class StylizePage(QWidget):
         for name in ("fit_button", "actual_button", "compare_button", "zoom_label", "view_hint", "preview", "plot",
                      "curves", "plot_legend", "loss_steps", "loss_values"):
             setattr(self, name, getattr(v, name))
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt override
+        super().resizeEvent(event)
+        fit_to_page(self)
 
     @property
     def scale_lines(self) -> list:
