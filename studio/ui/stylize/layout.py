@@ -133,6 +133,10 @@ def build_layout(page: StylizePage) -> None:
     right.addWidget(page.progress_label)
     right.addWidget(page.progress_bar)
     right.addWidget(page.error_label)
+    fallback_row = QHBoxLayout()
+    fallback_row.addWidget(page.run_panel.fallback_label, 1)
+    fallback_row.addWidget(page.run_panel.fallback_button)
+    right.addLayout(fallback_row)
     right.addWidget(view_row)
     right.addWidget(r.preview, 3)
     right.addLayout(legend_row)
@@ -140,7 +144,7 @@ def build_layout(page: StylizePage) -> None:
     outer = QHBoxLayout(page)
     outer.addWidget(page.left_scroll)
     outer.addLayout(right, 1)
-    for w in (page.progress_label, page.error_label, f.preset_info):
+    for w in (page.progress_label, page.error_label, page.run_panel.fallback_label, f.preset_info):
         w.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
 
 

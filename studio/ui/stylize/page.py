@@ -22,6 +22,7 @@ from studio.engine.style.gatys import (
     StyleResult,
     StyleSettings,
     StyleTransferJob,
+    check_settings,
     look_anchor,
     plan_scales,
 )
@@ -116,6 +117,8 @@ class StylizePage(QWidget):
         self.saver.error.connect(self._show_error)
         self.saver.busy_changed.connect(self._update_state)
         self.saver.saved.connect(self.saved)
+        self.saver.fallback_offered.connect(self.run_panel.show_fallback)
+        self.run_panel.fallback_button.clicked.connect(self._fallback_clicked)
 
         ctx = Qt.ShortcutContext.WidgetWithChildrenShortcut
         self.paste_shortcut = QShortcut(QKeySequence.StandardKey.Paste, self, self._paste_shortcut, context=ctx)
@@ -140,6 +143,9 @@ class StylizePage(QWidget):
 
     def _save_clicked(self) -> None:
         self.save_artwork(wait=False)
+
+    def _fallback_clicked(self) -> None:
+        self.saver.save_fallback(wait=False)
 
     def _gif_clicked(self) -> None:
         self.save_timelapse(wait=False)
@@ -209,6 +215,7 @@ class StylizePage(QWidget):
         self.gif_button.setEnabled(has_result and bool(self.result.timelapse))
         shown = self.preview.image is not None
         self.copy_button.setEnabled(shown)
+        self.run_panel.fallback_button.setEnabled(not self.saver.is_busy())
         self.view.update_buttons()
         self.form.set_editable(not running)
         for w in (self.content.drop, self.content.choose_button, self.open_recipe_button):
@@ -227,6 +234,7 @@ class StylizePage(QWidget):
         self._show_error("")
         try:
             settings = self.settings()
+            check_settings(settings)  # an out-of-range value (a recipe, an override) is refused before any work
             missing = self._missing_inputs()
             if missing:
                 raise StyleError(missing)
@@ -237,6 +245,7 @@ class StylizePage(QWidget):
             return
         self._job = job
         self.result = None
+        self.saver.drop_offer()
         self.view.clear_losses()
         try:
             plan = plan_scales(settings)
