@@ -46,6 +46,7 @@ class RunPanel(QObject):
         self.fallback_label.hide()
         self.fallback_button = QPushButton("Save to workspace", host)
         self.fallback_button.setObjectName("stylizeFallbackSave")
+        self.fallback_button.setToolTip("Save the picture in the workspace's artworks folder, with its recipe")
         self.fallback_button.hide()
 
     def show_fallback(self, path) -> None:

@@ -222,8 +222,7 @@ class ArtworkSaver(QObject):
             self.error.emit(f"Could not save {what}: {ev.message}")
             return
         self.offer = (self._pending[0], fallback)
-        self.error.emit(f"Could not save {what}: {ev.message.rstrip('.')}. The picture is kept; you can save it "
-                        f"to {fallback} instead.")
+        self.error.emit(f"Could not save {what}: {ev.message.rstrip('.')}. The picture is kept.")
         self.fallback_offered.emit(fallback)
 
     def shutdown(self, timeout_ms: int = 10_000) -> bool:
