@@ -159,7 +159,7 @@ class OverflowRow(QWidget):
         x_right = room
         if overflow:
             x_right -= more_w
-            mh = self.more_button.sizeHint().height()
+            mh = min(h, self._height())  # as tall as the buttons beside it
             self.more_button.setGeometry(x_right, (h - mh) // 2, more_w, mh)
             x_right -= sp
         self.more_button.setVisible(overflow)
