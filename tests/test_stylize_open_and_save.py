@@ -131,3 +131,59 @@ def test_the_save_button_returns_at_once_and_failures_are_one_sentence(qtbot, pa
     message = page.error_message()
     assert message.startswith("Could not save the artwork: ") and not re.search(r"\b\w+(Error|Exception)\b", message)
     assert page.save_button.isEnabled()
+
+
+def test_a_failed_save_keeps_the_picture_and_offers_the_workspace(qtbot, page: StylizePage, images, tmp_path):
+    from studio.ui.workspace import workspace_dir
+
+    _tiny_run(qtbot, page, images)
+    result = page.result
+    blocked = tmp_path / "blocked.png"
+    blocked.mkdir()  # the background save fails: a folder is where the file should go
+    assert page.save_artwork(blocked) is None
+    assert page.result is result and page.save_button.isEnabled()  # the work is kept
+    offered = page.saver.offer[1]
+    assert offered.parent == workspace_dir() / "artworks" and offered.stem.startswith("blocked")
+    assert page.error_message().startswith("Could not save the artwork: ") and "kept" in page.error_message()
+    button = page.run_panel.fallback_button
+    assert button.isVisible() and str(offered) in page.run_panel.fallback_label.text()
+
+    with qtbot.waitSignal(page.saved, timeout=WAIT_MS) as saved:
+        button.click()
+    assert saved.args == [offered] and offered.with_suffix(".json").is_file()
+    assert np.array_equal(np.asarray(Image.open(offered).convert("RGB")), result.image)
+    assert not button.isVisible() and page.error_message() == "" and page.saver.offer is None
+
+
+def test_the_save_dialog_refuses_an_impossible_place_before_writing(qtbot, page: StylizePage, images, tmp_path,
+                                                                     monkeypatch):
+    from PySide6.QtWidgets import QFileDialog
+
+    _tiny_run(qtbot, page, images)
+    note = tmp_path / "note.txt"
+    note.write_text("not a folder")
+    impossible = note / "art.png"
+    starts = []
+
+    def dialog(_parent, _title, start, *_args):
+        starts.append(start)
+        return str(impossible), ""
+
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(dialog))
+    page.save_button.click()
+    assert not page.saver.is_busy()  # refused at once, nothing started
+    message = page.error_message()
+    assert "note.txt" in message and not re.search(r"\b\w+(Error|Exception)\b", message)
+    assert page.result is not None and page.save_button.isEnabled()
+    page.save_button.click()
+    assert starts[-1] == str(impossible)  # the dialog opens again on the refused choice, to correct it
+
+
+def test_start_refuses_an_out_of_range_setting_with_its_sentence(qtbot, page: StylizePage, images):
+    content, style = images
+    page.content.set_path(str(content))
+    page.styles.add_paths([str(style)])
+    page.overrides = {"lr": 0.0, "device": "cpu"}
+    page.start()
+    assert not page.is_busy() and page._job is None
+    assert "learning rate" in page.error_message()

@@ -22,6 +22,7 @@ from studio.engine.style.gatys import (
     StyleResult,
     StyleSettings,
     StyleTransferJob,
+    check_settings,
     look_anchor,
     plan_scales,
 )
@@ -29,7 +30,7 @@ from studio.engine.style.recipe_files import artwork_for_recipe
 from studio.ui.job_runner import JobRunner
 from studio.ui.qimage import uint8_to_qimage
 from studio.ui.stylize.clipboard import paths_from_mime, place_pasted
-from studio.ui.stylize.layout import build_layout
+from studio.ui.stylize.layout import build_layout, fit_to_page
 from studio.ui.stylize.mask_windows import MaskWindows
 from studio.ui.stylize.recipes import restore_recipe
 from studio.ui.stylize.result_view import PLACEHOLDER, ResultView, load_picture
@@ -87,6 +88,10 @@ class StylizePage(QWidget):
                      "curves", "plot_legend", "loss_steps", "loss_values"):
             setattr(self, name, getattr(v, name))
 
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt override
+        super().resizeEvent(event)
+        fit_to_page(self)
+
     @property
     def scale_lines(self) -> list:
         return self.view.scale_lines
@@ -112,6 +117,8 @@ class StylizePage(QWidget):
         self.saver.error.connect(self._show_error)
         self.saver.busy_changed.connect(self._update_state)
         self.saver.saved.connect(self.saved)
+        self.saver.fallback_offered.connect(self.run_panel.show_fallback)
+        self.run_panel.fallback_button.clicked.connect(self._fallback_clicked)
 
         ctx = Qt.ShortcutContext.WidgetWithChildrenShortcut
         self.paste_shortcut = QShortcut(QKeySequence.StandardKey.Paste, self, self._paste_shortcut, context=ctx)
@@ -136,6 +143,9 @@ class StylizePage(QWidget):
 
     def _save_clicked(self) -> None:
         self.save_artwork(wait=False)
+
+    def _fallback_clicked(self) -> None:
+        self.saver.save_fallback(wait=False)
 
     def _gif_clicked(self) -> None:
         self.save_timelapse(wait=False)
@@ -205,6 +215,7 @@ class StylizePage(QWidget):
         self.gif_button.setEnabled(has_result and bool(self.result.timelapse))
         shown = self.preview.image is not None
         self.copy_button.setEnabled(shown)
+        self.run_panel.fallback_button.setEnabled(not self.saver.is_busy())
         self.view.update_buttons()
         self.form.set_editable(not running)
         for w in (self.content.drop, self.content.choose_button, self.open_recipe_button):
@@ -223,6 +234,7 @@ class StylizePage(QWidget):
         self._show_error("")
         try:
             settings = self.settings()
+            check_settings(settings)  # an out-of-range value (a recipe, an override) is refused before any work
             missing = self._missing_inputs()
             if missing:
                 raise StyleError(missing)
@@ -233,6 +245,7 @@ class StylizePage(QWidget):
             return
         self._job = job
         self.result = None
+        self.saver.drop_offer()
         self.view.clear_losses()
         try:
             plan = plan_scales(settings)

@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QLabel, QPushButton, QWidget
 
 from studio.engine.style.gatys import StyleSettings
 from studio.ui.widgets.compare_view import CompareView
+from studio.ui.widgets.overflow_row import ElidedLabel
 
 LOSS_KEYS = ("content", "style", "total")
 LOSS_COLORS = {"content": "#4e9af1", "style": "#f1a34e", "total": "#a070e0"}  # readable on both themes
@@ -41,7 +42,7 @@ class ResultView(QObject):
         self.zoom_label = QLabel(host)
         self.zoom_label.setObjectName("zoomLabel")
         self.zoom_label.setMinimumWidth(90)
-        self.view_hint = QLabel("Wheel: zoom · drag: move · double-click: fit", host)
+        self.view_hint = ElidedLabel("Wheel: zoom · drag: move · double-click: fit", host)
         self.view_hint.setStyleSheet("color: #7d828c")
         self.preview = CompareView(host, placeholder=PLACEHOLDER, min_size=QSize(256, 200))
         self.preview.set_labels("Photo", "Result")

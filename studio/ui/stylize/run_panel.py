@@ -1,5 +1,5 @@
-"""The run's buttons and status lines: Start / Stop / Keep, Save / GIF / Copy, the progress line and bar, and
-the error line. It shows what the page tells it; the page decides when a button may be pressed."""
+"""The run's buttons and status lines: Start / Stop / Keep, Save / GIF / Copy, the progress line and bar, the
+error line, and the offer to save into the workspace after a failed save. It shows what the page tells it; the page decides when a button may be pressed."""
 
 from __future__ import annotations
 
@@ -39,6 +39,26 @@ class RunPanel(QObject):
         self.error_label.setWordWrap(True)
         self.error_label.setStyleSheet("color: #e06c6c")
         self.error_label.hide()
+        # after a failed save: where the kept picture can go instead, one click away
+        self.fallback_label = QLabel(host)
+        self.fallback_label.setObjectName("stylizeFallbackPath")
+        self.fallback_label.setWordWrap(True)
+        self.fallback_label.hide()
+        self.fallback_button = QPushButton("Save to workspace", host)
+        self.fallback_button.setObjectName("stylizeFallbackSave")
+        self.fallback_button.setToolTip("Save the picture in the workspace's artworks folder, with its recipe")
+        self.fallback_button.hide()
+
+    def show_fallback(self, path) -> None:
+        """Offer ``path`` (a Path in the workspace) for the picture whose save failed; None takes the offer away."""
+        if path is None:
+            self.fallback_label.hide()
+            self.fallback_button.hide()
+            return
+        self.fallback_label.setText(f"Save to {path} instead?")
+        self.fallback_button.setToolTip(f"Save the picture as {path}, with its recipe beside it")
+        self.fallback_label.show()
+        self.fallback_button.show()
 
     def show_error(self, text: str, level: str = "error") -> None:
         self.error_label.setText(text)

@@ -36,7 +36,8 @@ from studio.engine.style.input_pictures import (  # noqa: F401 - also imported f
 from studio.engine.style.mask_png import DEFAULT_REGION_COLORS
 from studio.ui.widgets.drop_area import DropArea
 from studio.ui.widgets.image_view import ImageView
-from studio.ui.widgets.mask_dialog import ElidedLabel, mask_summary
+from studio.ui.widgets.mask_dialog import mask_summary
+from studio.ui.widgets.overflow_row import ElidedLabel
 
 IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.webp *.bmp *.tif *.tiff *.gif)"
 MAX_REGIONS = len(DEFAULT_REGION_COLORS)
@@ -251,7 +252,7 @@ class StyleRow(QWidget):
         self.thumb = ImageView(self, min_size=QSize(56, 56))
         self.thumb.setFixedSize(64, 64)
         self.thumb.set_image(thumb)
-        self.name = ElidedLabel(Path(path).name, self)
+        self.name = ElidedLabel(Path(path).name, self, Qt.TextElideMode.ElideMiddle)  # shows the text it fits
         self.name.setToolTip(path)
         self.name.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.weight = QDoubleSpinBox(self)
