@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QLabel, QPushButton, QWidget
 
 from studio.engine.style.gatys import StyleSettings
 from studio.ui.widgets.compare_view import CompareView
-from studio.ui.widgets.overflow_row import ElidedLabel
+from studio.ui.widgets.elided_label import ElidedLabel
 
 LOSS_KEYS = ("content", "style", "total")
 LOSS_COLORS = {"content": "#4e9af1", "style": "#f1a34e", "total": "#a070e0"}  # readable on both themes

@@ -8,58 +8,21 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import QSize, Qt, Signal
-from PySide6.QtGui import QKeyEvent, QMouseEvent, QPainter
+from PySide6.QtGui import QKeyEvent, QMouseEvent
 from PySide6.QtWidgets import (
     QFrame,
     QGridLayout,
     QHBoxLayout,
-    QLabel,
-    QSizePolicy,
     QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
 from studio.engine.latent.favourites import entry_key
+from studio.ui.widgets.elided_label import ElidedLabel
 from studio.ui.widgets.image_view import ImageView
 
 STAR_ON, STAR_OFF = "★", "☆"
-
-
-class ElidedLabel(QLabel):
-    """One line of text that ends in "…" where it does not fit, never silently cut (a cut "seed 6055" reads as
-    another seed than 60559); then the whole text is its tooltip. ``text()`` stays the whole text."""
-
-    def __init__(self, text: str = "", parent: QWidget | None = None) -> None:
-        super().__init__(text, parent)
-        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-        self.setProperty("elidesText", True)  # tests/layout_check.py: the drawn text ends in "…" when it must
-
-    def setText(self, text: str) -> None:  # noqa: N802 - Qt override
-        super().setText(text)
-        self._update_tip()
-
-    def shown_text(self) -> str:
-        """What is painted: the text, or as much of it as fits followed by "…"."""
-        return self.fontMetrics().elidedText(self.text(), Qt.TextElideMode.ElideRight, self.contentsRect().width())
-
-    def is_elided(self) -> bool:
-        return self.shown_text() != self.text()
-
-    def _update_tip(self) -> None:
-        self.setToolTip(self.text() if self.text() and self.is_elided() else "")
-
-    def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt override
-        return QSize(self.fontMetrics().horizontalAdvance("…"), super().minimumSizeHint().height())
-
-    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt override
-        super().resizeEvent(event)
-        self._update_tip()
-
-    def paintEvent(self, event) -> None:  # noqa: N802 - Qt override
-        painter = QPainter(self)
-        self.style().drawItemText(painter, self.contentsRect(), int(self.alignment() | Qt.AlignmentFlag.AlignVCenter),
-                                  self.palette(), self.isEnabled(), self.shown_text(), self.foregroundRole())
 
 
 class SampleTile(QFrame):

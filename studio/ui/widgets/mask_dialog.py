@@ -8,8 +8,8 @@ careful brushwork is not lost to a stray key.
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QSize, Qt, Signal
-from PySide6.QtGui import QColor, QPainter, QPixmap
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QColor, QPixmap
 from PySide6.QtWidgets import (
     QDialog,
     QHBoxLayout,
@@ -20,26 +20,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from studio.ui.widgets.elided_label import ElidedLabel
 from studio.ui.widgets.mask_editor import DEFAULT_REGION_COLORS, MaskEditor, MaskToolBar
-
-
-class ElidedLabel(QLabel):
-    """One line of plain text that shortens itself with … in the middle when space is short (file names keep their
-    start and their extension); the whole text is in the tooltip."""
-
-    def __init__(self, text: str = "", parent: QWidget | None = None) -> None:
-        super().__init__(text, parent)
-        self.setToolTip(text)
-
-    def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt override
-        return QSize(self.fontMetrics().horizontalAdvance("…") * 4, super().minimumSizeHint().height())
-
-    def paintEvent(self, _event) -> None:  # noqa: N802 - Qt override
-        painter = QPainter(self)
-        painter.setPen(self.palette().color(self.foregroundRole()))
-        text = self.fontMetrics().elidedText(self.text(), Qt.TextElideMode.ElideMiddle, self.contentsRect().width())
-        painter.drawText(self.contentsRect(), int(self.alignment() | Qt.AlignmentFlag.AlignVCenter), text)
-        painter.end()
 
 
 def mask_summary(mask: np.ndarray | None) -> str:
@@ -110,7 +92,7 @@ class MaskDialog(QDialog):
             pm.fill(QColor(*DEFAULT_REGION_COLORS[r]))
             sw.setPixmap(pm)
             legend.addWidget(sw)
-            label = ElidedLabel(f"{r + 1} = {name}", self.legend)
+            label = ElidedLabel(f"{r + 1} = {name}", self.legend, Qt.TextElideMode.ElideMiddle)
             label.setToolTip(f"Region {r + 1} ({name}): choose it with button {r + 1} above, then paint")
             label.setMaximumWidth(label.sizeHint().width())  # short names take their width, long ones shrink
             self.legend_labels.append(label)

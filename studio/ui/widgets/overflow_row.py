@@ -11,8 +11,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from PySide6.QtCore import QSize, Qt
+from PySide6.QtCore import QSize
 from PySide6.QtWidgets import QAbstractButton, QLabel, QMenu, QSizePolicy, QToolButton, QWidget
+
+from studio.ui.widgets.elided_label import ElidedLabel
 
 
 @dataclass
@@ -21,45 +23,6 @@ class _Item:
     right: bool  # placed from the row's right end
     priority: int  # higher stays longer; pinned items (priority None) always stay
     pinned: bool
-
-
-class ElidedLabel(QLabel):
-    """A one-line label that shows as much of its text as its width allows, ending in "…" when cut; the whole text
-    is its tooltip. It asks for no width, so it never pushes a neighbour away."""
-
-    def __init__(self, text: str = "", parent: QWidget | None = None,
-                 mode: Qt.TextElideMode = Qt.TextElideMode.ElideRight) -> None:
-        super().__init__(parent)
-        self._full = ""
-        self._mode = mode  # ElideMiddle keeps a file name's start and its extension
-        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-        self.set_full_text(text)
-
-    def set_full_text(self, text: str) -> None:
-        self._full = text
-        self.setToolTip(text)
-        self._elide()
-
-    def full_text(self) -> str:
-        return self._full
-
-    def full_width(self) -> int:
-        m = self.contentsMargins()
-        return self.fontMetrics().horizontalAdvance(self._full) + m.left() + m.right() + 2
-
-    def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt override
-        return QSize(0, super().minimumSizeHint().height())
-
-    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt override
-        super().resizeEvent(event)
-        self._elide()
-
-    def _elide(self) -> None:
-        m = self.contentsMargins()
-        room = max(0, self.width() - m.left() - m.right() - 2)
-        shown = self.fontMetrics().elidedText(self._full, self._mode, room)
-        if shown != self.text():
-            self.setText(shown)
 
 
 class OverflowRow(QWidget):

@@ -35,9 +35,9 @@ from studio.engine.style.input_pictures import (  # noqa: F401 - also imported f
 )
 from studio.engine.style.mask_png import DEFAULT_REGION_COLORS
 from studio.ui.widgets.drop_area import DropArea
+from studio.ui.widgets.elided_label import ElidedLabel
 from studio.ui.widgets.image_view import ImageView
 from studio.ui.widgets.mask_dialog import mask_summary
-from studio.ui.widgets.overflow_row import ElidedLabel
 
 IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.webp *.bmp *.tif *.tiff *.gif)"
 MAX_REGIONS = len(DEFAULT_REGION_COLORS)
