@@ -12,14 +12,14 @@ import json
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
 import pytest
 from layout_check import fit_window, layout_problems
 from PIL import Image
-from PySide6.QtCore import QEventLoop, QTimer
+
+from studio.ui.event_wait import wait_ms, wait_until
 
 REPO = Path(__file__).resolve().parents[1]
 SIZES = [(1024, 640), (1280, 720), (1366, 768), (1920, 1080), (2560, 1440)]
@@ -29,18 +29,11 @@ WAIT_S = 120
 
 
 def _wait(ms: int) -> None:
-    loop = QEventLoop()
-    QTimer.singleShot(ms, loop.quit)
-    loop.exec()
+    wait_ms(ms)
 
 
 def _wait_until(cond, timeout_s: float = WAIT_S) -> bool:
-    end = time.monotonic() + timeout_s
-    while time.monotonic() < end:
-        if cond():
-            return True
-        _wait(30)
-    return bool(cond())
+    return wait_until(cond, timeout_s, step_ms=30)
 
 
 def _inputs(folder: Path) -> tuple[Path, Path]:

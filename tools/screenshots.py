@@ -15,7 +15,6 @@ import argparse
 import os
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -42,25 +41,15 @@ def main() -> int:
     out.mkdir(parents=True, exist_ok=True)
     width, height = (int(v) for v in args.size.lower().split("x"))
 
-    from PySide6.QtCore import QEventLoop, QPoint, QTimer
+    from PySide6.QtCore import QPoint
     from PySide6.QtWidgets import QApplication
 
     from studio.ui.app import create_app
 
     app = create_app(["gan-studio-screenshots"], args.themes[0])
 
-    def wait(ms: int) -> None:
-        loop = QEventLoop()
-        QTimer.singleShot(ms, loop.quit)
-        loop.exec()
-
-    def wait_until(cond, timeout_s: float) -> bool:
-        end = time.monotonic() + timeout_s
-        while time.monotonic() < end:
-            if cond():
-                return True
-            wait(50)
-        return cond()
+    from studio.ui.event_wait import wait_ms as wait
+    from studio.ui.event_wait import wait_until
 
     _sample_workspace(tmp / "workspace", tmp / "inputs")
     from studio.ui.main_window import MainWindow

@@ -20,9 +20,10 @@ import time
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+sys.path[:0] = [str(Path(__file__).resolve().parents[2]), str(Path(__file__).resolve().parent)]
 
-from PySide6.QtCore import QElapsedTimer, QEventLoop, QTimer  # noqa: E402
+from gui_bench_common import StallProbe  # noqa: E402
+from PySide6.QtCore import QEventLoop  # noqa: E402
 from PySide6.QtWidgets import QApplication, QLabel  # noqa: E402
 
 from studio.engine.data import PrepSpec, prepare_demo  # noqa: E402
@@ -33,31 +34,6 @@ from studio.ui.job_runner import JobRunner  # noqa: E402
 from studio.ui.qimage import to_pixmap  # noqa: E402
 
 preview_label: PreviewLabel | None = None
-
-
-class Probe:
-    """Records the gaps between ticks of a 10 ms timer: how long the GUI thread was unavailable."""
-
-    def __init__(self) -> None:
-        self.clock = QElapsedTimer()
-        self.gaps: list[float] = []
-        self.timer = QTimer()
-        self.timer.setInterval(10)
-        self.timer.timeout.connect(self.tick)
-        self.last = 0
-
-    def start(self) -> None:
-        self.clock.start()
-        self.last = self.clock.nsecsElapsed()
-        self.timer.start()
-
-    def stop(self) -> None:
-        self.timer.stop()
-
-    def tick(self) -> None:
-        now = self.clock.nsecsElapsed()
-        self.gaps.append((now - self.last) / 1e6)
-        self.last = now
 
 
 class PreviewLabel(QLabel):
@@ -93,7 +69,7 @@ def headless(preset: str, steps: int, batch: int, data, tmp: Path, tag: str) -> 
 
 
 def bridged(app: QApplication, preset: str, steps: int, batch: int, data, tmp: Path, tag: str,
-            probe: Probe | None, page) -> list[float]:
+            probe: StallProbe | None, page) -> list[float]:
     runner = JobRunner()
     clock = StepClock()
     job = GanTrainingJob(config(preset, steps, batch), tmp / tag, data=data)
@@ -150,7 +126,7 @@ def main() -> None:
         plots = None
     data = prepare_demo(PrepSpec(size=PRESETS[args.preset].image_size, channels=3), n=512)
     head, gui = [], []
-    probe = Probe()
+    probe = StallProbe()
     with tempfile.TemporaryDirectory() as tmp:
         for r in range(args.rounds):
             h = headless(args.preset, args.steps, args.batch, data, Path(tmp), f"h{r}")

@@ -27,7 +27,7 @@ from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT))
+sys.path[:0] = [str(ROOT), str(ROOT / "tests" / "bench")]
 _TMP = Path(tempfile.mkdtemp(prefix="gan-studio-soak-"))
 for _var, _sub in (("GAN_STUDIO_CONFIG_DIR", "config"), ("GAN_STUDIO_WORKSPACE", "workspace"),
                    ("GAN_STUDIO_CACHE", "cache"), ("XDG_CONFIG_HOME", "xdg")):
@@ -35,8 +35,11 @@ for _var, _sub in (("GAN_STUDIO_CONFIG_DIR", "config"), ("GAN_STUDIO_WORKSPACE",
     os.environ[_var] = str(_TMP / _sub)  # never the user's files
 os.environ["GAN_STUDIO_NO_WELCOME"] = "1"
 
-from PySide6.QtCore import QElapsedTimer, QEventLoop, QTimer  # noqa: E402
+from gui_bench_common import StallProbe  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
+
+from studio.ui.event_wait import wait_ms as wait  # noqa: E402
+from studio.ui.event_wait import wait_until  # noqa: E402
 
 
 def rss_mb() -> float:
@@ -56,51 +59,6 @@ def open_handles() -> int:
 def qthreads() -> int:
     runner = sys.modules.get("studio.ui.job_runner")
     return len(runner.live_qthreads()) if runner is not None else 0
-
-
-class StallProbe:
-    """Gaps between ticks of a 10 ms timer in the GUI thread: how long the window could not react."""
-
-    def __init__(self) -> None:
-        self.clock = QElapsedTimer()
-        self.timer = QTimer()
-        self.timer.setInterval(10)
-        self.timer.timeout.connect(self.tick)
-        self.gaps: list[float] = []
-        self.times: list[float] = []  # monotonic time of each tick, to leave the warm-up out
-        self.last = 0
-
-    def start(self) -> None:
-        self.clock.start()
-        self.last = self.clock.nsecsElapsed()
-        self.timer.start()
-
-    def stop(self) -> None:
-        self.timer.stop()
-
-    def tick(self) -> None:
-        now = self.clock.nsecsElapsed()
-        self.gaps.append((now - self.last) / 1e6)
-        self.times.append(time.monotonic())
-        self.last = now
-
-    def after(self, t: float) -> list[float]:
-        return [g for g, when in zip(self.gaps, self.times, strict=True) if when >= t]
-
-
-def wait(ms: int) -> None:
-    loop = QEventLoop()
-    QTimer.singleShot(ms, loop.quit)
-    loop.exec()
-
-
-def wait_until(cond, timeout_s: float) -> bool:
-    end = time.monotonic() + timeout_s
-    while time.monotonic() < end:
-        if cond():
-            return True
-        wait(50)
-    return bool(cond())
 
 
 def sample(label: str, t0: float) -> dict:
