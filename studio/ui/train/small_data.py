@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QObject, Qt
 from PySide6.QtWidgets import QPushButton
 
+from studio.engine.gan.config import DEFAULT_AUGMENT_POLICY
 from studio.engine.train_rules import small_data_preset_for
 from studio.engine.train_text import FIELD_WORDS, describe_changes
 from studio.ui.widgets.health_panel import HealthPanel
@@ -286,7 +287,7 @@ class SmallDataControls(QObject):
                     "channels": int(cfg.get("resolved_channels") or cfg.get("channels") or 3),
                     "fit": str(cfg.get("fit", "crop")), "augment": cfg.get("augment"),
                     "aug_p": float(cfg.get("aug_p") or 0.0),
-                    "policy": cfg.get("augment_policy") or "color,translation,cutout",
+                    "policy": cfg.get("augment_policy") or DEFAULT_AUGMENT_POLICY,
                     "seed": int(cfg.get("seed", 0) or 0)}
         summary = page.dataset.summary
         if page.dataset.data_source() is None or summary is None or page.dataset.is_busy():

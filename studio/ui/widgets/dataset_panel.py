@@ -34,16 +34,19 @@ from studio.engine.dataset_scan import (  # noqa: F401 - DatasetSummary, describ
     preprocess_previews,
     relative_name,
 )
+from studio.engine.gan.config import FIT_MODES
 from studio.ui.widgets.collapsible import CollapsibleSection
 from studio.ui.widgets.dataset_advice import Advice, RecommendationCard, advise
 from studio.ui.widgets.drop_area import DropArea
 from studio.ui.widgets.thumb_strip import ThumbnailStrip
 
-FITS = [
-    ("crop", "Crop to a square (centre)"),
-    ("pad", "Pad to a square (keep everything)"),
-    ("stretch", "Stretch to a square"),
-]
+FIT_TITLES = {
+    "crop": "Crop to a square (centre)",
+    "pad": "Pad to a square (keep everything)",
+    "stretch": "Stretch to a square",
+}
+# The keys are the engine's (one copy of the rule); only the words live here.
+FITS = [(key, FIT_TITLES.get(key, key)) for key in FIT_MODES]
 IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.webp *.bmp *.tif *.tiff *.gif);;All files (*)"
 
 

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from studio.engine.gan.config import LOSSES as ENGINE_LOSSES
 from studio.ui.widgets.collapsible import CollapsibleSection
 from studio.ui.widgets.init_source import InitFromPicker
 from studio.ui.widgets.sci_spin import ScientificSpinBox
@@ -27,10 +28,12 @@ from studio.ui.widgets.small_data_options import FIELDS as SMALL_DATA_FIELDS
 from studio.ui.widgets.small_data_options import SmallDataOptions
 from studio.ui.widgets.time_estimate import EstimateRequest, TimeEstimateBox
 
-LOSSES = [
-    ("bce", "BCE, non-saturating (the lesson's)"),
-    ("hinge", "Hinge (often steadier)"),
-]
+LOSS_TITLES = {
+    "bce": "BCE, non-saturating (the lesson's)",
+    "hinge": "Hinge (often steadier)",
+}
+# The keys are the engine's (one copy of the rule); only the words live here.
+LOSSES = [(key, LOSS_TITLES.get(key, key)) for key in ENGINE_LOSSES]
 CHANNELS = [(0, "Follow the images"), (1, "Greyscale"), (3, "Colour")]
 
 
@@ -446,11 +449,23 @@ class TrainSettingsPanel(QWidget):
             elif widget is None and name not in ("data", "fit", "hflip", "sample_every_s"):
                 self._extra[name] = value
 
+    def run_device(self) -> str:
+        """The device a run (or an estimate) asks for: this panel's choice, or on Automatic the artist's
+        preference from Preferences, so a page never second-guesses what the artist chose there. A preferred
+        device this machine lacks today falls back to "auto" rather than stopping the run."""
+        choice = str(self.device.currentData() or "auto")
+        if choice != "auto":
+            return choice
+        from studio.engine.device import available_or_auto
+        from studio.preferences import resolve_runtime
+
+        return available_or_auto(resolve_runtime().device)
+
     def _update_device_hint(self, *_args) -> None:
         try:
             from studio.engine.device import describe_device
 
-            self.device_hint.setText(f"Will use: {describe_device(str(self.device.currentData()))}")
+            self.device_hint.setText(f"Will use: {describe_device(self.run_device())}")
         except Exception as exc:  # noqa: BLE001 - e.g. DeviceUnavailable: say so instead of crashing
             self.device_hint.setText(str(exc))
 
@@ -580,7 +595,7 @@ class TrainSettingsPanel(QWidget):
         """What 'Estimate time' measures: these settings, the chosen pictures' count and colour."""
         from studio.engine.gan.trainer import TrainConfig
 
-        cfg = TrainConfig.from_dict({**self.values(), "data": "", "init_from": ""})
+        cfg = TrainConfig.from_dict({**self.values(), "data": "", "init_from": "", "device": self.run_device()})
         cfg.validate()
         return EstimateRequest(cfg, self._dataset_count, self.architecture()["channels"])
 
