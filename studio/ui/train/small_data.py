@@ -44,9 +44,9 @@ class SmallDataControls(QObject):
         self.augment_button.setObjectName("showAugmentations")
         self.augment_button.setAutoDefault(False)
         self.augment_button.setEnabled(False)
-        # Beside the Training/Quality tabs, as tall as the tab bar (a corner widget is not resized).
+        # Beside the Training/Quality tabs. No fixed height: the tab widget gives its corner the tab bar's
+        # height, and a taller fixed button would hang over the plots below (at every size and scale).
         self.augment_button.setStyleSheet("QPushButton { padding: 1px 10px; }")
-        self.augment_button.setFixedHeight(max(22, page.plots.tabs.tabBar().sizeHint().height() - 2))
         page.plots.tabs.setCornerWidget(self.augment_button, Qt.Corner.TopRightCorner)
         self.augment_dialog = None
         self._weights: str | None = None  # the artist's Raw/EMA choice for the running job (None: the run's)

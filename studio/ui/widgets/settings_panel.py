@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractSpinBox,
     QCheckBox,
@@ -94,6 +94,71 @@ TIPS = {
 }
 
 
+FULL_TEXT_ROLE = Qt.ItemDataRole.UserRole + 7  # an item's whole title while the box shows it shortened
+
+
+class ElidingComboBox(QComboBox):
+    """A combo box whose shown text ends in "…" when the box is narrower than the title (a QComboBox only cuts
+    it). The list that opens always shows the whole titles."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.setMinimumContentsLength(12)  # the column decides the width, not the longest title
+        self._popup_open = False
+        self.currentIndexChanged.connect(self._elide)
+
+    def addItem(self, text: str, userData=None) -> None:  # noqa: N802 - Qt override
+        super().addItem(text, userData)
+        self.setItemData(self.count() - 1, text, FULL_TEXT_ROLE)
+        self._elide()
+
+    def full_text(self, index: int | None = None) -> str:
+        index = self.currentIndex() if index is None else index
+        full = self.itemData(index, FULL_TEXT_ROLE)
+        return str(full) if full is not None else self.itemText(index)
+
+    def _field_width(self) -> int:
+        from PySide6.QtWidgets import QStyle, QStyleOptionComboBox
+
+        opt = QStyleOptionComboBox()
+        self.initStyleOption(opt)
+        return self.style().subControlRect(QStyle.ComplexControl.CC_ComboBox, opt,
+                                           QStyle.SubControl.SC_ComboBoxEditField, self).width()
+
+    def _elide(self, *_args) -> None:
+        if self._popup_open:
+            return
+        width = self._field_width()
+        fm = self.fontMetrics()
+        current = self.currentIndex()
+        for i in range(self.count()):
+            full = self.full_text(i)
+            text = fm.elidedText(full, Qt.TextElideMode.ElideRight, width) if i == current else full
+            if self.itemText(i) != text:
+                self.setItemText(i, text)
+
+    def showPopup(self) -> None:  # noqa: N802 - Qt override
+        self._popup_open = True
+        for i in range(self.count()):
+            self.setItemText(i, self.full_text(i))
+        super().showPopup()
+
+    def hidePopup(self) -> None:  # noqa: N802 - Qt override
+        super().hidePopup()
+        self._popup_open = False
+        self._elide()
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt override
+        super().resizeEvent(event)
+        self._elide()
+
+    def changeEvent(self, event) -> None:  # noqa: N802 - Qt override
+        super().changeEvent(event)
+        if event.type() in (QEvent.Type.FontChange, QEvent.Type.StyleChange):
+            self._elide()
+
+
 class TrainSettingsPanel(QWidget):
     """The model & settings part of the Train page. ``values()`` gives TrainConfig fields."""
 
@@ -107,7 +172,7 @@ class TrainSettingsPanel(QWidget):
         self._presets = PRESETS
         self._extra: dict[str, Any] = {}  # config fields this panel does not show (kept round-trip)
 
-        self.preset = QComboBox(self)
+        self.preset = ElidingComboBox(self)
         self.preset.setObjectName("presetCombo")
         for name, info in PRESETS.items():
             self.preset.addItem(info.title, name)
