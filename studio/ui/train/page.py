@@ -24,6 +24,7 @@ from PySide6.QtWidgets import QWidget
 from studio.engine.errors import describe_error
 from studio.engine.train_text import failure_text, state_text
 from studio.ui.job_runner import JobRunner
+from studio.ui.train import session
 from studio.ui.train.attach import RunAttach
 from studio.ui.train.controls import NO_DATA_HINT, PageMessages, set_state, update_controls
 from studio.ui.train.exports import RunExports
@@ -122,6 +123,14 @@ class TrainPage(QWidget):
 
     def use_builtin_dataset(self, key: str) -> None:
         self.dataset.use_builtin(key)
+
+    def session_state(self) -> dict:
+        """The chosen pictures, model and settings, for the next start (JSON-serialisable)."""
+        return session.session_state(self)
+
+    def restore_session(self, state: dict) -> list[str]:
+        """Put a ``session_state`` back; returns (and shows) a sentence for each thing that could not be."""
+        return session.restore_session(self, state)
 
     def shutdown_training(self, timeout_ms: int = 30_000) -> bool:
         """Stop training (the engine saves a checkpoint), wait for it, and stop every helper thread.

@@ -216,6 +216,13 @@ class DatasetPanel(QWidget):
         if key:
             self.use_builtin(key)
 
+    def requested(self) -> str | list[str] | None:
+        """What the artist chose: a built-in set's key, the folders/files, or None (kept for the session)."""
+        req = self._requested
+        if req is None and self.summary is not None and self.summary.error is None:
+            return self.summary.source if self.summary.builtin else None
+        return list(req) if isinstance(req, list) else req
+
     def current_paths(self) -> list[str]:
         req = self._requested
         return list(req) if isinstance(req, list) else []

@@ -472,6 +472,13 @@ class TrainSettingsPanel(QWidget):
         self._load(config, include_preset=True)
         self._from_run = True
 
+    def restore_values(self, values: dict[str, Any]) -> None:
+        """Show settings the artist had chosen (the last session): like ``load_config``, but they are the
+        artist's own, so they follow a preset change as choices made here do (not as a loaded run's)."""
+        self._load(dict(values), include_preset=True)
+        self._from_run = False
+        self.preset_changed.emit(self.preset_name())
+
     def set_steps(self, steps: int) -> None:
         self.until_stopped.setChecked(steps <= 0)
         if steps > 0:
