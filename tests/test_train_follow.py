@@ -85,6 +85,13 @@ def test_a_run_another_process_holds_is_followed_read_only_until_it_is_free(qtbo
     proc = holder(run)
     page.follower.timer.setInterval(100)
 
+    def owned_files() -> dict:
+        """What only the run's owner writes: settings, checkpoints, health."""
+        rd = RunDir(run)
+        files = [rd.config_path, *sorted(rd.checkpoints_dir.rglob("*"))]
+        return {str(p): p.stat().st_mtime_ns for p in files if p.is_file()}
+
+    before = owned_files()
     assert not page.resume_run(run)
     sentence = lock_holder(run)
     assert sentence and str(proc.pid) in sentence
@@ -101,8 +108,8 @@ def test_a_run_another_process_holds_is_followed_read_only_until_it_is_free(qtbo
     assert page.samples.current_image() is not None
     Image.fromarray(np.full((20, 20, 3), 200, np.uint8)).save(RunDir(run).samples_dir / "step_0000007.png")
     qtbot.waitUntil(lambda: page.samples.current_step == 7, timeout=WAIT)
-    # Nothing was written by the page while following.
     assert not page.start_button.isEnabled()
+    assert owned_files() == before  # the page only read the run
 
     proc.kill()  # the terminal run ends (even by a kill): the OS frees the lock
     proc.wait(10)
