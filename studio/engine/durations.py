@@ -1,7 +1,7 @@
 """Durations in words ("45 s", "12 min 05 s", "2 h 03 min"), for training ETAs and time estimates.
 
 Qt-free and torch-free, so the pages and the CLI can format a duration without loading the trainer
-(``studio.engine.gan.trainer.format_duration`` says the same; it can use this one).
+(the one copy: ``studio.engine.gan.trainer`` imports it from here).
 """
 
 from __future__ import annotations

@@ -26,6 +26,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from studio.engine.durations import format_duration
 from studio.engine.errors import describe_error
 from studio.engine.gan import health as hl
 from studio.engine.gan.augment import AdaptiveAugment, DiffAugment
@@ -950,12 +951,3 @@ def _row_files(source: str, data) -> list[str] | None:
     return rows if len(rows) == len(data) else None
 
 
-def format_duration(seconds: float) -> str:
-    if not math.isfinite(seconds):
-        return "—"
-    seconds = int(round(seconds))
-    if seconds < 60:
-        return f"{seconds} s"
-    if seconds < 3600:
-        return f"{seconds // 60} min {seconds % 60:02d} s"
-    return f"{seconds // 3600} h {seconds % 3600 // 60:02d} min"

@@ -100,6 +100,7 @@ class GalleryPage(QWidget):
         self._refresh_timer.stop()
         t0 = time.perf_counter()
         self._root = workspace_dir()
+        self._recover_saves()
         result = scan_workspace(self._root)
         self._scan = result
         self._scanned = True
@@ -126,6 +127,15 @@ class GalleryPage(QWidget):
             threading.Thread(target=prune_thumbnail_cache, args=(cache,), name="gallery-prune",
                              daemon=True).start()
         return result
+
+    def _recover_saves(self) -> None:
+        """A save killed half-way (power cut, crash) is repaired before it is listed: the artist sees the
+        earlier version whole, or the new one complete, never a mix. Cheap: one directory listing each."""
+        from studio.engine.export import recover_interrupted_saves
+        from studio.engine.gallery import workspace_folder
+
+        for kind in ("artwork", "animation"):
+            recover_interrupted_saves(workspace_folder(kind, self._root))
 
     def _warm(self) -> None:
         self.loader.warm(self.model.warm_entries())

@@ -19,7 +19,22 @@ from studio.engine.train_rules import RunNotResumable, continue_total, open_resu
 if TYPE_CHECKING:
     from studio.ui.train.page import TrainPage
 
-__all__ = ["RunAttach"]
+__all__ = ["RunAttach", "newest_intact_step"]
+
+
+def newest_intact_step(run_dir: Path) -> tuple[int, str | None]:
+    """The step a continued run really starts from — the newest checkpoint that checks out, as the trainer
+    will pick it — and the sentence saying what was passed over when newer ones are damaged.
+
+    Raises RunNotResumable when no checkpoint is intact (the sentence says why)."""
+    from studio.engine.gan.checkpoints import load_newest_intact
+    from studio.engine.runs import RunDir
+
+    found = load_newest_intact(RunDir(run_dir).checkpoints_dir)
+    if found.checkpoint is None:
+        text = found.fallback_text() or "it has no checkpoint to continue from."
+        raise RunNotResumable(f"{Path(run_dir).name} cannot be continued: {text[0].lower()}{text[1:]}")
+    return int(found.step), found.fallback_text()
 
 
 class RunAttach(QObject):
@@ -42,18 +57,27 @@ class RunAttach(QObject):
             self.page.resume_run(folder)
 
     def attach(self, folder: str | Path) -> bool:
-        """Line up a run folder to continue (its settings, curves, samples and health on show)."""
-        from studio.engine.runs import RunDir
+        """Line up a run folder to continue (its settings, curves, samples and health on show). A run another
+        process holds is followed read-only instead (False: it cannot be continued now)."""
+        from studio.engine.runs import RunDir, lock_holder
 
         page = self.page
         if page.is_training():
             return False
+        page.follower.stop()
+        holder = lock_holder(folder) if RunDir(folder).exists() else None
+        if holder is not None:  # another process trains it: show it live, read-only, never continue it
+            self._forget()
+            page.follower.follow(folder, holder)
+            return False
         try:
+            if RunDir(folder).exists():  # damaged checkpoints are said before "no checkpoint" could be
+                step, fallback = newest_intact_step(Path(folder))
             point = open_resume_point(folder)
         except RunNotResumable as exc:
             page._show_error(str(exc))
             return False
-        cfg, step = point.config, point.step
+        cfg = point.config
         self.run_dir, self.step, self.offered = point.path, step, False
         page._run_dir = point.path
         page._has_checkpoint = True
@@ -68,6 +92,8 @@ class RunAttach(QObject):
             f"Set Steps to the total to reach, then press Continue.")
         page.resume_banner.show()
         page.error_banner.hide()
+        if fallback:
+            page._show_notice(fallback, "warning")
         page.dataset.show_run_source(f"This run's own pictures: {point.source}")
         rd = RunDir(point.path)
         page.plots.load_records([r for r in rd.read_metrics() if r.get("step", 0) <= step])
@@ -83,6 +109,7 @@ class RunAttach(QObject):
         page = self.page
         if page.is_training():
             return
+        page.follower.stop()
         offered = self.offered
         self._forget()
         if not offered:
@@ -103,16 +130,19 @@ class RunAttach(QObject):
         """After Stop or the last step: Start becomes "Continue run" for this same run (one click), with
         Steps editable to a new total; "New run instead" goes back to a fresh run with these settings."""
         from studio.engine.runs import RunDir
-        from studio.engine.train_rules import checkpoint_step
 
         page = self.page
         if page.run_dir() is None or page.is_training():
             return
         rd = RunDir(page.run_dir())
-        ckpt = rd.latest_checkpoint() if rd.exists() else None
-        if ckpt is None:
+        if not rd.exists():
             return
-        step = checkpoint_step(ckpt)
+        try:
+            step, fallback = newest_intact_step(rd.path)
+        except RunNotResumable:
+            return
+        if fallback:
+            page._show_notice(fallback, "warning")
         self.run_dir, self.step, self.offered = rd.path, step, True
         steps = int(page.settings.values().get("steps") or 0)
         if continue_total(steps, step) != steps:  # finished: propose as many steps again

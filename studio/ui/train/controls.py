@@ -52,16 +52,19 @@ def update_controls(page: TrainPage) -> None:
         page.state_label.setText(page._state_text("idle"))
     training = page.is_training()
     resume = page._resume_dir is not None
+    following = page.follower.is_following()  # another process owns that run: read it, never write it
     ready = page.dataset.data_source() is not None and not page.dataset.is_busy()
-    can_start = not page.runner.is_running() and (resume or ready)
+    can_start = not page.runner.is_running() and not following and (resume or ready)
     page.start_button.setEnabled(can_start)
     # The app's primary-button style would also paint a disabled button violet: only when usable.
     if bool(page.start_button.property("primary")) != can_start:
         page.start_button.setProperty("primary", can_start)
         _repolish(page.start_button)
-    page.start_button.setText("Continue run" if resume else "Start training")
+    page.start_button.setText("Continue run" if resume or following else "Start training")
     if training:
         hint = ""
+    elif following:
+        hint = f"This run is in use by {page.follower.holder}; Continue becomes possible when that ends."
     elif page.runner.is_running():
         hint = "Another job is running in the studio."
     elif resume:
@@ -84,9 +87,9 @@ def update_controls(page: TrainPage) -> None:
     page.pause_button.setText("Resume" if page.state in ("paused", "pausing") else "Pause")
     page.stop_button.setEnabled(training and not stopping)
     page.resume_run_button.setEnabled(not page.runner.is_running())
-    page.settings.set_locked(training or resume, except_steps=resume and not training)
+    page.settings.set_locked(training or resume or following, except_steps=resume and not training)
     page.settings.setEnabled(True)
-    page.dataset.set_locked(training or resume)
+    page.dataset.set_locked(training or resume or following)
 
     run_dir = page.run_dir()
     has_run = run_dir is not None and run_dir.is_dir()

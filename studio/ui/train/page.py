@@ -24,9 +24,11 @@ from PySide6.QtWidgets import QWidget
 from studio.engine.errors import describe_error
 from studio.engine.train_text import failure_text, state_text
 from studio.ui.job_runner import JobRunner
+from studio.ui.train import session
 from studio.ui.train.attach import RunAttach
 from studio.ui.train.controls import NO_DATA_HINT, PageMessages, set_state, update_controls
 from studio.ui.train.exports import RunExports
+from studio.ui.train.follow import RunFollower
 from studio.ui.train.layout import NARROW_BELOW_PX, PAGE_QSS, build_layout, set_narrow, share_body
 from studio.ui.train.small_data import SmallDataControls
 from studio.ui.widgets.drop_area import local_paths
@@ -52,6 +54,7 @@ class TrainPage(QWidget):
         self._sized = False
 
         self.attach = RunAttach(self)  # the run lined up to continue
+        self.follower = RunFollower(self)  # a run another process trains, shown read-only
         self.run_exports = RunExports(self)
         self.export_runner = self.run_exports.runner
         build_layout(self)
@@ -111,7 +114,7 @@ class TrainPage(QWidget):
 
     def set_dataset(self, paths: list[str]) -> None:
         """Use these folders/files as the dataset (what a drop does). Ignored while training."""
-        if self._continue_offer and not self.is_training():
+        if (self._continue_offer or self.follower.is_following()) and not self.is_training():
             self.leave_resume_mode()  # new pictures after a run ended: the artist wants a new run
         if self.is_training() or self._resume_dir is not None:
             self._show_notice("Stop training (or choose 'New run instead') before choosing other pictures.")
@@ -121,6 +124,14 @@ class TrainPage(QWidget):
     def use_builtin_dataset(self, key: str) -> None:
         self.dataset.use_builtin(key)
 
+    def session_state(self) -> dict:
+        """The chosen pictures, model and settings, for the next start (JSON-serialisable)."""
+        return session.session_state(self)
+
+    def restore_session(self, state: dict) -> list[str]:
+        """Put a ``session_state`` back; returns (and shows) a sentence for each thing that could not be."""
+        return session.restore_session(self, state)
+
     def shutdown_training(self, timeout_ms: int = 30_000) -> bool:
         """Stop training (the engine saves a checkpoint), wait for it, and stop every helper thread.
 
@@ -128,6 +139,7 @@ class TrainPage(QWidget):
         """
         deadline = time.monotonic() + max(0, timeout_ms) / 1000
         ok = True
+        self.follower.timer.stop()
         if self._job is not None and self.runner.is_running():
             self.runner.stop()
             ok = self.runner.wait(timeout_ms) and ok
@@ -153,7 +165,7 @@ class TrainPage(QWidget):
         from studio.engine.gan.trainer import TrainConfig
 
         values = self.settings.values()
-        values.update(data=self.dataset.data_source() or "", fit=self.dataset.fit_mode(),
+        values.update(data=self.dataset.data_source() or "", fit=self.dataset.fit_mode(), device=self.settings.run_device(),
                       hflip=self.dataset.hflip.isChecked(), sample_every_s=float(self.samples.interval.value()))
         cfg = TrainConfig.from_dict(values)
         cfg.validate()
@@ -170,6 +182,13 @@ class TrainPage(QWidget):
         from studio.ui.workspace import workspace_dir
 
         resume = self._resume_dir is not None
+        if resume:
+            from studio.engine.runs import lock_holder
+
+            holder = lock_holder(self._resume_dir)
+            if holder is not None:  # taken since it was lined up (a terminal started training it)
+                self.attach.attach(self._resume_dir)
+                return
         try:
             if resume:
                 values = self.settings.values()
@@ -177,7 +196,7 @@ class TrainPage(QWidget):
                     self._show_error(f"This run is already at step {self._resume_step:,}. Set Steps higher "
                                      f"(the total to reach) to continue it.")
                     return
-                cfg = TrainConfig.from_dict({**values, "data": "",
+                cfg = TrainConfig.from_dict({**values, "data": "", "device": self.settings.run_device(),
                                              "sample_every_s": float(self.samples.interval.value())})
                 run_dir = self._resume_dir
             else:

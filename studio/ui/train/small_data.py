@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QObject, Qt
 from PySide6.QtWidgets import QPushButton
 
+from studio.engine.gan.config import DEFAULT_AUGMENT_POLICY
 from studio.engine.train_rules import small_data_preset_for
 from studio.engine.train_text import FIELD_WORDS, describe_changes
 from studio.ui.widgets.health_panel import HealthPanel
@@ -43,9 +44,9 @@ class SmallDataControls(QObject):
         self.augment_button.setObjectName("showAugmentations")
         self.augment_button.setAutoDefault(False)
         self.augment_button.setEnabled(False)
-        # Beside the Training/Quality tabs, as tall as the tab bar (a corner widget is not resized).
+        # Beside the Training/Quality tabs. No fixed height: the tab widget gives its corner the tab bar's
+        # height, and a taller fixed button would hang over the plots below (at every size and scale).
         self.augment_button.setStyleSheet("QPushButton { padding: 1px 10px; }")
-        self.augment_button.setFixedHeight(max(22, page.plots.tabs.tabBar().sizeHint().height() - 2))
         page.plots.tabs.setCornerWidget(self.augment_button, Qt.Corner.TopRightCorner)
         self.augment_dialog = None
         self._weights: str | None = None  # the artist's Raw/EMA choice for the running job (None: the run's)
@@ -286,7 +287,7 @@ class SmallDataControls(QObject):
                     "channels": int(cfg.get("resolved_channels") or cfg.get("channels") or 3),
                     "fit": str(cfg.get("fit", "crop")), "augment": cfg.get("augment"),
                     "aug_p": float(cfg.get("aug_p") or 0.0),
-                    "policy": cfg.get("augment_policy") or "color,translation,cutout",
+                    "policy": cfg.get("augment_policy") or DEFAULT_AUGMENT_POLICY,
                     "seed": int(cfg.get("seed", 0) or 0)}
         summary = page.dataset.summary
         if page.dataset.data_source() is None or summary is None or page.dataset.is_busy():

@@ -34,16 +34,19 @@ from studio.engine.dataset_scan import (  # noqa: F401 - DatasetSummary, describ
     preprocess_previews,
     relative_name,
 )
+from studio.engine.gan.config import FIT_MODES
 from studio.ui.widgets.collapsible import CollapsibleSection
 from studio.ui.widgets.dataset_advice import Advice, RecommendationCard, advise
 from studio.ui.widgets.drop_area import DropArea
 from studio.ui.widgets.thumb_strip import ThumbnailStrip
 
-FITS = [
-    ("crop", "Crop to a square (centre)"),
-    ("pad", "Pad to a square (keep everything)"),
-    ("stretch", "Stretch to a square"),
-]
+FIT_TITLES = {
+    "crop": "Crop to a square (centre)",
+    "pad": "Pad to a square (keep everything)",
+    "stretch": "Stretch to a square",
+}
+# The keys are the engine's (one copy of the rule); only the words live here.
+FITS = [(key, FIT_TITLES.get(key, key)) for key in FIT_MODES]
 IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.webp *.bmp *.tif *.tiff *.gif);;All files (*)"
 
 
@@ -212,6 +215,13 @@ class DatasetPanel(QWidget):
         key = self.builtin.itemData(index)
         if key:
             self.use_builtin(key)
+
+    def requested(self) -> str | list[str] | None:
+        """What the artist chose: a built-in set's key, the folders/files, or None (kept for the session)."""
+        req = self._requested
+        if req is None and self.summary is not None and self.summary.error is None:
+            return self.summary.source if self.summary.builtin else None
+        return list(req) if isinstance(req, list) else req
 
     def current_paths(self) -> list[str]:
         req = self._requested

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractSpinBox,
     QCheckBox,
@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from studio.engine.gan.config import LOSSES as ENGINE_LOSSES
 from studio.ui.widgets.collapsible import CollapsibleSection
 from studio.ui.widgets.init_source import InitFromPicker
 from studio.ui.widgets.sci_spin import ScientificSpinBox
@@ -27,10 +28,12 @@ from studio.ui.widgets.small_data_options import FIELDS as SMALL_DATA_FIELDS
 from studio.ui.widgets.small_data_options import SmallDataOptions
 from studio.ui.widgets.time_estimate import EstimateRequest, TimeEstimateBox
 
-LOSSES = [
-    ("bce", "BCE, non-saturating (the lesson's)"),
-    ("hinge", "Hinge (often steadier)"),
-]
+LOSS_TITLES = {
+    "bce": "BCE, non-saturating (the lesson's)",
+    "hinge": "Hinge (often steadier)",
+}
+# The keys are the engine's (one copy of the rule); only the words live here.
+LOSSES = [(key, LOSS_TITLES.get(key, key)) for key in ENGINE_LOSSES]
 CHANNELS = [(0, "Follow the images"), (1, "Greyscale"), (3, "Colour")]
 
 
@@ -91,6 +94,71 @@ TIPS = {
 }
 
 
+FULL_TEXT_ROLE = Qt.ItemDataRole.UserRole + 7  # an item's whole title while the box shows it shortened
+
+
+class ElidingComboBox(QComboBox):
+    """A combo box whose shown text ends in "…" when the box is narrower than the title (a QComboBox only cuts
+    it). The list that opens always shows the whole titles."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.setMinimumContentsLength(12)  # the column decides the width, not the longest title
+        self._popup_open = False
+        self.currentIndexChanged.connect(self._elide)
+
+    def addItem(self, text: str, userData=None) -> None:  # noqa: N802 - Qt override
+        super().addItem(text, userData)
+        self.setItemData(self.count() - 1, text, FULL_TEXT_ROLE)
+        self._elide()
+
+    def full_text(self, index: int | None = None) -> str:
+        index = self.currentIndex() if index is None else index
+        full = self.itemData(index, FULL_TEXT_ROLE)
+        return str(full) if full is not None else self.itemText(index)
+
+    def _field_width(self) -> int:
+        from PySide6.QtWidgets import QStyle, QStyleOptionComboBox
+
+        opt = QStyleOptionComboBox()
+        self.initStyleOption(opt)
+        return self.style().subControlRect(QStyle.ComplexControl.CC_ComboBox, opt,
+                                           QStyle.SubControl.SC_ComboBoxEditField, self).width()
+
+    def _elide(self, *_args) -> None:
+        if self._popup_open:
+            return
+        width = self._field_width()
+        fm = self.fontMetrics()
+        current = self.currentIndex()
+        for i in range(self.count()):
+            full = self.full_text(i)
+            text = fm.elidedText(full, Qt.TextElideMode.ElideRight, width) if i == current else full
+            if self.itemText(i) != text:
+                self.setItemText(i, text)
+
+    def showPopup(self) -> None:  # noqa: N802 - Qt override
+        self._popup_open = True
+        for i in range(self.count()):
+            self.setItemText(i, self.full_text(i))
+        super().showPopup()
+
+    def hidePopup(self) -> None:  # noqa: N802 - Qt override
+        super().hidePopup()
+        self._popup_open = False
+        self._elide()
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt override
+        super().resizeEvent(event)
+        self._elide()
+
+    def changeEvent(self, event) -> None:  # noqa: N802 - Qt override
+        super().changeEvent(event)
+        if event.type() in (QEvent.Type.FontChange, QEvent.Type.StyleChange):
+            self._elide()
+
+
 class TrainSettingsPanel(QWidget):
     """The model & settings part of the Train page. ``values()`` gives TrainConfig fields."""
 
@@ -104,7 +172,7 @@ class TrainSettingsPanel(QWidget):
         self._presets = PRESETS
         self._extra: dict[str, Any] = {}  # config fields this panel does not show (kept round-trip)
 
-        self.preset = QComboBox(self)
+        self.preset = ElidingComboBox(self)
         self.preset.setObjectName("presetCombo")
         for name, info in PRESETS.items():
             self.preset.addItem(info.title, name)
@@ -404,6 +472,13 @@ class TrainSettingsPanel(QWidget):
         self._load(config, include_preset=True)
         self._from_run = True
 
+    def restore_values(self, values: dict[str, Any]) -> None:
+        """Show settings the artist had chosen (the last session): like ``load_config``, but they are the
+        artist's own, so they follow a preset change as choices made here do (not as a loaded run's)."""
+        self._load(dict(values), include_preset=True)
+        self._from_run = False
+        self.preset_changed.emit(self.preset_name())
+
     def set_steps(self, steps: int) -> None:
         self.until_stopped.setChecked(steps <= 0)
         if steps > 0:
@@ -446,11 +521,23 @@ class TrainSettingsPanel(QWidget):
             elif widget is None and name not in ("data", "fit", "hflip", "sample_every_s"):
                 self._extra[name] = value
 
+    def run_device(self) -> str:
+        """The device a run (or an estimate) asks for: this panel's choice, or on Automatic the artist's
+        preference from Preferences, so a page never second-guesses what the artist chose there. A preferred
+        device this machine lacks today falls back to "auto" rather than stopping the run."""
+        choice = str(self.device.currentData() or "auto")
+        if choice != "auto":
+            return choice
+        from studio.engine.device import available_or_auto
+        from studio.preferences import resolve_runtime
+
+        return available_or_auto(resolve_runtime().device)
+
     def _update_device_hint(self, *_args) -> None:
         try:
             from studio.engine.device import describe_device
 
-            self.device_hint.setText(f"Will use: {describe_device(str(self.device.currentData()))}")
+            self.device_hint.setText(f"Will use: {describe_device(self.run_device())}")
         except Exception as exc:  # noqa: BLE001 - e.g. DeviceUnavailable: say so instead of crashing
             self.device_hint.setText(str(exc))
 
@@ -580,7 +667,7 @@ class TrainSettingsPanel(QWidget):
         """What 'Estimate time' measures: these settings, the chosen pictures' count and colour."""
         from studio.engine.gan.trainer import TrainConfig
 
-        cfg = TrainConfig.from_dict({**self.values(), "data": "", "init_from": ""})
+        cfg = TrainConfig.from_dict({**self.values(), "data": "", "init_from": "", "device": self.run_device()})
         cfg.validate()
         return EstimateRequest(cfg, self._dataset_count, self.architecture()["channels"])
 

@@ -10,21 +10,27 @@ from typing import Any
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QComboBox, QDoubleSpinBox, QFormLayout, QLabel, QSpinBox, QVBoxLayout, QWidget
 
+from studio.engine.gan.config import AUGMENT_MODES, TrainConfig
+from studio.engine.gan.regimes import REGIME_CHOICES, SMALL_MAX, TINY_MAX
 from studio.engine.train_text import describe_resolved
 
 # TrainConfig fields this widget owns (the loss combo lives here too but belongs to the settings panel).
 FIELDS = ("regime", "augment", "aug_p", "ada_target", "ema", "ema_halflife_imgs", "spectral_norm",
           "metrics_every")
-AUTO_HALFLIFE = 10_000  # TrainConfig's default: the dataset-size preset replaces it (regimes._ALWAYS_SET)
+# TrainConfig's default: the dataset-size preset replaces it (regimes._ALWAYS_SET)
+AUTO_HALFLIFE = TrainConfig.ema_halflife_imgs
 
-REGIMES = [
-    ("auto", "Automatic"),
-    ("tiny", "Tiny — fewer than 100 pictures"),
-    ("small", "Small — fewer than 1,000"),
-    ("large", "Large — 1,000 or more"),
-    ("manual", "Manual — only what I set"),
-]
-AUGMENTS = [("auto", "Automatic"), ("off", "Off"), ("fixed", "Fixed strength"), ("adaptive", "Adaptive")]
+REGIME_TITLES = {
+    "auto": "Automatic",
+    "tiny": f"Tiny — fewer than {TINY_MAX:,} pictures",
+    "small": f"Small — fewer than {SMALL_MAX:,}",
+    "large": f"Large — {SMALL_MAX:,} or more",
+    "manual": "Manual — only what I set",
+}
+AUGMENT_TITLES = {"auto": "Automatic", "off": "Off", "fixed": "Fixed strength", "adaptive": "Adaptive"}
+# The keys are the engine's (one copy of each rule); only the words live here.
+REGIMES = [(key, REGIME_TITLES.get(key, key)) for key in REGIME_CHOICES]
+AUGMENTS = [(key, AUGMENT_TITLES.get(key, key)) for key in ("auto", *AUGMENT_MODES)]
 ON_OFF = [("auto", "Automatic"), ("on", "On"), ("off", "Off")]
 
 TIPS = {
