@@ -255,7 +255,7 @@ def test_non_favourite_drops_are_ignored(qtbot, page):
 
 
 def test_main_window_mounts_the_explore_page_once_the_engine_loads(qtbot):
-    from studio.ui.main_window import MainWindow
+    from studio.ui.window.window import MainWindow
 
     window = MainWindow(load_engine=True)
     qtbot.addWidget(window)

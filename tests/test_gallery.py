@@ -488,7 +488,7 @@ def test_open_emits_kind_and_path(qtbot, ws, page):
 
 def test_window_routes_gallery_items_to_their_pages(qtbot, ws, style_inputs, tiny_run, monkeypatch):
     from studio.engine.style.gatys import StyleSettings
-    from studio.ui.main_window import MainWindow
+    from studio.ui.window.window import MainWindow
 
     art = _stylize(style_inputs, ws / "artworks" / "cat.png")
     recipe = json.loads(art.with_suffix(".json").read_text())
@@ -532,7 +532,7 @@ def test_window_routes_gallery_items_to_their_pages(qtbot, ws, style_inputs, tin
 
 
 def test_gallery_refreshes_when_a_job_finishes(qtbot, ws):
-    from studio.ui.main_window import MainWindow
+    from studio.ui.window.window import MainWindow
 
     window = MainWindow(load_engine=False)
     qtbot.addWidget(window)

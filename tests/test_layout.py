@@ -100,7 +100,7 @@ def check_window(window, sizes, states: dict) -> list[str]:
 @pytest.fixture(scope="module")
 def window(qapp, tmp_path_factory):
     from studio.engine.runs import default_workspace
-    from studio.ui.main_window import MainWindow
+    from studio.ui.window.window import MainWindow
 
     tmp = tmp_path_factory.mktemp("layout")
     run_dir = _tiny_run(default_workspace())
@@ -140,7 +140,7 @@ def _main(scale: float, out: Path, tmp: Path) -> int:
     os.environ.setdefault("GAN_STUDIO_NO_WELCOME", "1")
     from studio.engine.runs import default_workspace
     from studio.ui.app import create_app
-    from studio.ui.main_window import MainWindow
+    from studio.ui.window.window import MainWindow
 
     app = create_app(["layout-check"], "dark")
     run_dir = _tiny_run(default_workspace())

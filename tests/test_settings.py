@@ -30,8 +30,8 @@ from studio.preferences import (
     save_config,
 )
 from studio.ui.job_runner import live_qthreads
-from studio.ui.main_window import MainWindow
 from studio.ui.theme import current_theme, light_color, themed_sheet
+from studio.ui.window.window import MainWindow
 from studio.ui.workspace import set_workspace_dir, workspace_dir
 
 

@@ -52,7 +52,7 @@ def main() -> int:
     from studio.ui.event_wait import wait_until
 
     _sample_workspace(tmp / "workspace", tmp / "inputs")
-    from studio.ui.main_window import MainWindow
+    from studio.ui.window.window import MainWindow
 
     window = MainWindow(load_engine=True)
     window.resize(width, height)

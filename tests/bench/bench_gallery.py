@@ -120,7 +120,7 @@ def on_screen_ready(page) -> bool:
         idx = page.proxy.index(row, 0)
         if not page.view.visualRect(idx).intersects(area):
             continue
-        if page.model.state(idx.data(page_module.ItemRole)) == "loading":
+        if page.model.state(idx.data(gallery_model.ItemRole)) == "loading":
             return False
     return True
 
@@ -191,7 +191,7 @@ def main() -> None:
               f"all {len(sample)} cached {med(runs, 'all'):.2f} s")
         print(f"    runs (ms): paint {spread(runs, 'paint')} · on-screen {spread(runs, 'screen')} · "
               f"all {spread(runs, 'all')}")
-    workers = page_module.ThumbnailLoader(cache).max_workers
+    workers = gallery_thumbnails.ThumbnailLoader(cache).max_workers
     print(f"reference: Pillow thumbnails, one thread, sequential: {ref_thumbs:.2f} s for {len(sample)} items · "
           f"cold all-cached / reference = {med(cold, 'all') / ref_thumbs:.2f} (loader workers: {workers}, "
           f"cpus: {os.cpu_count()})")
@@ -199,6 +199,8 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    from studio.ui import gallery_page as page_module
+    from studio.ui.gallery import model as gallery_model
+    from studio.ui.gallery import page as page_module
+    from studio.ui.gallery import thumbnails as gallery_thumbnails
 
     main()

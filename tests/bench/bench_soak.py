@@ -105,7 +105,7 @@ def main() -> int:
     from studio.ui.app import create_app
 
     app = create_app(["gan-studio-soak"], "dark")  # noqa: F841 - kept alive for the whole bench
-    from studio.ui.main_window import MainWindow
+    from studio.ui.window.window import MainWindow
 
     window = MainWindow(load_engine=True)
     window.resize(1280, 800)

@@ -82,7 +82,7 @@ class MainWindow(StudioShell, QMainWindow):
         self.jobs.watch(self.runner)
         self.jobs.job_ended.connect(self._on_job_ended)
         self.session = SessionKeeper(self.real_pages, parent=self)
-        self._gallery_page = self._install_page("gallery", "studio.ui.gallery_page", "GalleryPage")
+        self._gallery_page = self._install_page("gallery", "studio.ui.gallery.page", "GalleryPage")
         self._connect_gallery()
         self.adopt_page("gallery")
         self._restore_settings()
@@ -213,8 +213,8 @@ class MainWindow(StudioShell, QMainWindow):
         if not self._closing_done:
             self._install_train_page(info)
             if info.ok:
-                self._explore_page = self._install_page("explore", "studio.ui.explore_page", "ExplorePage")
-                self._stylize_page = self._install_page("stylize", "studio.ui.stylize_page", "StylizePage")
+                self._explore_page = self._install_page("explore", "studio.ui.explore.page", "ExplorePage")
+                self._stylize_page = self._install_page("stylize", "studio.ui.stylize.page", "StylizePage")
         self.engine_ready.emit(info)
 
     def _install_train_page(self, info: EngineInfo) -> None:
@@ -228,9 +228,9 @@ class MainWindow(StudioShell, QMainWindow):
             slot.set_content(scrollable(page))
             return
         try:
-            from studio.ui.train_page import TrainPage
+            from studio.ui.train.page import TrainPage
         except ModuleNotFoundError as exc:
-            if exc.name == "studio.ui.train_page":
+            if exc.name in ("studio.ui.train", "studio.ui.train.page"):
                 slot.set_content(scrollable(InfoPage(spec, COMING_SOON)))
                 return
             self._page_failed(slot, spec)
