@@ -270,20 +270,23 @@ def test_every_settings_control_has_a_tooltip(make_window):
 def test_theme_switch_changes_the_palette_and_the_pages_own_colours(make_window, qtbot):
     """Pages' colours come from the theme's sheet (object names, tones): one switch recolours them all."""
     window = make_window()
-    train = window.findChild(QWidget, "trainPage")
+    window.set_theme("dark")  # as the studio starts (tests start with Qt's plain look)
+    train = QWidget(window)  # stands in for the Train page (not built without the engine): same object name
+    train.setObjectName("trainPage")
     hint = QLabel("a hint", train)
     hint.setObjectName("hint")  # the Train page's hint style (#trainPage QLabel#hint in both sheets)
     error = QLabel("error", window)
     set_tone(error, "error")
-    hint.show()
+    train.show()
     error.show()
 
     def fg(label):
+        label.ensurePolished()
         return label.palette().color(label.foregroundRole())
 
     dark_window = QApplication.palette().color(QPalette.ColorRole.Window)
     dark_hint, dark_error = fg(hint), fg(error)
-    assert train is not None and dark_hint.name() == "#9ca1ab"  # the page's rule, not the plain text colour
+    assert dark_hint.name() == "#9ca1ab"  # the page's rule, not the plain text colour
     window.set_theme("light")
     light_window = QApplication.palette().color(QPalette.ColorRole.Window)
     assert light_window.lightness() > 200 > dark_window.lightness()

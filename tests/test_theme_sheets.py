@@ -137,3 +137,19 @@ def test_applying_a_theme_leaves_no_event_filter_or_per_widget_sheet(themed_app,
     apply_theme(themed_app, "light")
     assert panel.styleSheet() == "" and all(w.styleSheet() == "" for w in panel.findChildren(QLabel))
     assert QApplication.instance().styleSheet() == SHEETS["light"].read_text(encoding="utf-8")
+
+
+def test_plots_inside_windows_follow_the_theme_and_come_back(themed_app, qtbot):
+    import pyqtgraph as pg
+    from PySide6.QtWidgets import QVBoxLayout, QWidget
+
+    from studio.ui.theme import PLOT_COLORS
+
+    host = QWidget()
+    qtbot.addWidget(host)
+    plot = pg.PlotWidget(background=PLOT_COLORS["background"])
+    QVBoxLayout(host).addWidget(plot)  # nested: found from its top-level window
+    apply_theme(themed_app, "light")
+    assert plot.backgroundBrush().color().lightness() > 240
+    apply_theme(themed_app, "dark")
+    assert plot.backgroundBrush().color().name() == PLOT_COLORS["background"]

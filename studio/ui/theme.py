@@ -134,10 +134,10 @@ def restyle_plots(root: QWidget | None = None, theme: str | None = None) -> None
     if pg is None:
         return
     theme = theme or _current
-    widgets = root.findChildren(pg.PlotWidget) if root is not None else [
-        w for w in QApplication.allWidgets() if isinstance(w, pg.PlotWidget)]
-    if root is not None and isinstance(root, pg.PlotWidget):
-        widgets.append(root)
+    # From the live top-level windows down, not QApplication.allWidgets(): that list also holds widgets
+    # half-way through destruction, and touching one crashed the suite now and then.
+    roots = [root] if root is not None else QApplication.topLevelWidgets()
+    widgets = [w for r in roots for w in [r, *r.findChildren(pg.PlotWidget)] if isinstance(w, pg.PlotWidget)]
     for w in widgets:
         try:
             _restyle_plot(pg, w, theme)
