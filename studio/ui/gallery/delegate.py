@@ -73,19 +73,19 @@ class GalleryDelegate(QStyledItemDelegate):
             return
         pm = index.data(Qt.ItemDataRole.DecorationRole)
         state = index.data(StateRole)
-        c = theme_colors()
+        tc = theme_colors()
         p.save()
         p.setRenderHint(QPainter.RenderHint.Antialiasing)
         cell = QRectF(option.rect).adjusted(5, 5, -5, -5)
         selected = bool(option.state & QStyle.StateFlag.State_Selected)
         hover = bool(option.state & QStyle.StateFlag.State_MouseOver)
         if selected or hover:
-            p.setPen(QPen(c["accent"], 1.5) if selected else Qt.PenStyle.NoPen)
-            p.setBrush(c["accent_soft"] if selected else c["cell_hover"])
+            p.setPen(QPen(tc["accent"], 1.5) if selected else Qt.PenStyle.NoPen)
+            p.setBrush(tc["accent_soft"] if selected else tc["cell_hover"])
             p.drawRoundedRect(cell, 10, 10)
         box = QRectF(cell.left() + (cell.width() - BOX) / 2, cell.top() + 7, BOX, BOX)
         p.setPen(Qt.PenStyle.NoPen)
-        p.setBrush(c["thumb_well"])
+        p.setBrush(tc["thumb_well"])
         p.drawRoundedRect(box, 8, 8)
         broken = state == "broken" or item.problem is not None
         if isinstance(pm, QPixmap) and not pm.isNull():
@@ -101,10 +101,10 @@ class GalleryDelegate(QStyledItemDelegate):
             p.drawPixmap(target, pm, QRectF(pm.rect()))
             p.setClipping(False)
         else:
-            faint = c["placeholder"] if state != "broken" else c["placeholder_broken"]
+            faint = tc["placeholder"] if state != "broken" else tc["placeholder_broken"]
             _kind_icon(p, item.kind, item.detail, box, faint)
             if state == "broken":
-                p.setPen(c["bad_text"])
+                p.setPen(tc["bad_text"])
                 font = QFont(option.font)
                 font.setPointSizeF(max(7.5, font.pointSizeF() * 0.9))
                 p.setFont(font)
@@ -123,18 +123,18 @@ class GalleryDelegate(QStyledItemDelegate):
             bw, bh = fm.horizontalAdvance(badge) + 12, fm.height() + 4
             br = QRectF(box.left() + 6, box.top() + 6, bw, bh)
             p.setPen(Qt.PenStyle.NoPen)
-            p.setBrush(c["badge_back"])
+            p.setBrush(tc["badge_back"])
             p.drawRoundedRect(br, bh / 2, bh / 2)
-            p.setPen(c["badge_text"])
+            p.setPen(tc["badge_text"])
             p.setFont(small)
             p.drawText(br, int(Qt.AlignmentFlag.AlignCenter), badge)
         if broken:
             r = 10.0
             c = QRectF(box.right() - 6 - 2 * r, box.top() + 6, 2 * r, 2 * r)
             p.setPen(Qt.PenStyle.NoPen)
-            p.setBrush(c["broken_dot"])
+            p.setBrush(tc["broken_dot"])
             p.drawEllipse(c)
-            p.setPen(c["on_broken_dot"])
+            p.setPen(tc["on_broken_dot"])
             p.setFont(small)
             p.drawText(c, int(Qt.AlignmentFlag.AlignCenter), "!")
         name_font = QFont(option.font)
@@ -142,7 +142,7 @@ class GalleryDelegate(QStyledItemDelegate):
         fm = QFontMetrics(name_font)
         text_rect = QRectF(box.left(), box.bottom() + 7, BOX, fm.height())
         p.setFont(name_font)
-        p.setPen(c["cell_text_selected"] if selected else c["cell_text"])
+        p.setPen(tc["cell_text_selected"] if selected else tc["cell_text"])
         p.drawText(text_rect, int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter),
                    fm.elidedText(item.name, Qt.TextElideMode.ElideMiddle, BOX))
         sub_font = QFont(option.font)
@@ -150,7 +150,7 @@ class GalleryDelegate(QStyledItemDelegate):
         sfm = QFontMetrics(sub_font)
         sub = f"{item.detail} · {when_text(item.modified)}" if item.detail else when_text(item.modified)
         p.setFont(sub_font)
-        p.setPen(c["bad_text"] if broken else c["muted"])
+        p.setPen(tc["bad_text"] if broken else tc["muted"])
         sub_rect = QRectF(box.left(), text_rect.bottom() + 2, BOX, sfm.height())
         p.drawText(sub_rect, int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter),
                    sfm.elidedText(sub, Qt.TextElideMode.ElideRight, BOX))
