@@ -825,7 +825,21 @@ def test_brackets_change_the_brush_gently(editor):
     assert editor.brush_size() == 3
 
 
-def test_the_active_tool_is_named_and_visibly_checked(editor, qtbot):
+@pytest.fixture
+def dark_theme():
+    """The studio's sheet, where the checked tool's colour lives (tests otherwise run with Qt's plain look)."""
+    from studio.ui.theme import apply_theme
+
+    app = QApplication.instance()
+    sheet, palette, style = app.styleSheet(), app.palette(), app.style().name()
+    apply_theme(app, "dark")
+    yield
+    app.setStyleSheet(sheet)
+    app.setPalette(palette)
+    app.setStyle(style)
+
+
+def test_the_active_tool_is_named_and_visibly_checked(editor, qtbot, dark_theme):
     bar = MaskToolBar(editor)
     qtbot.addWidget(bar)
     bar.show()

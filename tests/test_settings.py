@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QSettings, Qt
-from PySide6.QtGui import QAction, QColor, QKeySequence, QPalette, QShortcut
+from PySide6.QtGui import QAction, QKeySequence, QPalette, QShortcut
 from PySide6.QtWidgets import QApplication, QLabel, QLineEdit, QWidget
 
 from studio import preferences as cfgmod
@@ -30,7 +30,7 @@ from studio.preferences import (
     save_config,
 )
 from studio.ui.job_runner import live_qthreads
-from studio.ui.theme import current_theme, light_color, themed_sheet
+from studio.ui.theme import SHEETS, current_theme, set_tone
 from studio.ui.window.window import MainWindow
 from studio.ui.workspace import set_workspace_dir, workspace_dir
 
@@ -268,23 +268,39 @@ def test_every_settings_control_has_a_tooltip(make_window):
 
 
 def test_theme_switch_changes_the_palette_and_the_pages_own_colours(make_window, qtbot):
+    """Pages' colours come from the theme's sheet (object names, tones): one switch recolours them all."""
     window = make_window()
-    label = QLabel("status", window)
-    label.setStyleSheet("QLabel { color: #e6e7ea; background: #1d1e22; }")
+    window.set_theme("dark")  # as the studio starts (tests start with Qt's plain look)
+    train = QWidget(window)  # stands in for the Train page (not built without the engine): same object name
+    train.setObjectName("trainPage")
+    hint = QLabel("a hint", train)
+    hint.setObjectName("hint")  # the Train page's hint style (#trainPage QLabel#hint in both sheets)
+    error = QLabel("error", window)
+    set_tone(error, "error")
+    train.show()
+    error.show()
+
+    def fg(label):
+        label.ensurePolished()
+        return label.palette().color(label.foregroundRole())
+
     dark_window = QApplication.palette().color(QPalette.ColorRole.Window)
+    dark_hint, dark_error = fg(hint), fg(error)
+    assert dark_hint.name() == "#9ca1ab"  # the page's rule, not the plain text colour
     window.set_theme("light")
     light_window = QApplication.palette().color(QPalette.ColorRole.Window)
     assert light_window.lightness() > 200 > dark_window.lightness()
-    assert label.styleSheet() == themed_sheet("QLabel { color: #e6e7ea; background: #1d1e22; }")
+    assert QApplication.instance().styleSheet() == SHEETS["light"].read_text(encoding="utf-8")
     assert QLabel().palette().color(QPalette.ColorRole.WindowText).lightness() < 60
-    # light text on dark becomes dark text on light; dark surfaces become light ones
-    assert QColor(light_color("#e6e7ea")).lightness() < 60 and QColor(light_color("#1d1e22")).lightness() > 220
-    later = QLabel("error", window)
-    later.setStyleSheet("color: #ff9b9b")  # a sheet set while light is on is turned light too
-    assert later.styleSheet() == "color: " + light_color("#ff9b9b")
+    # light text on dark becomes dark text on light, for a page's own label and a state alike
+    assert dark_hint.lightness() > 120 > fg(hint).lightness()
+    assert dark_error.lightness() > fg(error).lightness() and fg(error).red() > fg(error).green()
+    later = QLabel("later", window)
+    set_tone(later, "error")  # a tone set while light is on is light's colour at once
+    later.show()
+    assert fg(later) == fg(error)
     window.set_theme("dark")
-    assert label.styleSheet() == "QLabel { color: #e6e7ea; background: #1d1e22; }"
-    assert later.styleSheet() == "color: #ff9b9b"
+    assert (fg(hint), fg(error), fg(later)) == (dark_hint, dark_error, dark_error)
     assert QApplication.palette().color(QPalette.ColorRole.Window) == dark_window
 
 

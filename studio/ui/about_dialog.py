@@ -88,7 +88,12 @@ def about_rows(device: str, workspace: str | None, torch_loading: bool = False) 
     ]
 
 
-def about_html(rows: list[tuple[str, str, bool]], muted: str = "#9ca1ab") -> str:
+def about_html(rows: list[tuple[str, str, bool]], muted: str | None = None) -> str:
+    if muted is None:
+        from studio.ui.theme import theme_colors
+
+        muted = theme_colors()["muted"].name()
+
     def value(text: str, is_path: bool) -> str:
         if not is_path:
             return html.escape(text)

@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, QSize, QTimer
-from PySide6.QtGui import QColor, QIcon, QPalette
+from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
 from studio import __version__
@@ -54,42 +54,10 @@ def process_age_seconds() -> float:
     return time.time() - _MODULE_T0
 
 
-def _dark_palette() -> QPalette:
-    p = QPalette()
-    window, base, text = QColor("#1d1e22"), QColor("#16171a"), QColor("#e6e7ea")
-    muted, accent = QColor("#8d929c"), QColor("#8b7cf6")
-    roles = {
-        QPalette.ColorRole.Window: window,
-        QPalette.ColorRole.WindowText: text,
-        QPalette.ColorRole.Base: base,
-        QPalette.ColorRole.AlternateBase: QColor("#222328"),
-        QPalette.ColorRole.ToolTipBase: QColor("#2a2c32"),
-        QPalette.ColorRole.ToolTipText: text,
-        QPalette.ColorRole.PlaceholderText: muted,
-        QPalette.ColorRole.Text: text,
-        QPalette.ColorRole.Button: QColor("#2a2c32"),
-        QPalette.ColorRole.ButtonText: text,
-        QPalette.ColorRole.BrightText: QColor("#ff6b6b"),
-        QPalette.ColorRole.Highlight: accent,
-        QPalette.ColorRole.HighlightedText: QColor("#ffffff"),
-        QPalette.ColorRole.Link: QColor("#a99cff"),
-        QPalette.ColorRole.Light: QColor("#3a3c44"),
-        QPalette.ColorRole.Midlight: QColor("#30323a"),
-        QPalette.ColorRole.Mid: QColor("#2a2c32"),
-        QPalette.ColorRole.Dark: QColor("#131417"),
-        QPalette.ColorRole.Shadow: QColor("#0b0b0d"),
-    }
-    for role, color in roles.items():
-        p.setColor(role, color)
-    for role in (QPalette.ColorRole.WindowText, QPalette.ColorRole.Text, QPalette.ColorRole.ButtonText):
-        p.setColor(QPalette.ColorGroup.Disabled, role, QColor("#5d616a"))
-    return p
-
-
 def apply_theme(app: QApplication, theme: str = "dark") -> None:
     """Fusion + the theme's palette for every widget, and its stylesheet for the studio's own chrome.
 
-    "dark" (the studio's own: ``_dark_palette`` + style.qss) or "light" (see ``studio.ui.theme``)."""
+    "dark" (the studio's own: ``theme.dark_palette`` + style.qss) or "light" (see ``studio.ui.theme``)."""
     from studio.ui.theme import apply_theme as apply_named_theme
 
     apply_named_theme(app, theme)

@@ -507,9 +507,6 @@ class HelpDialog(QDialog):
         foot.setContentsMargins(12, 0, 12, 0)
         foot.addWidget(buttons)
         outer.addLayout(foot)
-        self.setStyleSheet("QLabel#helpTitle { font-size: 13pt; font-weight: 600; }"
-                           "QLabel#helpIntro { font-size: 10.5pt; }"
-                           "QLabel#helpBody { font-size: 10pt; }")
         self.contents.currentRowChanged.connect(self._on_contents_row)
         self.resize(980, 720)
 

@@ -138,7 +138,6 @@ class SettingsDialog(QDialog):
         lay.setContentsMargins(14, 12, 14, 12)
         lay.addWidget(self.tabs, 1)
         lay.addWidget(self.buttons)
-        self.setStyleSheet("QLabel#settingsHint { color: #9ca1ab; }")
         self.load(config)
         self.resize(620, 470)
 

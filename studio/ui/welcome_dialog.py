@@ -119,7 +119,6 @@ class WelcomeDialog(QDialog):
         lay.addSpacing(8)
         lay.addWidget(line)
         lay.addLayout(foot)
-        self.setStyleSheet("QLabel#welcomeTitle { font-size: 17pt; font-weight: 600; }")
         self.setMinimumWidth(600)
         self.adjustSize()
         if "torch" in sys.modules:

@@ -7,24 +7,6 @@ from PySide6.QtWidgets import QFrame, QLabel, QScrollArea, QSplitter, QTabWidget
 
 from studio.ui.widgets.flow import DownScrollArea
 
-PAGE_QSS = """
-QLabel#sectionTitle { font-size: 11pt; font-weight: 600; color: #eceef2; padding-top: 2px; }
-QLabel#hint, QLabel#caption, QLabel#tileSeed { color: #9ca1ab; }
-QLabel#generatorLabel { color: #d8dbe1; }
-QLabel#noticeLine { color: #b9bdc6; }
-QFrame#sampleTile { border: 1px solid transparent; border-radius: 6px; background: #212227; }
-QFrame#sampleTile[selected="true"] { border-color: #8b7cf6; background: #2e2a4d; }
-QToolButton#tileStar { color: #f0c674; font-size: 13pt; border: none; padding: 0 2px; }
-QFrame#errorBanner { background: #4a2a2e; border: 1px solid #7a3a40; border-radius: 8px; }
-QFrame#errorBanner QLabel { color: #ffd4d4; background: transparent; }
-QFrame#resultBanner { background: #23392c; border: 1px solid #3b6a4b; border-radius: 8px; }
-QFrame#resultBanner QLabel { color: #c9f2d6; background: transparent; }
-QFrame#timelinePanel, QFrame#exportPanel, QFrame#playerPanel { background: #1c1d21; border-radius: 8px; }
-QProgressBar#exportProgress, QProgressBar#renderProgress { background: #26282e; border: none; border-radius: 3px; }
-QProgressBar#exportProgress::chunk, QProgressBar#renderProgress::chunk { background: #8b7cf6; border-radius: 3px; }
-"""
-
-
 # Below this body width (a 1366 px laptop screen has about 1130 px of body) the runs list and the selected sample share one tabbed column beside the grid, and the
 # player and export share one beside the timeline; above it every panel has its own place.
 WIDE_BODY_PX = 1100
@@ -159,4 +141,3 @@ def build_layout(page) -> None:
     outer.addWidget(page.result_banner)
     outer.addWidget(page.body, 1)
     outer.addWidget(page.notice_label)
-    page.setStyleSheet(PAGE_QSS)

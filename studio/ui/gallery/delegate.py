@@ -11,11 +11,11 @@ from studio.engine.gallery import GalleryItem
 from studio.engine.gallery_delete import when_text
 from studio.ui.gallery.model import ItemRole, StateRole
 from studio.ui.gallery.thumbnails import BOX
+from studio.ui.theme import theme_colors
 
-__all__ = ["ACCENT", "BOX", "CELL", "GalleryDelegate"]
+__all__ = ["BOX", "CELL", "GalleryDelegate"]
 
 CELL = QSize(196, 236)  # one grid cell: thumbnail box + two lines of text
-ACCENT = QColor("#8b7cf6")
 
 
 def _kind_icon(p: QPainter, kind: str, detail: str, center: QRectF, color: QColor) -> None:
@@ -60,13 +60,6 @@ def _kind_icon(p: QPainter, kind: str, detail: str, center: QRectF, color: QColo
     p.restore()
 
 
-def _tc(color: str) -> QColor:
-    """A colour written for the dark theme, as the current theme shows it (studio.ui.theme)."""
-    from studio.ui.theme import current_theme, light_color
-
-    return QColor(light_color(color) if current_theme() == "light" else color)
-
-
 class GalleryDelegate(QStyledItemDelegate):
     """One cell: the thumbnail (or a placeholder / broken mark), a kind badge, the name and a detail line."""
 
@@ -80,18 +73,19 @@ class GalleryDelegate(QStyledItemDelegate):
             return
         pm = index.data(Qt.ItemDataRole.DecorationRole)
         state = index.data(StateRole)
+        tc = theme_colors()
         p.save()
         p.setRenderHint(QPainter.RenderHint.Antialiasing)
         cell = QRectF(option.rect).adjusted(5, 5, -5, -5)
         selected = bool(option.state & QStyle.StateFlag.State_Selected)
         hover = bool(option.state & QStyle.StateFlag.State_MouseOver)
         if selected or hover:
-            p.setPen(QPen(ACCENT, 1.5) if selected else Qt.PenStyle.NoPen)
-            p.setBrush(_tc("#2e2a4d") if selected else _tc("#23252a"))
+            p.setPen(QPen(tc["accent"], 1.5) if selected else Qt.PenStyle.NoPen)
+            p.setBrush(tc["accent_soft"] if selected else tc["cell_hover"])
             p.drawRoundedRect(cell, 10, 10)
         box = QRectF(cell.left() + (cell.width() - BOX) / 2, cell.top() + 7, BOX, BOX)
         p.setPen(Qt.PenStyle.NoPen)
-        p.setBrush(_tc("#121316"))
+        p.setBrush(tc["thumb_well"])
         p.drawRoundedRect(box, 8, 8)
         broken = state == "broken" or item.problem is not None
         if isinstance(pm, QPixmap) and not pm.isNull():
@@ -107,10 +101,10 @@ class GalleryDelegate(QStyledItemDelegate):
             p.drawPixmap(target, pm, QRectF(pm.rect()))
             p.setClipping(False)
         else:
-            faint = _tc("#5a5e68") if state != "broken" else _tc("#7a4a50")
+            faint = tc["placeholder"] if state != "broken" else tc["placeholder_broken"]
             _kind_icon(p, item.kind, item.detail, box, faint)
             if state == "broken":
-                p.setPen(_tc("#ffb4b4"))
+                p.setPen(tc["bad_text"])
                 font = QFont(option.font)
                 font.setPointSizeF(max(7.5, font.pointSizeF() * 0.9))
                 p.setFont(font)
@@ -129,18 +123,18 @@ class GalleryDelegate(QStyledItemDelegate):
             bw, bh = fm.horizontalAdvance(badge) + 12, fm.height() + 4
             br = QRectF(box.left() + 6, box.top() + 6, bw, bh)
             p.setPen(Qt.PenStyle.NoPen)
-            p.setBrush(QColor(20, 20, 24, 200))
+            p.setBrush(tc["badge_back"])
             p.drawRoundedRect(br, bh / 2, bh / 2)
-            p.setPen(QColor("#d8d2ff"))
+            p.setPen(tc["badge_text"])
             p.setFont(small)
             p.drawText(br, int(Qt.AlignmentFlag.AlignCenter), badge)
         if broken:
             r = 10.0
             c = QRectF(box.right() - 6 - 2 * r, box.top() + 6, 2 * r, 2 * r)
             p.setPen(Qt.PenStyle.NoPen)
-            p.setBrush(QColor("#d9534f"))
+            p.setBrush(tc["broken_dot"])
             p.drawEllipse(c)
-            p.setPen(QColor("#ffffff"))
+            p.setPen(tc["on_broken_dot"])
             p.setFont(small)
             p.drawText(c, int(Qt.AlignmentFlag.AlignCenter), "!")
         name_font = QFont(option.font)
@@ -148,7 +142,7 @@ class GalleryDelegate(QStyledItemDelegate):
         fm = QFontMetrics(name_font)
         text_rect = QRectF(box.left(), box.bottom() + 7, BOX, fm.height())
         p.setFont(name_font)
-        p.setPen(_tc("#ffffff") if selected else _tc("#e6e7ea"))
+        p.setPen(tc["cell_text_selected"] if selected else tc["cell_text"])
         p.drawText(text_rect, int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter),
                    fm.elidedText(item.name, Qt.TextElideMode.ElideMiddle, BOX))
         sub_font = QFont(option.font)
@@ -156,7 +150,7 @@ class GalleryDelegate(QStyledItemDelegate):
         sfm = QFontMetrics(sub_font)
         sub = f"{item.detail} · {when_text(item.modified)}" if item.detail else when_text(item.modified)
         p.setFont(sub_font)
-        p.setPen(_tc("#ffb4b4") if broken else _tc("#9ca1ab"))
+        p.setPen(tc["bad_text"] if broken else tc["muted"])
         sub_rect = QRectF(box.left(), text_rect.bottom() + 2, BOX, sfm.height())
         p.drawText(sub_rect, int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter),
                    sfm.elidedText(sub, Qt.TextElideMode.ElideRight, BOX))

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from studio.engine.gallery import GalleryItem, companion_files, validate_name
+from studio.ui.theme import set_tone
 
 __all__ = ["RenameDialog", "ask_export_path", "ask_rename", "confirm_delete", "confirm_permanent_delete"]
 
@@ -36,7 +37,7 @@ class RenameDialog(QDialog):
         self.edit = QLineEdit(item.name)
         self.edit.selectAll()
         suffix = QLabel(item.suffix)
-        suffix.setStyleSheet("color: #9ca1ab;")
+        set_tone(suffix, "muted")
         row = QHBoxLayout()
         row.addWidget(self.edit, 1)
         if item.suffix:
@@ -45,10 +46,10 @@ class RenameDialog(QDialog):
         note = QLabel("Its recipe and masks are renamed with it." if companions and item.kind == "artwork" else
                       "Its recipe is renamed with it." if companions else
                       "Animations made from it keep finding it." if item.kind == "run" else "")
-        note.setStyleSheet("color: #9ca1ab;")
+        set_tone(note, "muted")
         note.setVisible(bool(note.text()))
         self.error_label = QLabel("")
-        self.error_label.setStyleSheet("color: #ff9b9b;")
+        set_tone(self.error_label, "error")
         self.error_label.setWordWrap(True)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Rename")

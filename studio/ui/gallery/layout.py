@@ -32,22 +32,8 @@ from studio.ui.gallery.model import FILTERS
 if TYPE_CHECKING:
     from studio.ui.gallery.page import GalleryPage
 
-__all__ = ["PAGE_QSS", "build_layout"]
+__all__ = ["build_layout"]
 
-PAGE_QSS = """
-QLabel#galleryTitle { font-size: 17pt; font-weight: 600; color: #f4f4f6; }
-QLabel#gallerySubtitle, QLabel#galleryStatus { color: #9ca1ab; }
-QPushButton#galleryFilter { padding: 5px 14px; border-radius: 14px; background: #25272c; }
-QPushButton#galleryFilter:checked { background: #2e2a4d; border-color: #8b7cf6; color: #ffffff; }
-QListView#galleryGrid { background: #1a1b1f; border: 1px solid #2a2c32; border-radius: 10px; outline: 0; }
-QFrame#galleryEmpty { background: #24262b; border: 1px solid #2e3037; border-radius: 14px; }
-QFrame#galleryEmpty QLabel { background: transparent; color: #c9ccd3; }
-QFrame#galleryEmpty QLabel#emptyTitle { color: #f4f4f6; font-size: 14pt; font-weight: 600; }
-QFrame#galleryMessage { background: #23392c; border: 1px solid #3b6a4b; border-radius: 8px; }
-QFrame#galleryMessage QLabel { color: #c9f2d6; background: transparent; }
-QFrame#galleryMessage[level="error"] { background: #4a2a2e; border-color: #7a3a40; }
-QFrame#galleryMessage[level="error"] QLabel { color: #ffd4d4; }
-"""
 
 
 def build_layout(page: GalleryPage) -> None:

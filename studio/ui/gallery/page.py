@@ -36,7 +36,7 @@ from studio.engine.gallery import (
 from studio.ui.gallery import dialogs
 from studio.ui.gallery.actions import GalleryActions
 from studio.ui.gallery.delegate import CELL
-from studio.ui.gallery.layout import PAGE_QSS, build_layout
+from studio.ui.gallery.layout import build_layout
 from studio.ui.gallery.model import FILTERS, GalleryFilter, GalleryModel, ItemRole
 from studio.ui.gallery.thumbnails import ThumbnailLoader
 from studio.ui.workspace import set_workspace_dir, workspace_dir
@@ -87,7 +87,6 @@ class GalleryPage(QWidget):
         self.open_action, self.reveal_action, self.rename_action = acts["open"], acts["reveal"], acts["rename"]
         self.delete_action, self.copy_action, self.export_action = acts["delete"], acts["copy"], acts["export"]
         build_layout(self)
-        self.setStyleSheet(PAGE_QSS)
         self._update_actions()
         self._update_status()
 

@@ -12,11 +12,12 @@ from PySide6.QtCore import QObject, QSize, Qt
 from PySide6.QtWidgets import QLabel, QPushButton, QWidget
 
 from studio.engine.style.gatys import StyleSettings
+from studio.ui.theme import PLOT_COLORS, set_tone
 from studio.ui.widgets.compare_view import CompareView
 from studio.ui.widgets.elided_label import ElidedLabel
 
 LOSS_KEYS = ("content", "style", "total")
-LOSS_COLORS = {"content": "#4e9af1", "style": "#f1a34e", "total": "#a070e0"}  # readable on both themes
+LOSS_COLORS = {k: PLOT_COLORS[k] for k in ("content", "style", "total")}  # readable on both themes
 COMPARE_SIDE = 2048  # the photo is kept at most this large for the before/after view
 PLACEHOLDER = "The painting appears here while it is made"
 
@@ -43,7 +44,7 @@ class ResultView(QObject):
         self.zoom_label.setObjectName("zoomLabel")
         self.zoom_label.setMinimumWidth(90)
         self.view_hint = ElidedLabel("Wheel: zoom · drag: move · double-click: fit", host)
-        self.view_hint.setStyleSheet("color: #7d828c")
+        set_tone(self.view_hint, "muted")
         self.preview = CompareView(host, placeholder=PLACEHOLDER, min_size=QSize(256, 200))
         self.preview.set_labels("Photo", "Result")
 
@@ -57,7 +58,7 @@ class ResultView(QObject):
                              "lower is closer. Log scale.")
         self.curves = {k: self.plot.plot([], [], name=k, pen=pg.mkPen(LOSS_COLORS[k], width=2)) for k in LOSS_KEYS}
         keys = " &nbsp; ".join(f'<span style="color:{LOSS_COLORS[k]}">━ {k}</span>' for k in LOSS_KEYS)
-        self.plot_legend = QLabel(f'<span style="color:#9ca1ab">Losses (lower = closer):</span> &nbsp; {keys}', host)
+        self.plot_legend = QLabel(f'<span style="color:{PLOT_COLORS["muted"]}">Losses (lower = closer):</span> &nbsp; {keys}', host)
         self.plot_legend.setToolTip(self.plot.toolTip())
 
         self.fit_button.clicked.connect(self.preview.fit)
@@ -129,8 +130,8 @@ class ResultView(QObject):
         for i, (side, count) in enumerate(plan):
             if i:
                 line = pg.InfiniteLine(pos=step + 0.5, angle=90, movable=False,
-                                       pen=pg.mkPen("#9ca1ab", width=1, style=Qt.PenStyle.DashLine),
-                                       label=f"{side} px", labelOpts={"position": 0.1, "color": "#9ca1ab"})
+                                       pen=pg.mkPen(PLOT_COLORS["muted"], width=1, style=Qt.PenStyle.DashLine),
+                                       label=f"{side} px", labelOpts={"position": 0.1, "color": PLOT_COLORS["muted"]})
                 self.plot.addItem(line, ignoreBounds=True)
                 self.scale_lines.append(line)
             step += count

@@ -8,6 +8,7 @@ from PySide6.QtWidgets import QLabel, QProgressBar, QPushButton, QWidget
 
 from studio.engine.style.eta import EtaEstimator, progress_text
 from studio.ui.stylize.texts import LOADING_TEXT
+from studio.ui.theme import set_tone
 
 
 class RunPanel(QObject):
@@ -37,7 +38,7 @@ class RunPanel(QObject):
         self.progress_bar.hide()
         self.error_label = QLabel(host)
         self.error_label.setWordWrap(True)
-        self.error_label.setStyleSheet("color: #e06c6c")
+        set_tone(self.error_label, "error")
         self.error_label.hide()
         # after a failed save: where the kept picture can go instead, one click away
         self.fallback_label = QLabel(host)
@@ -62,7 +63,7 @@ class RunPanel(QObject):
 
     def show_error(self, text: str, level: str = "error") -> None:
         self.error_label.setText(text)
-        self.error_label.setStyleSheet("color: #e0a040" if level == "warning" else "color: #e06c6c")
+        set_tone(self.error_label, "warning" if level == "warning" else "error")
         self.error_label.setVisible(bool(text))
 
     def error_message(self) -> str:

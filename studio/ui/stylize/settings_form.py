@@ -28,6 +28,7 @@ from studio.engine.style.gatys import (
 )
 from studio.engine.style.preset_match import matches_preset
 from studio.ui.stylize.texts import COLOR_LABELS, PRESET_TIP, preset_description, preset_title
+from studio.ui.theme import set_tone
 from studio.ui.widgets.collapsible import CollapsibleSection
 from studio.ui.widgets.features_panel import FeaturesPanel
 from studio.ui.widgets.style_advanced import AdvancedStylePanel, WeightSpinBox, nice_weight
@@ -84,7 +85,7 @@ class SettingsForm(QObject):
         self.preset_info = QLabel(host)
         self.preset_info.setObjectName("presetInfo")
         self.preset_info.setWordWrap(True)
-        self.preset_info.setStyleSheet("color: #9ca1ab")
+        set_tone(self.preset_info, "muted")
 
         d = StyleSettings()
         self.strength = QSlider(Qt.Orientation.Horizontal, host)
@@ -305,11 +306,11 @@ class SettingsForm(QObject):
         if have is not None and need > have:
             self.memory_label.setText(f"⚠ Needs about {need / 1e9:.1f} GB of memory but only {have / 1e9:.1f} GB "
                                       "is free: choose a smaller output size.")
-            self.memory_label.setStyleSheet("color: #e0a040")
+            set_tone(self.memory_label, "warning")
         else:
             free = f" ({have / 1e9:.1f} GB free)" if have is not None else ""
             self.memory_label.setText(f"Needs about {need / 1e9:.1f} GB of memory{free}")
-            self.memory_label.setStyleSheet("color: #9ca1ab")
+            set_tone(self.memory_label, "muted")
 
     def set_editable(self, editable: bool) -> None:
         """Settings are locked while a run paints with them."""

@@ -34,37 +34,11 @@ from studio.ui.widgets.training_plots import TrainingPlots
 if TYPE_CHECKING:
     from studio.ui.train.page import TrainPage
 
-__all__ = ["NARROW_BELOW_PX", "PAGE_QSS", "build_layout", "set_narrow", "share_body"]
+__all__ = ["NARROW_BELOW_PX", "build_layout", "set_narrow", "share_body"]
 
 NARROW_BELOW_PX = 660  # right-hand area narrower than this: plots above samples
 
 # Rules for this page's own object names (the app's style.qss styles the shell and common controls).
-PAGE_QSS = """
-QLabel#sectionTitle { font-size: 11pt; font-weight: 600; color: #eceef2; padding-top: 2px; }
-QLabel#hint, QLabel#caption { color: #9ca1ab; }
-QLabel#trainState { font-size: 11.5pt; font-weight: 600; color: #eceef2; }
-QLabel#trainState[state="failed"] { color: #ff9b9b; }
-QLabel#trainState[state="paused"], QLabel#trainState[state="pausing"] { color: #f0c674; }
-QLabel#datasetCount { font-weight: 600; color: #eceef2; }
-QLabel#datasetCount[ok="true"] { color: #b7f0c8; }
-QLabel#datasetCount[ok="false"] { color: #ffb4b4; }
-QLabel#datasetMessage { color: #ffb4b4; }
-QLabel#noticeLine { color: #b9bdc6; }
-QLabel#noticeLine[level="warning"] { color: #f0c674; }
-QLabel#noticeLine[level="error"] { color: #ff9b9b; }
-QLabel#plotStats { color: #b9bdc6; }
-QFrame#errorBanner { background: #4a2a2e; border: 1px solid #7a3a40; border-radius: 8px; }
-QFrame#errorBanner QLabel { color: #ffd4d4; background: transparent; }
-QFrame#resumeBanner { background: #2e2a4d; border: 1px solid #4a4380; border-radius: 8px; }
-QFrame#resumeBanner QLabel { color: #d8d2ff; background: transparent; }
-QFrame#dropArea { border: 2px dashed #4a4c57; border-radius: 10px; background: #212227; }
-QFrame#dropArea[dragging="true"] { border-color: #8b7cf6; background: #2e2a4d; }
-QFrame#dropArea QLabel { color: #b4b8c0; background: transparent; }
-QFrame#dropArea:disabled QLabel { color: #5d616a; }
-QProgressBar#trainProgress { background: #26282e; border: none; border-radius: 3px; }
-QProgressBar#trainProgress::chunk { background: #8b7cf6; border-radius: 3px; }
-QToolButton#collapsibleHeader { border: none; color: #c9ccd2; font-weight: 600; }
-"""
 
 
 def build_layout(page: TrainPage) -> None:

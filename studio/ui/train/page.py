@@ -29,7 +29,7 @@ from studio.ui.train.attach import RunAttach
 from studio.ui.train.controls import NO_DATA_HINT, PageMessages, set_state, update_controls
 from studio.ui.train.exports import RunExports
 from studio.ui.train.follow import RunFollower
-from studio.ui.train.layout import NARROW_BELOW_PX, PAGE_QSS, build_layout, set_narrow, share_body
+from studio.ui.train.layout import NARROW_BELOW_PX, build_layout, set_narrow, share_body
 from studio.ui.train.small_data import SmallDataControls
 from studio.ui.widgets.drop_area import local_paths
 
@@ -59,7 +59,6 @@ class TrainPage(QWidget):
         self.export_runner = self.run_exports.runner
         build_layout(self)
         self.small_data = SmallDataControls(self)  # health cards, Raw/EMA switch, augmentation preview
-        self.setStyleSheet(PAGE_QSS)
         self._connect()
         app = QCoreApplication.instance()
         if app is not None:  # last line of defence: never leave a worker thread behind at exit

@@ -20,11 +20,12 @@ from PySide6.QtGui import QColor, QFont, QPainter, QPainterPath, QPen, QPixmap
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from studio.ui.qimage import to_pixmap
+from studio.ui.theme import theme_colors
 
 MAX_ZOOM = 32.0
 WHEEL_STEP = 1.25  # one wheel notch zooms by this factor
 DIVIDER_GRAB_PX = 8  # how close to the divider a press grabs it instead of panning
-BACKGROUND = QColor("#141518")
+BACKGROUND = theme_colors("dark")["canvas"]  # pictures sit on dark in both themes
 
 
 def fit_to(image: np.ndarray, size: tuple[int, int]) -> np.ndarray:
@@ -405,7 +406,7 @@ class CompareView(QWidget):
         painter.setBrush(QColor(255, 255, 255, 235))
         painter.setPen(QPen(QColor(0, 0, 0, 110), 1))
         painter.drawEllipse(QPointF(x, cy), r, r)
-        painter.setBrush(QColor("#2a2c32"))
+        painter.setBrush(theme_colors()["handle"])
         painter.setPen(Qt.PenStyle.NoPen)
         for sign in (-1, 1):
             tri = QPainterPath()

@@ -22,17 +22,6 @@ from studio.engine.dataset_advice import (  # noqa: F401 - the rules; also impor
 
 CHIP_TEXT = {"tiny": "Tiny <100", "small": "Small <1,000", "large": "Large 1,000+"}
 
-CARD_QSS = """
-QFrame#recommendationCard { background: #24232f; border: 1px solid #3b3760; border-radius: 8px; }
-QFrame#recommendationCard QLabel { background: transparent; }
-QLabel#recommendationHeadline { font-weight: 600; color: #eceef2; }
-QLabel#recommendationText { color: #d4d0f2; }
-QLabel#recommendationWhy { color: #aeb2bb; }
-QLabel#regimeChip { color: #8d919b; border: 1px solid #3a3c44; border-radius: 8px; padding: 0px 4px;
-                      font-size: 8.5pt; }
-QLabel#regimeChip[active="true"] { color: #ffffff; background: #5b4fc4; border-color: #8b7cf6; }
-QToolButton#whyToggle { border: none; color: #b7a9ff; background: transparent; }
-"""
 
 
 class RecommendationCard(QFrame):
@@ -43,7 +32,6 @@ class RecommendationCard(QFrame):
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
         self.setObjectName("recommendationCard")
-        self.setStyleSheet(CARD_QSS)
         self.advice: Advice | None = None
         self.headline = QLabel("", self)
         self.headline.setObjectName("recommendationHeadline")

@@ -33,6 +33,7 @@ from studio.engine.style.feature_files import (  # noqa: F401 - also imported fr
     resolve_backbone,
 )
 from studio.ui.job_runner import JobRunner
+from studio.ui.theme import set_tone
 
 PREFERENCE_CHOICES = (
     ("auto", "Best available",
@@ -178,16 +179,16 @@ class FeaturesPanel(QWidget):
         status = {name: (ok, detail) for name, ok, detail in backbones.ladder_status(self._vgg19_path)}
         rung, warning = resolve_backbone(self.preference(), self._vgg19_path)
         if rung is None:
-            text, colour = f"⚠ {warning}", "#e06c6c"
+            text, tone = f"⚠ {warning}", "error"
         elif rung == "random":
-            text, colour = f"Uses: random features — ⚠ {warning}", "#e0a040"
+            text, tone = f"Uses: random features — ⚠ {warning}", "warning"
         else:
             source = status[rung][1]
-            text, colour = f"Uses: {RUNG_TITLES[rung]} ({Path(source).name})", ""
+            text, tone = f"Uses: {RUNG_TITLES[rung]} ({Path(source).name})", None
             self.status_label.setToolTip(source)
         have = " · ".join(f"{RUNG_TITLES[n]} {'✓' if status[n][0] else '✗'}" for n in ("vgg19", "vgg16"))
         self.status_label.setText(f"{text}\nOn this computer: {have}")
-        self.status_label.setStyleSheet(f"color: {colour}" if colour else "")
+        set_tone(self.status_label, tone)
         busy = self.is_busy()
         wanted = [(self.fetch16_button, not status["vgg16"][0]), (self.download19_button, not status["vgg19"][0]),
                   (self.choose19_button, True), (self.forget19_button, self._vgg19_path is not None)]
@@ -303,7 +304,7 @@ class FeaturesPanel(QWidget):
 
     def _message(self, text: str, error: bool = False) -> None:
         self.message_label.setText(text)
-        self.message_label.setStyleSheet("color: #e06c6c" if error else "color: #9ca1ab")
+        set_tone(self.message_label, "error" if error else "muted")
         self.message_label.setVisible(bool(text))
 
     def message(self) -> str:

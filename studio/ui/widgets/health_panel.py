@@ -34,25 +34,6 @@ LEVEL_WORDS = {"warning": "Warning", "error": "Problem", "info": "Note"}
 THUMB_HEIGHT = 84
 CARDS_MAX_HEIGHT = 230  # more cards than this scroll: the plots and samples keep their room
 
-PANEL_QSS = """
-QFrame#healthCard { border: 1px solid #4a4c57; border-left: 4px solid #9ca1ab; border-radius: 6px;
-                    background: #24262b; }
-QFrame#healthCard[level="warning"] { border-left-color: #f0c674; background: #2c2920; }
-QFrame#healthCard[level="error"] { border-left-color: #ff9b9b; background: #32242a; }
-QFrame#healthCard[level="info"] { border-left-color: #7cb8f6; background: #212a35; }
-QFrame#healthCard QLabel { background: transparent; }
-QLabel#healthTitle { font-weight: 600; color: #eceef2; }
-QLabel#healthCard_level { font-weight: 600; color: #f0c674; }
-QLabel#healthStep { color: #9ca1ab; }
-QLabel#healthText { color: #c9ccd2; }
-QLabel#healthResult { color: #b7f0c8; }
-QLabel#healthStatus { color: #9ca1ab; }
-QLabel#healthStatus[ok="true"] { color: #8fd6a6; }
-QLabel#healthThumb { border: 1px solid #4a4c57; }
-QToolButton#healthDismiss { border: none; color: #9ca1ab; font-size: 11pt; padding: 0 4px; }
-QToolButton#healthDismiss:hover { color: #eceef2; }
-QPushButton#healthRemedy { padding: 3px 10px; }
-"""
 
 
 class FlowLayout(QLayout):
@@ -374,7 +355,6 @@ class HealthPanel(QWidget):
         layout.setSpacing(4)
         layout.addWidget(self.status)
         layout.addWidget(self.cards_scroll)
-        self.setStyleSheet(PANEL_QSS)
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
 
     # --- events ---------------------------------------------------------------------------------

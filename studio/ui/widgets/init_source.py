@@ -21,6 +21,7 @@ from studio.engine.init_source import (  # noqa: F401 - the rules; also imported
     mismatches,
     read_init_source,
 )
+from studio.ui.theme import set_tone
 
 
 class InitFromPicker(QWidget):
@@ -45,7 +46,7 @@ class InitFromPicker(QWidget):
         self.error = QLabel("", self)
         self.error.setObjectName("initFromError")
         self.error.setWordWrap(True)
-        self.error.setStyleSheet("color: #ffb4b4;")
+        set_tone(self.error, "error")
         self.error.hide()
         self.run_button = QPushButton("Run…", self)
         self.run_button.setObjectName("initFromRun")

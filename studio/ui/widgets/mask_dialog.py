@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from studio.ui.theme import set_tone
 from studio.ui.widgets.elided_label import ElidedLabel
 from studio.ui.widgets.mask_editor import DEFAULT_REGION_COLORS, MaskEditor, MaskToolBar
 
@@ -103,7 +104,7 @@ class MaskDialog(QDialog):
         self.note = QLabel(self)
         self.note.setObjectName("maskDialogNote")
         self.note.setWordWrap(True)
-        self.note.setStyleSheet("color: #e0a040")
+        set_tone(self.note, "warning")
         self.note.hide()
         self.summary = QLabel(self)
         self.summary.setObjectName("maskSummary")

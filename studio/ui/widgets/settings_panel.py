@@ -57,10 +57,6 @@ KEEP_ON_PRESET_CHANGE = ("steps", "seed", "checkpoint_every_min", "grid_count", 
 # Also kept, unless they came from a run loaded to continue: they describe the pictures, not the network.
 KEEP_SMALL_DATA = (*SMALL_DATA_FIELDS, "init_from")
 
-WARNING_QSS = """
-QFrame#presetWarning { background: #3a321f; border: 1px solid #6b5a2e; border-radius: 8px; }
-QFrame#presetWarning QLabel { color: #f3dfae; background: transparent; }
-"""
 
 TIPS = {
     "preset": "Which generator/discriminator pair to train. The size is the size of the pictures it makes.",
@@ -183,7 +179,6 @@ class TrainSettingsPanel(QWidget):
         # "What will likely happen" with this preset on these pictures, and the way out.
         self.preset_warning = QFrame(self)
         self.preset_warning.setObjectName("presetWarning")
-        self.preset_warning.setStyleSheet(WARNING_QSS)
         self.preset_warning_text = QLabel("", self.preset_warning)
         self.preset_warning_text.setObjectName("presetWarningText")
         self.preset_warning_text.setWordWrap(True)

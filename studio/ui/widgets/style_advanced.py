@@ -35,6 +35,7 @@ from studio.engine.style.settings_text import (  # noqa: F401 - also imported fr
     nice_weight,
     parse_scales,
 )
+from studio.ui.theme import set_tone
 from studio.ui.widgets.sci_spin import ScientificSpinBox, format_scientific
 
 START_IMAGES = (
@@ -105,7 +106,7 @@ class StyleLayerGrid(QWidget):
         for col in range(1, 5):
             head = QLabel(f"conv {col}", self)
             head.setAlignment(Qt.AlignmentFlag.AlignCenter)
-            head.setStyleSheet("color: #9ca1ab")
+            set_tone(head, "muted")
             grid.addWidget(head, 0, col)
             self._columns[col] = head
         self._heads: dict[int, QLabel] = {}
@@ -344,7 +345,7 @@ class AdvancedStylePanel(QWidget):
         self.min_scale.setEnabled(not self.scales.text().strip())
         error = self.scales_error()
         self.scales.setProperty("invalid", bool(error))
-        self.scales.setStyleSheet("border: 1px solid #e06c6c;" if error else "")
+        set_tone(self.scales, "error" if error else None)
 
     def _fill_content_layers(self, selected: dict[str, float]) -> None:
         """Items: every conv layer of the arch, "none", and the selection itself when it is not one layer."""

@@ -34,6 +34,7 @@ from studio.engine.style.input_pictures import (  # noqa: F401 - also imported f
     regions_thumbnail,
 )
 from studio.engine.style.mask_png import DEFAULT_REGION_COLORS
+from studio.ui.theme import set_tone, theme_colors
 from studio.ui.widgets.drop_area import DropArea
 from studio.ui.widgets.elided_label import ElidedLabel
 from studio.ui.widgets.image_view import ImageView
@@ -41,7 +42,6 @@ from studio.ui.widgets.mask_dialog import mask_summary
 
 IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.webp *.bmp *.tif *.tiff *.gif)"
 MAX_REGIONS = len(DEFAULT_REGION_COLORS)
-MUTED = "color: #9ca1ab"
 REGIONS_TIP = ("Paint on the photo which style painting goes where, one colour per painting — the sky in one style, "
                "the people in another. Parts you leave unpainted get a blend of all the paintings. Most useful with "
                "two or more paintings.")
@@ -231,7 +231,7 @@ class ContentBox(QWidget):
             self.regions_label.setText("")
             self.regions_label.hide()
         else:
-            self.regions_label.setText(f'<span style="{MUTED}">Where each style goes:</span> '
+            self.regions_label.setText(f'<span style="color: {theme_colors()["muted"].name()}">Where each style goes:</span> '
                                        + regions_legend_html(regions, self._names))
             self.regions_label.show()
 
@@ -308,7 +308,7 @@ class StyleRow(QWidget):
         self.thumb.set_image(dimmed_thumbnail(self._plain_thumb, self.mask))
         has = self.mask is not None
         self.mask_label.setText(mask_summary(self.mask) if has else "whole painting used")
-        self.mask_label.setStyleSheet("" if has else MUTED)
+        set_tone(self.mask_label, None if has else "muted")
         self.mask_label.setToolTip("The share of this painting your mask selects; the thumbnail dims the rest"
                                    if has else "No mask: every part of this painting is copied")
         self.clear_mask_button.setVisible(has)

@@ -104,10 +104,6 @@ class TimeEstimateBox(QWidget):
         layout.setSpacing(2)
         layout.addLayout(row)
         layout.addWidget(self.label)
-        self.setStyleSheet("QLabel#estimateText { color: #c9ccd2; }"
-                           " QLabel#estimateText[state=\"stale\"], QLabel#estimateText[state=\"cancelled\"]"
-                           " { color: #80848d; }"
-                           " QLabel#estimateText[state=\"failed\"] { color: #ffb4b4; }")
 
     # --- control --------------------------------------------------------------------------------
     def start(self) -> None:

@@ -17,31 +17,32 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QGraphicsItem, QGridLayout, QLabel, QTabWidget, QVBoxLayout, QWidget
 
 from studio.engine.metric_series import MetricBuffer, SparseSeries
+from studio.ui.theme import PLOT_COLORS
 
 # name in Metrics.values -> (legend text, colour)
 SERIES = {
-    "loss_g": ("Generator (G)", "#f0a040"),
-    "loss_d": ("Discriminator (D)", "#4aa3f0"),
-    "d_real": ("D(x) on real pictures", "#5cc98a"),
-    "d_fake": ("D(G(z)) on fakes", "#e0609a"),
-    "img_per_s": ("images / s", "#c0c0c0"),
-    "d_skipped": ("D update skipped", "#888888"),
+    "loss_g": ("Generator (G)", PLOT_COLORS["loss_g"]),
+    "loss_d": ("Discriminator (D)", PLOT_COLORS["loss_d"]),
+    "d_real": ("D(x) on real pictures", PLOT_COLORS["d_real"]),
+    "d_fake": ("D(G(z)) on fakes", PLOT_COLORS["d_fake"]),
+    "img_per_s": ("images / s", PLOT_COLORS["speed"]),
+    "d_skipped": ("D update skipped", PLOT_COLORS["skipped"]),
 }
 # Every step while augmentation is on (lines); name -> (legend text, colour)
 DENSE_QUALITY = {
-    "aug_p": ("strength p", "#b48cf0"),
-    "ada_rt": ("D's r_t", "#5cc98a"),
+    "aug_p": ("strength p", PLOT_COLORS["aug_p"]),
+    "ada_rt": ("D's r_t", PLOT_COLORS["d_real"]),
 }
 # Only at quality checks (points joined by lines); name -> (legend text, colour)
 SPARSE_QUALITY = {
-    "kid": ("KID", "#f0a040"),
-    "fd": ("FD", "#4aa3f0"),
-    "lpips_diversity": ("samples", "#e0609a"),
-    "lpips_diversity_data": ("your pictures", "#a0a4ad"),
-    "nn_distance_ratio": ("nearest-picture ratio", "#c0c0c0"),
+    "kid": ("KID", PLOT_COLORS["loss_g"]),
+    "fd": ("FD", PLOT_COLORS["loss_d"]),
+    "lpips_diversity": ("samples", PLOT_COLORS["d_fake"]),
+    "lpips_diversity_data": ("your pictures", PLOT_COLORS["data"]),
+    "nn_distance_ratio": ("nearest-picture ratio", PLOT_COLORS["speed"]),
 }
 ADA_TARGET = 0.6
-PLOT_BACKGROUND = "#1b1d21"
+PLOT_BACKGROUND = PLOT_COLORS["background"]
 HEALTHY_HINT = "Wobbling losses are healthy: G and D are competing. Warning signs: D's loss stuck near 0, " \
     "or samples that all look alike."
 HEALTHY_DETAILS = (

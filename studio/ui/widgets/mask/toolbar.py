@@ -22,11 +22,6 @@ from .editor import MAX_BRUSH, MIN_BRUSH, MaskEditor
 
 _SIZE_STEPS = 200  # the size slider is logarithmic: fine control for small brushes
 TOOL_NAMES = {"brush": "Brush", "eraser": "Eraser", "fill": "Fill"}
-# the active tool must be unmistakable on every theme: a filled accent button, not just a faint sunken frame
-CHECKED_TOOL_STYLE = """
-QToolButton[maskTool="true"]:checked { background-color: #8b7cf6; color: #ffffff; border: 1px solid #6b5bd6;
-                                        border-radius: 3px; font-weight: 600; }
-"""
 
 
 def size_to_slider(size: float) -> int:
@@ -69,7 +64,6 @@ class MaskToolBar(QWidget):
         for i, b in enumerate((self.brush_button, self.eraser_button, self.fill_button)):
             self.tools.addButton(b, i)
             b.setProperty("maskTool", True)
-        self.setStyleSheet(CHECKED_TOOL_STYLE)
         self.tool_label = QLabel(self)
         self.tool_label.setObjectName("maskToolName")
         self.tool_label.setToolTip("The tool the left mouse button uses now")
