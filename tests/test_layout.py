@@ -100,10 +100,13 @@ def check_window(window, sizes, states: dict) -> list[str]:
 @pytest.fixture(scope="module")
 def window(qapp, tmp_path_factory):
     from studio.engine.runs import default_workspace
+    from studio.ui.theme import apply_theme
     from studio.ui.window.window import MainWindow
 
     tmp = tmp_path_factory.mktemp("layout")
     run_dir = _tiny_run(default_workspace())
+    palette, sheet = qapp.palette(), qapp.styleSheet()
+    apply_theme(qapp, "dark")  # the sheets set fonts and paddings: check what an artist sees
     w = MainWindow(load_engine=True)
     w.show()
     assert _wait_until(lambda: w.engine_info is not None and w.stylize_page() is not None)
@@ -112,6 +115,8 @@ def window(qapp, tmp_path_factory):
     w.ask_stop_training = lambda: True
     w.close()
     w.shutdown_background()
+    qapp.setStyleSheet(sheet)  # later tests see the application as they always did
+    qapp.setPalette(palette)
 
 
 def test_every_page_fits_every_screen_size(window):

@@ -198,7 +198,8 @@ def apply_theme(app: QApplication, theme: str = "dark") -> None:
     """Fusion + the theme's palette and style sheet for the whole app; plots told separately."""
     global _current
     theme = theme if theme in THEMES else "dark"
-    app.setStyle("Fusion")
+    if not app.property("studioStyle"):  # the wheel guard's Fusion proxy stays (studio.ui.window.wheel)
+        app.setStyle("Fusion")
     app.setPalette(_palette(theme))
     app.setStyleSheet(_read_sheet(theme))
     _current = theme
