@@ -149,7 +149,9 @@ class JobStatus(QObject):
             detail = "starting…"
         others = len(self._running) - 1
         more = f"  (+{others} more)" if others else ""
-        self.label.setText(f"{shown.title} — {detail}{more}")
+        # a job whose progress line already starts with its title says it once ("Rendering preview 16 / 49")
+        head = detail if shown.title and detail.startswith(shown.title) else f"{shown.title} — {detail}"
+        self.label.setText(f"{head}{more}")
         self.label.setToolTip("\n".join(self._state.get(id(r), _Shown()).title for r in self._running)
                               if others else "")
         if shown.total:
