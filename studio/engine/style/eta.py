@@ -14,32 +14,9 @@ from __future__ import annotations
 
 import time
 
+from studio.engine.durations import approximate_duration as format_duration
+
 MAX_SINGLE_EXTRAPOLATION = 4.0  # with one measured scale, predict at most this many times its work
-
-
-def format_duration(seconds: float, approximate: bool = True) -> str:
-    """'about 1 min 20 s' style: rounded more coarsely as the wait grows, so the text does not flicker."""
-    s = max(0.0, float(seconds))
-    if not approximate:
-        if s < 60:
-            return f"{s:.1f} s"
-        m, sec = divmod(int(round(s)), 60)
-        if m < 60:
-            return f"{m} min {sec} s" if sec else f"{m} min"
-        h, m = divmod(m, 60)
-        return f"{h} h {m} min" if m else f"{h} h"
-    if s < 10:
-        return "a few seconds"
-    if s < 60:
-        return f"{int(round(s / 5) * 5)} s"
-    if s < 600:
-        total = int(round(s / 10) * 10)
-        m, sec = divmod(total, 60)
-        return f"{m} min {sec} s" if sec else f"{m} min"
-    if s < 3600:
-        return f"{int(round(s / 60))} min"
-    h, m = divmod(int(round(s / 300) * 5), 60)
-    return f"{h} h {m} min" if m else f"{h} h"
 
 
 def plan_costs(plan: list[tuple[int, int]], look_anchor: int | None = None) -> list[float]:
