@@ -2,7 +2,8 @@
 
 The page wires its parts and runs the painting; each part has one job: ``SettingsForm`` (every setting and the
 preset box), the photo box and style list (``widgets/stylize_inputs``), ``MaskWindows`` (painting masks),
-``ResultView`` (canvas and loss plot), ``RunPanel`` (run buttons and status lines), ``ArtworkSaver`` (files, off the GUI thread), ``recipes`` (opening one)
+``ResultView`` (canvas and loss plot), ``RunPanel`` (run buttons and status lines), ``ArtworkSaver`` (files, off the GUI thread), ``recipes`` (opening one),
+``session`` (the working session kept across restarts)
 and ``layout`` (where everything sits). The old widget names (``page.size_spin``, ``page.preview``…) stay as
 attributes so scripts and tests reach the same controls.
 """
@@ -29,6 +30,7 @@ from studio.engine.style.gatys import (
 from studio.engine.style.recipe_files import artwork_for_recipe
 from studio.ui.job_runner import JobRunner
 from studio.ui.qimage import uint8_to_qimage
+from studio.ui.stylize import session
 from studio.ui.stylize.clipboard import paths_from_mime, place_pasted
 from studio.ui.stylize.layout import build_layout, fit_to_page
 from studio.ui.stylize.mask_windows import MaskWindows
@@ -423,6 +425,15 @@ class StylizePage(QWidget):
         self.preview.set_image(image)
         if image is None:
             self.preview.set_placeholder(PLACEHOLDER)
+
+    # ====================================================================================== session
+    def session_state(self) -> dict:
+        """The photo, paintings, blend weights, preset and settings on show, for the window's working session."""
+        return session.session_state(self)
+
+    def restore_session(self, state: dict) -> list[str]:
+        """Put a ``session_state`` back; returns (and shows) a sentence for each thing that could not be."""
+        return session.restore_session(self, state)
 
     # ====================================================================================== export
     def save_artwork(self, path: str | Path | None = None, wait: bool | None = None) -> Path | None:
