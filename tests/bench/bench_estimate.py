@@ -11,7 +11,9 @@ ratios to the measured total within 0.75–1.25.
 from __future__ import annotations
 
 import argparse
+import json
 import re
+import statistics
 import sys
 import tempfile
 import time
@@ -48,21 +50,30 @@ def one(preset: str, steps: int, every: int, count: int, eta_at: float, tmp: Pat
     est = estimate_training_time(cfg, dataset_count=count)
     est_wall = time.perf_counter() - t0
     seen: dict = {}
+    stamps: list[tuple[int, float]] = []
     start = time.perf_counter()
 
     def on_event(ev) -> None:
+        if isinstance(ev, Progress):
+            stamps.append((ev.step, time.perf_counter()))
         if isinstance(ev, Progress) and "eta" not in seen and time.perf_counter() - start >= eta_at:
             left = eta_seconds(ev.text)
             if left is not None:
                 seen["at"] = time.perf_counter() - start
                 seen["eta"] = seen["at"] + left
                 seen["step"] = ev.step
+                seen["text"] = ev.text
 
     out = run_job(GanTrainingJob(cfg, tmp / preset, data=data), on_event)
     measured = time.perf_counter() - start
     if out.error is not None:
         raise SystemExit(f"{preset}: training failed: {out.error}")
-    return {"preset": preset, "estimate": est.total_seconds, "per_step": est.seconds_per_step,
+    again = estimate_training_time(cfg, dataset_count=count).total_seconds  # the same machine load as the run?
+    checks = [round(r["metrics_seconds"], 1) for r in map(json.loads, (tmp / preset / "metrics.jsonl").open())
+              if "metrics_seconds" in r]
+    gaps = [b[1] - a[1] for a, b in zip(stamps, stamps[1:], strict=False) if b[0] % every]
+    real_step = statistics.median(gaps[2:]) if len(gaps) > 2 else float("nan")
+    return {"preset": preset, "real_step": real_step, "again": again, "check_s": checks, "estimate": est.total_seconds, "per_step": est.seconds_per_step,
             "quality": est.quality_seconds, "checks": est.quality_checks, "setup": est.setup_seconds,
             "est_wall": est_wall, "live": seen.get("eta"), "live_at": seen.get("at"), "live_step": seen.get("step"),
             "measured": measured, "text": est.text}
@@ -81,7 +92,9 @@ def main() -> None:
         for p in a.presets:
             r = one(p, a.steps, a.every, a.count, a.eta_at, Path(d))
             rows.append(r)
-            print(f"{p}: {r['text']}  (estimating took {r['est_wall']:.1f} s)", flush=True)
+            print(f"{p}: {r['text']}  (estimating took {r['est_wall']:.1f} s; the run's median step "
+                  f"{r['real_step']:.2f} s; its checks took {r['check_s']} s; estimated again after it: "
+                  f"{r['again']:.0f} s = {r['again'] / r['measured']:.2f}× the run)", flush=True)
     print(f"\n{'preset':8} {'estimate':>9} {'live ETA':>9} {'(at s)':>7} {'measured':>9} {'est/meas':>9} "
           f"{'live/meas':>9}")
     for r in rows:
