@@ -1,8 +1,10 @@
 """How long will training take? A short benchmark on the chosen device × the planned steps.
 
 The benchmark runs the real training step (same models, augmentation, EMA and device as the run) on
-random pictures of the right size, after a warm-up step, and optionally one quality check. It takes a
-few seconds and never touches a run directory.
+random pictures of the right size, and optionally one quality check. It takes a few seconds and never
+touches a run directory. The first steps (allocators, kernel choice, layout conversion) are not timed and
+the step time is a median, so a slow start is not multiplied by thousands of steps; the live ETA during
+training (``LiveEta``) uses the same model, steps × step time + checks × check time.
 """
 
 from __future__ import annotations
