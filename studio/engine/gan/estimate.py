@@ -1,8 +1,10 @@
 """How long will training take? A short benchmark on the chosen device × the planned steps.
 
 The benchmark runs the real training step (same models, augmentation, EMA and device as the run) on
-random pictures of the right size, after a warm-up step, and optionally one quality check. It takes a
-few seconds and never touches a run directory.
+random pictures of the right size, and optionally one quality check. It takes a few seconds and never
+touches a run directory. The first steps (allocators, kernel choice, layout conversion) are not timed and
+the step time is a median, so a slow start is not multiplied by thousands of steps; the live ETA during
+training (``LiveEta``) uses the same model, steps × step time + checks × check time.
 """
 
 from __future__ import annotations
@@ -68,13 +70,7 @@ def estimate_training_time(cfg: TrainConfig, dataset_count: int = 200, steps: in
     rng_state = torch.get_rng_state()
     try:
         stepper = build_stepper(resolved, ch, data, device)
-        stepper.step()  # warm-up: allocators, kernels, autotuning
-        _sync(device)
-        t0 = time.perf_counter()
-        for _ in range(max(1, bench_steps)):
-            stepper.step()
-        _sync(device)
-        per_step = (time.perf_counter() - t0) / max(1, bench_steps)
+        per_step = time_steps(stepper.step, lambda: _sync(device), bench_steps)
         quality_s, setup_s, checks = 0.0, 0.0, 0
         total_steps = cfg.steps if steps is None else steps
         every = resolved.metrics_every or 0
@@ -84,10 +80,14 @@ def estimate_training_time(cfg: TrainConfig, dataset_count: int = 200, steps: in
                 from studio.engine.gan.quality import QualityMonitor
 
                 sample = _RandomImages(min(n, 64), ch, size, seed=1)
+                t1 = time.perf_counter()
                 mon = QualityMonitor(sample, device, samples=resolved.metrics_samples, seed=0)
+                net_s = time.perf_counter() - t1
                 t1 = time.perf_counter()
                 mon.prepare()
-                setup_s = (time.perf_counter() - t1) * min(n, 500) / len(sample)
+                setup_s = net_s + (time.perf_counter() - t1) * min(n, 500) / len(sample)
+                # The first check is timed after prepare() has run the feature net once, so its one-off costs
+                # are in setup_s, not multiplied by the number of checks.
                 t2 = time.perf_counter()
                 mon.evaluate(stepper.sample_generator("ema"), resolved.latent_dim)
                 quality_s = time.perf_counter() - t2
@@ -96,7 +96,7 @@ def estimate_training_time(cfg: TrainConfig, dataset_count: int = 200, steps: in
     finally:
         torch.set_rng_state(rng_state)
         SEED_LOCK.release()
-    total = per_step * (total_steps or 0) + quality_s * checks + setup_s
+    total = training_seconds(per_step, total_steps or 0, quality_s, checks, setup_s)
     batch = min(resolved.batch_size, n)
     ips = batch * resolved.d_steps / per_step
     if total_steps:
@@ -108,6 +108,91 @@ def estimate_training_time(cfg: TrainConfig, dataset_count: int = 200, steps: in
     return TimeEstimate(per_step, int(total_steps or 0), ips, quality_s, checks, setup_s, total, str(device), text)
 
 
+WARMUP_STEPS = 2  # first steps pay for allocators, kernel choice and layout conversion: never timed
+MIN_BENCH_SECONDS = 1.5  # time at least this long (a 3-step sample of a fast step is mostly noise)
+MAX_BENCH_STEPS = 50
+
+
+def time_steps(step, sync, bench_steps: int = 3, warmup: int = WARMUP_STEPS,
+               min_seconds: float = MIN_BENCH_SECONDS, max_steps: int = MAX_BENCH_STEPS) -> float:
+    """Steady-state seconds per call of ``step``: ``warmup`` untimed calls, then at least ``bench_steps``
+    timed ones (more, up to ``max_steps``, until ``min_seconds`` have passed); the median, so one hiccup
+    or a late warm-up step does not set the estimate for a whole run."""
+    for _ in range(max(0, warmup)):
+        step()
+    sync()
+    times: list[float] = []
+    started = time.perf_counter()
+    while len(times) < max(1, bench_steps) or (time.perf_counter() - started < min_seconds
+                                               and len(times) < max_steps):
+        t = time.perf_counter()
+        step()
+        sync()
+        times.append(time.perf_counter() - t)
+    return float(np.median(times))
+
+
+def training_seconds(per_step: float, steps: int, quality_seconds: float, checks: int,
+                     setup_seconds: float = 0.0) -> float:
+    """The one time model both estimates use: steps × seconds per step + checks × seconds per check +
+    one-off setup (reference features before the first check)."""
+    return per_step * max(0, steps) + quality_seconds * max(0, checks) + (setup_seconds if checks else 0.0)
+
+
 def _sync(device: torch.device) -> None:
     if device.type == "cuda":
         torch.cuda.synchronize(device)
+
+
+class LiveEta:
+    """Time left while training, with the same model as the estimate before the run.
+
+    It is fed the wall time between consecutive finished steps, so sample grids, metric lines and
+    checkpoints (everything the run really spends per step) are in it. Steps that ran a quality check
+    are kept apart: their extra time is the cost of a check, multiplied by the checks still to come. The
+    first check also measures the training set once; only the share of it that every check repeats
+    (generated samples out of all pictures measured) counts until a second check is seen.
+    """
+
+    WARMUP = 2  # intervals not counted: allocators and kernel choice in the first steps
+    WINDOW_S = 30.0  # seconds of recent steps that set the rate (follows a busier machine, keeps grids in)
+    MIN_STEPS = 20
+
+    def __init__(self, every: int, samples: int = 128) -> None:
+        from collections import deque
+
+        self.every = max(0, int(every or 0))
+        self.samples = max(1, int(samples))
+        self._steps: deque[float] = deque()
+        self._sum = 0.0
+        self._seen = 0
+        self.check_seconds: float | None = None
+        self._checks_seen = 0
+
+    def observe(self, step: int, seconds: float, reference_count: int = 0) -> None:
+        """One step finished ``seconds`` after the one before (``step`` is its number)."""
+        self._seen += 1
+        if self._seen <= self.WARMUP:
+            return
+        if self.every and step % self.every == 0:
+            extra = max(0.0, seconds - self.seconds_per_step()) if self._steps else seconds
+            self._checks_seen += 1
+            if self._checks_seen == 1:
+                extra *= self.samples / (self.samples + max(0, reference_count))
+            self.check_seconds = extra
+            return
+        self._steps.append(seconds)
+        self._sum += seconds
+        while len(self._steps) > self.MIN_STEPS and self._sum - self._steps[0] >= self.WINDOW_S:
+            self._sum -= self._steps.popleft()
+
+    def seconds_per_step(self) -> float:
+        return self._sum / len(self._steps) if self._steps else 0.0
+
+    def ready(self) -> bool:
+        return bool(self._steps)
+
+    def remaining(self, step: int, total: int) -> float:
+        left = max(0, total - step)
+        checks = (total // self.every - step // self.every) if self.every else 0
+        return training_seconds(self.seconds_per_step(), left, self.check_seconds or 0.0, checks)

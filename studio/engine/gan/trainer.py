@@ -681,6 +681,8 @@ class _TrainLoop:
         self.memorization: hl.MemorizationDetector | None = None
         self.quality = None  # QualityMonitor, made at the first check
         self.quality_failed = False
+        self.eta = None  # estimate.LiveEta, made at the first progress line
+        self._eta_t = 0.0  # when the last progress line was made
 
     # -- live changes
     def apply_live(self, changes: dict, announce: bool = True) -> None:
@@ -927,7 +929,23 @@ class _TrainLoop:
         ips = f"{self.ips:.0f} img/s" if self.ips >= 10 else f"{self.ips:.1f} img/s"
         if total is None:
             return f"Step {step:,} · {ips}"
-        remaining = (total - step) * self.s.batch * self.cfg.d_steps / max(self.ips, 1e-9)
+        from studio.engine.gan.estimate import LiveEta
+
+        now = time.perf_counter()
+        if self.eta is None:
+            self.eta = LiveEta(self.cfg.metrics_every or 0, self.cfg.metrics_samples)
+        else:
+            dt = now - self._eta_t
+            per = self.eta.seconds_per_step()
+            is_check = bool(self.eta.every) and step % self.eta.every == 0
+            if is_check or not per or dt < 20 * per:  # a far longer gap is a pause, not training
+                ref = self.quality.reference.count if self.quality is not None and self.quality.reference else 0
+                self.eta.observe(step, dt, ref)
+        self._eta_t = now
+        if self.eta.ready():
+            remaining = self.eta.remaining(step, total)
+        else:  # the first steps: images per second is all there is yet
+            remaining = (total - step) * self.s.batch * self.cfg.d_steps / max(self.ips, 1e-9)
         return f"Step {step:,} of {total:,} · {ips} · ETA {format_duration(remaining)}"
 
 
