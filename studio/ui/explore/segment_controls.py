@@ -18,13 +18,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from studio.engine.latent.easing import EASINGS
 from studio.engine.latent.keyframes import seconds_to_frames
+from studio.engine.latent.timeline import EASING_NAMES, INTERPOLATIONS
 from studio.engine.latent.wording import segment_caption
 from studio.ui.widgets.flow import FlowLayout
 
+# the words are the page's; the names (keys) are the engine's one list (studio.engine.latent.timeline)
 EASING_TITLES = {"linear": "Linear", "ease-in-out": "Ease in-out", "ease-in": "Ease in", "ease-out": "Ease out",
                  "smoothstep": "Smoothstep", "hold": "Hold"}
+INTERP_TITLES = {"slerp": "Slerp (sphere)", "lerp": "Lerp (straight)"}
 
 
 def spin(box, name: str, tip: str, lo, hi, value, suffix: str = "", prefix: str = ""):
@@ -69,12 +71,12 @@ class SegmentControls(QWidget):
         self.easing_combo = QComboBox()
         self.easing_combo.setObjectName("segmentEasing")
         self.easing_combo.setToolTip("How the move speeds up and slows down between the two keyframes")
-        for name in EASINGS:
+        for name in EASING_NAMES:
             self.easing_combo.addItem(EASING_TITLES.get(name, name), name)
         self.interp_combo = QComboBox()
         self.interp_combo.setObjectName("segmentInterp")
-        self.interp_combo.addItem("Slerp (sphere)", "slerp")
-        self.interp_combo.addItem("Lerp (straight)", "lerp")
+        for name in INTERPOLATIONS:
+            self.interp_combo.addItem(INTERP_TITLES.get(name, name), name)
         self.interp_combo.setToolTip("Slerp keeps pictures lively between keyframes; lerp passes near the average")
         self.wander_check = QCheckBox("Wander around this keyframe")
         self.wander_check.setObjectName("wanderSwitch")
