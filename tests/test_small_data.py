@@ -205,7 +205,7 @@ def test_remedies_carry_exact_changes():
 
 
 def test_divergence_rolls_back_to_the_last_good_state_with_lower_learning_rates(tmp_path, monkeypatch):
-    import studio.engine.gan.trainer as tr
+    import studio.engine.gan.stepper as tr  # the step (and its loss) lives there
 
     calls = {"n": 0}
     real_g_loss = tr.g_loss
@@ -233,7 +233,7 @@ def test_divergence_rolls_back_to_the_last_good_state_with_lower_learning_rates(
 
 
 def test_divergence_that_keeps_coming_back_stops_with_a_saved_good_state(tmp_path, monkeypatch):
-    import studio.engine.gan.trainer as tr
+    import studio.engine.gan.stepper as tr  # the step (and its loss) lives there
 
     real_g_loss = tr.g_loss
     state = {"n": 0}

@@ -12,7 +12,6 @@ N steps, and health detectors that explain problems and offer remedies (health.p
 
 from __future__ import annotations
 
-import copy
 import json
 import math
 import platform
@@ -24,16 +23,13 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from torch import nn
 
 from studio.engine.durations import format_duration
 from studio.engine.errors import describe_error
 from studio.engine.gan import health as hl
-from studio.engine.gan.augment import AdaptiveAugment, DiffAugment
 from studio.engine.gan.checkpoints import (
     CheckpointError,
     checkpoint_candidates,
-    load_checkpoint,
     load_newest_intact,
     save_checkpoint,
     set_aside_damaged,
@@ -47,9 +43,7 @@ from studio.engine.gan.config import (  # noqa: F401 - re-exported: the torch-fr
     TrainConfig,
     TrainResult,
 )
-from studio.engine.gan.ema import GeneratorEMA
-from studio.engine.gan.losses import d_loss, g_loss
-from studio.engine.gan.models import PRESETS, build_gan, count_parameters, multiscale_generate
+from studio.engine.gan.models import PRESETS, count_parameters
 from studio.engine.jobs import Cancelled, JobContext, Metrics, Preview, Progress
 from studio.engine.runs import RunDir, atomic_write_bytes, atomic_write_json
 
@@ -65,11 +59,6 @@ def resolve_device(pref: str = "auto") -> torch.device:
     except ImportError:
         return torch.device("cuda" if pref in ("auto", "cuda") and torch.cuda.is_available() else "cpu")
     return pick_device(pref)
-
-
-def _epoch_order(n: int, seed: int, epoch: int) -> torch.Tensor:
-    g = torch.Generator().manual_seed((seed * 1_000_003 + epoch * 7_919) % (2**63))
-    return torch.randperm(n, generator=g)
 
 
 def _grid_uint8(images: torch.Tensor, nrow: int) -> np.ndarray:
@@ -95,360 +84,13 @@ def _save_png(grid: np.ndarray, path: Path) -> None:
 
 # ------------------------------------------------------------------------------------ the step
 
-class GanStepper:
-    """Models, optimisers, augmentation, EMA and the random generators of one run; ``step()`` is the
-    lesson's two-phase update with D's inputs augmented. No run directory, no events: the training job
-    and the time estimate share it."""
+from studio.engine.gan.stepper import (  # noqa: E402, F401 - the step and fine-tuning live there
+    SEED_LOCK,
+    GanStepper,
+    build_stepper,
+    load_init_weights,
+)
 
-    def __init__(self, cfg: TrainConfig, G: nn.Module, D: nn.Module, data, device: torch.device,
-                 memory_format=torch.contiguous_format) -> None:
-        self.cfg, self.G, self.D, self.data, self.device = cfg, G, D, data, device
-        self.memory_format = memory_format
-        self.opt_g = torch.optim.Adam(G.parameters(), lr=cfg.lr_g, betas=(cfg.beta1, cfg.beta2))
-        self.opt_d = torch.optim.Adam(D.parameters(), lr=cfg.lr_d, betas=(cfg.beta1, cfg.beta2))
-        self.noise_gen = torch.Generator().manual_seed(cfg.seed + 1)
-        self.fixed_z = torch.randn(cfg.grid_count, cfg.latent_dim,
-                                   generator=torch.Generator().manual_seed(cfg.seed + 2))
-        self.aug = DiffAugment(cfg.augment_policy, p=self._start_p(), seed=cfg.seed + 5)
-        self.ada: AdaptiveAugment | None = None
-        if cfg.augment == "adaptive":
-            self.ada = AdaptiveAugment(cfg.ada_target, cfg.ada_speed_imgs, cfg.ada_interval, p=self.aug.p)
-        self.ema: GeneratorEMA | None = None
-        if cfg.ema:
-            calib = torch.randn(64, cfg.latent_dim, generator=torch.Generator().manual_seed(cfg.seed + 4))
-            self.ema = GeneratorEMA(G, cfg.ema_halflife_imgs, cfg.ema_rampup, calibration_latents=calib)
-        self.msg = bool(getattr(G, "msg", False))
-        self.state = {"step": 0, "epoch": 0, "data_pos": 0, "last_loss_d": math.inf}
-        self.n = len(data)
-        self.batch = min(cfg.batch_size, self.n)  # a small folder trains on all of it each step
-        self.order = _epoch_order(self.n, cfg.seed, 0)
-
-    def _start_p(self) -> float:
-        if self.cfg.augment in (None, "off"):
-            return 0.0
-        return float(self.cfg.aug_p or 0.0)
-
-    @property
-    def aug_p(self) -> float:
-        return self.aug.p
-
-    # -- data
-    def real_batch(self) -> torch.Tensor:
-        st, b = self.state, self.batch
-        if st["data_pos"] + b > self.n:
-            st["epoch"] += 1
-            st["data_pos"] = 0
-            self.order = _epoch_order(self.n, self.cfg.seed, st["epoch"])
-        idx = self.order[st["data_pos"]: st["data_pos"] + b]
-        st["data_pos"] += b
-        x = self.data.batch(idx).to(self.device, non_blocking=True).float().div_(127.5).sub_(1.0)
-        if self.cfg.hflip:
-            flip = (torch.rand(b, generator=self.noise_gen) < 0.5).to(self.device).view(-1, 1, 1, 1)
-            x = torch.where(flip, x.flip(-1), x)
-        return x.contiguous(memory_format=self.memory_format)
-
-    def noise(self, b: int) -> torch.Tensor:
-        return torch.randn(b, self.cfg.latent_dim, generator=self.noise_gen).to(self.device, non_blocking=True)
-
-    def d_input(self, x):
-        """What D sees: the picture (or MSG pyramid), augmented with one draw for all scales."""
-        if self.msg and isinstance(x, torch.Tensor):
-            x = self.D.scales(x)
-        if self.aug.active:
-            x = self.aug(x)
-            if self.memory_format is torch.channels_last:
-                x = [t.contiguous(memory_format=torch.channels_last) for t in x] if isinstance(x, list) \
-                    else x.contiguous(memory_format=torch.channels_last)
-        return x
-
-    @staticmethod
-    def _detach(x):
-        return [t.detach() for t in x] if isinstance(x, list) else x.detach()
-
-    # -- one step: the lesson's two phases
-    def step(self) -> dict[str, float]:
-        cfg, G, D = self.cfg, self.G, self.D
-        skip_d = cfg.skip_d_below > 0 and self.state["last_loss_d"] < cfg.skip_d_below
-        fake = None
-        for _ in range(cfg.d_steps):
-            real = self.real_batch()
-            fake = multiscale_generate(G, self.noise(real.shape[0]))
-            if skip_d:
-                with torch.no_grad():
-                    out_r, out_f = D(self.d_input(real)), D(self.d_input(self._detach(fake)))
-                    loss_d = d_loss(cfg.loss, out_r, out_f)
-            else:
-                self.opt_d.zero_grad(set_to_none=True)
-                out_r, out_f = D(self.d_input(real)), D(self.d_input(self._detach(fake)))
-                loss_d = d_loss(cfg.loss, out_r, out_f)
-                loss_d.backward()
-                self.opt_d.step()
-            if self.ada is not None:
-                self.ada.observe(out_r)
-            if skip_d:
-                break
-        # Phase 2: G through a frozen D (no gradients for D's weights: cheaper, and what the lesson says),
-        # seeing fakes augmented afresh, exactly as D saw them.
-        D.requires_grad_(False)
-        self.opt_g.zero_grad(set_to_none=True)
-        loss_g = g_loss(cfg.loss, D(self.d_input(fake)))
-        loss_g.backward()
-        self.opt_g.step()
-        D.requires_grad_(True)
-        self.state["step"] += 1
-        if self.ema is not None:
-            self.ema.update(G, self.batch, self.state["step"] * self.batch)
-        if self.ada is not None:
-            self.aug.p = self.ada.update()
-        vals = torch.stack([loss_g.detach(), loss_d.detach(), torch.sigmoid(out_r.detach()).mean(),
-                            torch.sigmoid(out_f.detach()).mean()]).tolist()
-        self.state["last_loss_d"] = vals[1]
-        out = {"loss_g": vals[0], "loss_d": vals[1], "d_real": vals[2], "d_fake": vals[3],
-               "d_skipped": float(skip_d)}
-        if cfg.augment not in (None, "off") or self.aug.p > 0:
-            out["aug_p"] = self.aug.p
-        if self.ada is not None:
-            out["ada_rt"] = self.ada.rt
-        return out
-
-    # -- what the artist sees
-    def sample_generator(self, weights: str | None = None) -> nn.Module:
-        """G for pictures: the EMA one (BatchNorm statistics recomputed) unless ``raw`` is asked."""
-        use = weights or self.cfg.sample_weights
-        if self.ema is not None and use == "ema":
-            self.ema.calibrate()
-            return self.ema.module
-        return self.G
-
-    # -- live settings
-    def set_lr(self, lr_g: float | None = None, lr_d: float | None = None) -> None:
-        for opt, lr, name in ((self.opt_g, lr_g, "lr_g"), (self.opt_d, lr_d, "lr_d")):
-            if lr is not None:
-                for group in opt.param_groups:
-                    group["lr"] = lr
-                setattr(self.cfg, name, lr)
-
-    def set_augment(self, mode: str | None = None, p: float | None = None, target: float | None = None) -> None:
-        cfg = self.cfg
-        if mode is not None:
-            cfg.augment = mode
-            if mode == "off":
-                self.aug.p, self.ada = 0.0, None
-            elif mode == "adaptive" and self.ada is None:
-                self.ada = AdaptiveAugment(cfg.ada_target, cfg.ada_speed_imgs, cfg.ada_interval, p=self.aug.p)
-            elif mode == "fixed":
-                self.ada = None
-        if p is not None:
-            cfg.aug_p = p
-            self.aug.p = p
-            if self.ada is not None:
-                self.ada.p = p
-        if target is not None:
-            cfg.ada_target = target
-            if self.ada is not None:
-                self.ada.target = target
-
-    # -- state for checkpoints and rollback
-    def modules(self) -> dict[str, nn.Module]:
-        mods = {"G": self.G, "D": self.D}
-        if self.ema is not None:
-            self.ema.calibrate()
-            mods["G_ema"] = self.ema.module
-        return mods
-
-    def extra_tensors(self) -> dict[str, torch.Tensor]:
-        return {"noise_rng": self.noise_gen.get_state(), "torch_rng": torch.get_rng_state(),
-                "fixed_z": self.fixed_z, "augment_rng": self.aug.rng_state()}
-
-    def full_state(self) -> dict:
-        st = dict(self.state)
-        if self.ada is not None:
-            st["ada"] = self.ada.state_dict()
-        st["aug_p"] = self.aug.p
-        return st
-
-    def restore(self, ckpt) -> None:
-        """Continue exactly from a checkpoint of this same run."""
-        self.G.load_state_dict(ckpt.module_state("G"))
-        self.D.load_state_dict(ckpt.module_state("D"))
-        if self.ema is not None:
-            ema_state = ckpt.module_state("G_ema")
-            if ema_state:
-                self.ema.module.load_state_dict(ema_state)
-            else:
-                self.ema.copy_from(self.G)
-        self.opt_g.load_state_dict(ckpt.optimizer_state("G"))
-        self.opt_d.load_state_dict(ckpt.optimizer_state("D"))
-        self.noise_gen.set_state(ckpt.extra("noise_rng"))
-        torch.set_rng_state(ckpt.extra("torch_rng"))
-        self.fixed_z = ckpt.extra("fixed_z")
-        if "extra.augment_rng" in ckpt.tensors:
-            self.aug.set_rng_state(ckpt.extra("augment_rng"))
-        st = dict(ckpt.state)
-        for key in ("live", "rollbacks"):  # the loop's, not the step's
-            st.pop(key, None)
-        ada_state = st.pop("ada", None)
-        aug_p = st.pop("aug_p", None)
-        self.state.update(st)
-        if aug_p is not None:
-            self.aug.p = float(aug_p)
-        if self.ada is not None and ada_state:
-            self.ada.load_state_dict(ada_state)
-            self.aug.p = self.ada.p
-        self.order = _epoch_order(self.n, self.cfg.seed, self.state["epoch"])
-
-    def snapshot(self) -> dict:
-        """An in-memory copy of everything a rollback needs."""
-        def clone(m: nn.Module) -> dict:
-            return {k: v.detach().clone() for k, v in m.state_dict().items()}
-
-        return {
-            "G": clone(self.G), "D": clone(self.D), "G_ema": clone(self.ema.module) if self.ema else None,
-            "opt_g": copy.deepcopy(self.opt_g.state_dict()), "opt_d": copy.deepcopy(self.opt_d.state_dict()),
-            "noise": self.noise_gen.get_state(), "torch": torch.get_rng_state(), "aug": self.aug.rng_state(),
-            "ada": self.ada.state_dict() if self.ada else None, "aug_p": self.aug.p, "state": dict(self.state),
-        }
-
-    def load_snapshot(self, snap: dict) -> None:
-        self.G.load_state_dict(snap["G"])
-        self.D.load_state_dict(snap["D"])
-        if self.ema is not None and snap["G_ema"] is not None:
-            self.ema.module.load_state_dict(snap["G_ema"])
-        lr_g, lr_d = self.cfg.lr_g, self.cfg.lr_d
-        self.opt_g.load_state_dict(copy.deepcopy(snap["opt_g"]))
-        self.opt_d.load_state_dict(copy.deepcopy(snap["opt_d"]))
-        self.set_lr(lr_g, lr_d)  # the rate in force now (a rollback may just have lowered it)
-        self.noise_gen.set_state(snap["noise"])
-        torch.set_rng_state(snap["torch"])
-        self.aug.set_rng_state(snap["aug"])
-        self.aug.p = snap["aug_p"]
-        if self.ada is not None and snap["ada"]:
-            self.ada.load_state_dict(snap["ada"])
-        self.state.clear()
-        self.state.update(snap["state"])
-        self.order = _epoch_order(self.n, self.cfg.seed, self.state["epoch"])
-
-
-# torch's global random state seeds the models: whoever seeds and builds holds this lock, so a time estimate running
-# beside a starting run (the Train page can do that) never interleaves with its seeding or restores state over it
-SEED_LOCK = threading.RLock()
-
-
-def build_stepper(cfg: TrainConfig, channels: int, data, device: torch.device) -> GanStepper:
-    """Models (seeded), memory format and optimisers for a resolved config."""
-    with SEED_LOCK:
-        return _build_stepper(cfg, channels, data, device)
-
-
-def _build_stepper(cfg: TrainConfig, channels: int, data, device: torch.device) -> GanStepper:
-    torch.manual_seed(cfg.seed)
-    G, D = build_gan(cfg.preset, channels, cfg.latent_dim, cfg.width, spectral_norm=bool(cfg.spectral_norm),
-                     msg=cfg.msg)
-    G.to(device)
-    D.to(device)
-    channels_last = cfg.channels_last and cfg.preset != "lesson-mlp"
-    if channels_last:
-        G.to(memory_format=torch.channels_last)
-        D.to(memory_format=torch.channels_last)
-    fmt = torch.channels_last if channels_last else torch.contiguous_format
-    return GanStepper(cfg, G, D, data, device, fmt)
-
-
-# ------------------------------------------------------------------------------------ fine-tuning
-
-def load_init_weights(source: str | Path, stepper: GanStepper, channels: int, image_size: int) -> dict:
-    """Start from an earlier run (or exported generator) of the same architecture: transfer learning.
-
-    G (and its EMA) always; D too when the earlier run has a compatible one. Optimisers, step and
-    augmentation start fresh. Returns what was loaded, for config.json.
-    """
-    from studio.engine.gan.checkpoints import GENERATOR_FORMAT
-
-    cfg = stepper.cfg
-    src = Path(source).expanduser()
-    if not src.exists():
-        raise CheckpointError(f"Cannot fine-tune from {src}: it does not exist")
-    tensors: dict[str, dict] = {}
-    if src.is_dir() or src.suffix == ".json" and _is_checkpoint_json(src):
-        run = RunDir(src if src.is_dir() else src.parent.parent)
-        if src.suffix == ".json":
-            ck = load_checkpoint(src)
-        else:
-            found = load_newest_intact(run.checkpoints_dir)
-            if found.checkpoint is None:
-                raise CheckpointError(f"Cannot fine-tune from {src.name}: "
-                                      + (found.fallback_text() or "that run has no checkpoint yet"))
-            ck = found.checkpoint
-        other = run.read_config()
-        for name in ("G", "D", "G_ema"):
-            tensors[name] = ck.module_state(name)
-        step = ck.step
-    else:
-        path = src.with_suffix(".safetensors")
-        try:
-            other = json.loads(path.with_suffix(".json").read_text(encoding="utf-8"))
-        except (OSError, ValueError) as exc:
-            raise CheckpointError(f"Cannot fine-tune from {src.name}: its description is missing") from exc
-        if other.get("format") != GENERATOR_FORMAT:
-            raise CheckpointError(f"{src.name} is not a GAN Art Studio run or generator")
-        from safetensors.torch import load_file
-
-        from studio.engine.latent.jobs import verify_generator
-        other = verify_generator(path)  # SHA-256, types and tensor shapes checked before loading
-        tensors["G"] = load_file(str(path))
-        other = {**other, "resolved_channels": other.get("channels"), "width": other.get("width")}
-        step = other.get("step")
-    mine = {"preset": cfg.preset, "latent_dim": cfg.latent_dim, "resolved_channels": channels,
-            "image_size": image_size, "width": cfg.width or PRESETS[cfg.preset].default_width}
-    theirs = {k: other.get(k) for k in mine}
-    if theirs["width"] in (0, None):
-        theirs["width"] = PRESETS.get(str(theirs["preset"]), PRESETS[cfg.preset]).default_width
-    diff = [f"{k} {theirs[k]} ≠ {mine[k]}" for k in mine if str(theirs[k]) != str(mine[k])]
-    if diff:
-        raise CheckpointError("Fine-tuning needs the same architecture as the earlier run (" + ", ".join(diff)
-                              + "). Pick its preset, width, latent size and channels.")
-    loaded = []
-    _load_generator_weights(stepper.G, tensors["G"], src.name)
-    loaded.append("G")
-    if stepper.ema is not None:
-        if tensors.get("G_ema"):
-            _load_generator_weights(stepper.ema.module, tensors["G_ema"], src.name)
-            loaded.append("G_ema")
-        else:
-            stepper.ema.copy_from(stepper.G)
-    d_state = tensors.get("D")
-    if d_state:
-        try:
-            stepper.D.load_state_dict(d_state)
-            loaded.append("D")
-        except RuntimeError:
-            pass  # e.g. spectral norm switched: D starts fresh
-    return {"source": str(src.resolve()), "step": step, "loaded": loaded}
-
-
-def _load_generator_weights(G: nn.Module, state: dict, name: str) -> None:
-    """Load G's weights; only MSG-GAN's per-scale heads may differ (multi-scale gradients switched on
-    or off between the runs: new heads start fresh, unused ones are dropped)."""
-    try:
-        missing, unexpected = G.load_state_dict(state, strict=False)
-    except RuntimeError as exc:
-        raise CheckpointError(f"Cannot fine-tune from {name}: its generator weights do not fit ({exc})") from exc
-    other = [k for k in (*missing, *unexpected) if not k.startswith("to_rgb_low.")]
-    if other:
-        raise CheckpointError(f"Cannot fine-tune from {name}: its generator weights do not fit "
-                              f"({len(other)} layers differ, e.g. {other[0]})")
-
-
-def _is_checkpoint_json(path: Path) -> bool:
-    try:
-        from studio.engine.gan.checkpoints import CHECKPOINT_FORMAT
-
-        return json.loads(path.read_text(encoding="utf-8")).get("format") == CHECKPOINT_FORMAT
-    except (OSError, ValueError, AttributeError):
-        return False
-
-
-# ------------------------------------------------------------------------------------ the job
 
 class GanTrainingJob:
     """Train (or resume) one run. Stop saves a checkpoint; the result names the run directory."""
