@@ -16,6 +16,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from studio.engine.errors import describe_error
+from studio.engine.heap import release_free_memory
 
 
 class Cancelled(Exception):
@@ -177,4 +178,5 @@ def run_job(job: Job, on_event: Callable[[Event], None] | None = None,
         final = Failed(outcome.error, outcome.details)
     outcome.seconds = time.perf_counter() - t0
     emit(final)
+    release_free_memory()  # a job's freed buffers go back to the system, not kept by an idle arena
     return outcome

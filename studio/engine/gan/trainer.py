@@ -44,6 +44,7 @@ from studio.engine.gan.config import (  # noqa: F401 - re-exported: the torch-fr
     TrainResult,
 )
 from studio.engine.gan.models import PRESETS, count_parameters
+from studio.engine.heap import release_free_memory
 from studio.engine.jobs import Cancelled, JobContext, Metrics, Preview, Progress
 from studio.engine.runs import RunDir, atomic_write_bytes, atomic_write_json
 
@@ -368,6 +369,7 @@ class _TrainLoop:
         grid = _grid_uint8(imgs, nrow=max(1, int(math.ceil(math.sqrt(imgs.shape[0])))))
         _save_png(grid, self.job.run_dir.sample_path(step))
         self.ctx.emit(Preview(step, grid, "samples"))
+        release_free_memory()  # the GUI frees these previews in its own thread: hand the pages back
 
     def save(self) -> Path:
         state = self.s.full_state()
