@@ -368,7 +368,7 @@ def export_generator(source: str | Path, out_path: str | Path, use_ema: bool = T
 
 def load_generator(path: str | Path, device: str | torch.device = "cpu") -> tuple[nn.Module, dict]:
     """Load an exported generator; refuses anything that is not our safetensors + JSON pair."""
-    from studio.engine.gan.models import PRESETS, build_gan, generator_msg
+    from studio.engine.gan.models import PRESETS, build_generator, generator_msg
 
     path = Path(path)
     if path.suffix == ".json":
@@ -388,8 +388,8 @@ def load_generator(path: str | Path, device: str | torch.device = "cpu") -> tupl
         weights = load_file(str(path))
     except Exception as exc:  # noqa: BLE001 - safetensors raises several types for damaged files
         raise CheckpointError(f"{path.name} is damaged or not a safetensors file ({exc})") from exc
-    g, _ = build_gan(meta["preset"], int(meta["channels"]), int(meta["latent_dim"]), int(meta["width"]),
-                     int(meta["image_size"]), msg=generator_msg(meta["preset"], weights))
+    g = build_generator(meta["preset"], int(meta["channels"]), int(meta["latent_dim"]), int(meta["width"]),
+                        int(meta["image_size"]), msg=generator_msg(meta["preset"], weights))
     try:
         g.load_state_dict(weights)
     except RuntimeError as exc:

@@ -14,12 +14,13 @@ from pathlib import Path
 
 __all__ = [
     "AUGMENT_MODES", "AUGMENT_OPS", "CONFIG_VERSION", "DEFAULT_AUGMENT_POLICY", "FIT_MODES", "LEGACY_VALUES",
-    "LOSSES", "PRESETS", "PresetInfo", "SAMPLE_WEIGHTS", "TrainConfig", "TrainResult", "parse_policy",
+    "LOSSES", "PRESETS", "PROJECTED_TAPS", "PresetInfo", "SAMPLE_WEIGHTS", "TrainConfig", "TrainResult", "parse_policy",
 ]
 
 LOSSES = ("bce", "hinge")  # losses.py implements them
 AUGMENT_OPS = ("color", "translation", "cutout")  # augment.py implements them, in this order
 DEFAULT_AUGMENT_POLICY = "color,translation,cutout"
+PROJECTED_TAPS = ("conv1_2", "conv2_2", "conv3_3")  # the VGG16 scales the pretrained-eyes discriminator looks at
 
 
 def parse_policy(policy: str | Sequence[str]) -> tuple[str, ...]:
@@ -44,6 +45,7 @@ class PresetInfo:
     defaults: dict = field(default_factory=dict)  # TrainConfig overrides
     family: str = "dcgan"  # "lesson" | "dcgan" | "lite": what the dataset-size presets may change
     msg: bool = False  # multi-scale gradients (MSG-GAN): G's every scale goes to D
+    projected: bool = False  # D looks through frozen pretrained VGG16 features (gan/projected.py)
 
 
 PRESETS: dict[str, PresetInfo] = {
@@ -97,6 +99,23 @@ PRESETS: dict[str, PresetInfo] = {
                 (64, 48, 32, "The default for your own pictures."),
                 (128, 32, 16, "Slow on a CPU; comfortable on a GPU."),
                 (256, 16, 8, "Best on a GPU."),
+            ]
+        ],
+        *[
+            PresetInfo(
+                f"eyes{size}", f"Quick-learning GAN {size}×{size} (pretrained eyes)",
+                f"Learns from a few hundred pictures at {size}×{size} in minutes: the small-data generator "
+                "against a discriminator that looks through a pretrained network's eyes (VGG16, frozen) "
+                "instead of learning to see from your pictures alone. Needs the VGG16 weights "
+                "(`python -m studio models fetch`). " + note,
+                size, default_width=width, width_adjustable=True, family="lite", projected=True,
+                defaults={"batch_size": batch, "loss": "hinge", "lr_g": 2e-4, "lr_d": 2e-4,
+                          "beta1": 0.0, "beta2": 0.99},
+            )
+            for size, width, batch, note in [
+                (32, 32, 32, "Quick on a laptop."),
+                (64, 48, 32, "Comfortable on a laptop."),
+                (128, 32, 16, "Slow on a CPU; comfortable on a GPU."),
             ]
         ],
     ]
@@ -222,7 +241,8 @@ class TrainConfig:
             problems.append("EMA half-life must be ≥ 0 and its ramp-up in [0, 1]")
         if self.sample_weights not in SAMPLE_WEIGHTS:
             problems.append("sample weights must be 'ema' or 'raw'")
-        if self.msg and self.preset in PRESETS and PRESETS[self.preset].family != "lite":
+        if self.msg and self.preset in PRESETS and (PRESETS[self.preset].family != "lite"
+                                                    or PRESETS[self.preset].projected):
             problems.append("multi-scale gradients exist only in the small-data presets")
         if self.metrics_every is not None and self.metrics_every < 0:
             problems.append("metrics interval must be 0 (never) or more")

@@ -343,43 +343,65 @@ def generator_msg(preset: str, state: dict) -> bool | None:
     return has_msg_heads(state)
 
 
+def build_generator(preset: str, channels: int, latent_dim: int = 100, width: int = 0,
+                    image_size: int | None = None, msg: bool | None = None) -> nn.Module:
+    """G alone (Explore and exports need no discriminator — nor the VGG16 weights a projected one loads)."""
+    return _build(preset, channels, latent_dim, width, image_size, msg=msg, with_d=False)[0]
+
+
 def build_gan(preset: str, channels: int, latent_dim: int = 100, width: int = 0,
               image_size: int | None = None, spectral_norm: bool = False,
-              msg: bool | None = None) -> tuple[nn.Module, nn.Module]:
+              msg: bool | None = None, projected_features: nn.Sequential | None = None) -> tuple[nn.Module, nn.Module]:
     """Build (G, D) for a preset. ``width`` 0 means the preset's default; ``spectral_norm`` applies
     to D (the G architecture, and so exported generators, never depend on it). ``msg``: multi-scale
     gradients for the small-data family — None follows the preset (``PresetInfo.msg``), True/False
-    switches them on/off (off: G has no per-scale heads; load saved ones with ``generator_msg``)."""
+    switches them on/off (off: G has no per-scale heads; load saved ones with ``generator_msg``).
+    The pretrained-eyes presets load the offline VGG16 for D unless ``projected_features`` is given."""
+    return _build(preset, channels, latent_dim, width, image_size, spectral_norm, msg, True, projected_features)
+
+
+def _build(preset: str, channels: int, latent_dim: int, width: int, image_size: int | None,
+           spectral_norm: bool = False, msg: bool | None = None, with_d: bool = True,
+           projected_features: nn.Sequential | None = None) -> tuple[nn.Module, nn.Module | None]:
     if preset not in PRESETS:
         raise ValueError(f"Unknown preset {preset!r}; choose one of {', '.join(PRESETS)}")
     info = PRESETS[preset]
-    if msg and info.family != "lite":
+    if msg and (info.family != "lite" or info.projected):
         raise ValueError(f"Multi-scale gradients exist only in the small-data presets, not {preset!r}")
     size = image_size or info.image_size
+    d: nn.Module | None = None
     if preset == "lesson-mlp":
         g: nn.Module = LessonMLPGenerator(latent_dim, channels, size)
-        d: nn.Module = LessonMLPDiscriminator(channels, size)
+        d = LessonMLPDiscriminator(channels, size) if with_d else None
     elif preset == "lesson-dcgan":
         if size != 28:
             raise ValueError("The lesson DCGAN is built for 28×28 images")
         g = LessonDCGANGenerator(latent_dim, channels)
-        d = LessonDCGANDiscriminator(channels)
-        init_dcgan_weights(g)
-        init_dcgan_weights(d)
+        d = LessonDCGANDiscriminator(channels) if with_d else None
+        init_dcgan_weights(g)  # after both are built: the seeded weights stay what they always were
+        if d is not None:
+            init_dcgan_weights(d)
     elif info.family == "lite":
         w = width or info.default_width
         use_msg = info.msg if msg is None else bool(msg)
         g = LiteGenerator(latent_dim, channels, size, w, msg=use_msg)
-        d = LiteDiscriminator(channels, size, w, msg=use_msg)
+        if with_d and info.projected:
+            from studio.engine.gan.projected import ProjectedDiscriminator
+
+            d = ProjectedDiscriminator(channels, size, max(32, w), features=projected_features)
+        elif with_d:
+            d = LiteDiscriminator(channels, size, w, msg=use_msg)
         init_lite_weights(g)
-        init_lite_weights(d)
+        if d is not None and not info.projected:
+            init_lite_weights(d)
     else:
         w = width or info.default_width
         g = DCGANGenerator(latent_dim, channels, size, w)
-        d = DCGANDiscriminator(channels, size, w)
+        d = DCGANDiscriminator(channels, size, w) if with_d else None
         init_dcgan_weights(g)
-        init_dcgan_weights(d)
-    if spectral_norm:
+        if d is not None:
+            init_dcgan_weights(d)
+    if spectral_norm and d is not None:
         apply_spectral_norm(d)
     return g, d
 
