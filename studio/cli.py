@@ -76,7 +76,9 @@ def _add_train(sub: argparse._SubParsersAction) -> None:
     src = p.add_mutually_exclusive_group(required=True)
     src.add_argument("--data", help="image folder, or one of: demo, mnist, fashion-mnist, cifar10")
     src.add_argument("--resume", metavar="RUN_DIR", help="continue a run exactly where it stopped")
-    p.add_argument("--preset", default="dcgan64", choices=sorted(PRESETS), help="architecture (default dcgan64)")
+    p.add_argument("--preset", default="auto", choices=["auto", *sorted(PRESETS)],
+                   help="architecture; auto (default) picks the recommended one for the number and size of your "
+                   "pictures and says which")
     p.add_argument("--out", metavar="RUN_DIR", help="run directory to create (default: a new one in the workspace)")
     p.add_argument("--steps", type=int, help="total generator steps to reach (0 = until Ctrl+C)")
     p.add_argument("--batch-size", type=int)
@@ -168,10 +170,51 @@ def _check_train_numbers(args: argparse.Namespace) -> None:
             raise ValueError(f"{flag} {value:g} is out of range: it must be {span}")
 
 
+def auto_preset(data: str, gpu: bool | None = None) -> tuple[str, str]:
+    """``--preset auto``: the preset the studio recommends for ``data`` (a built-in name or folders), and why.
+
+    Folders are scanned as the Train page does (count and typical size of the usable pictures); the built-in
+    sets are known. The choice and its reasons come from ``dataset_advice.advise``, as on the Train page."""
+    from studio.engine.dataset_advice import advise
+    from studio.engine.dataset_scan import BUILTIN_SOURCES, DatasetScanJob
+    from studio.engine.jobs import run_job
+
+    if data in BUILTIN_SOURCES:
+        from studio.engine.data import LESSON_DATASETS
+        from studio.engine.gan.config import TrainConfig
+
+        count, size = (TrainConfig().demo_count, 64) if data == "demo" else (50_000, LESSON_DATASETS[data].native_size)
+    else:
+        from studio.engine.data import split_source_paths
+
+        outcome = run_job(DatasetScanJob(split_source_paths(data), preview_count=3))
+        summary = outcome.result
+        if outcome.error or summary is None:
+            raise ValueError(outcome.error or f"cannot read {data}")
+        if summary.error:
+            raise ValueError(summary.error)
+        count, size = summary.count, summary.image_size or 64
+    advice = advise(count, size, gpu)
+    return advice.preset, f"{advice.headline} {advice.recommendation}"
+
+
 def _train_config(args: argparse.Namespace):
     from studio.engine.gan.config import PRESETS, TrainConfig
 
     _check_train_numbers(args)
+    if args.preset == "auto":
+        if args.resume:
+            from studio.engine.runs import RunDir
+
+            try:
+                args.preset = str(RunDir(Path(args.resume)).read_config().get("preset", ""))
+            except (OSError, ValueError):
+                args.preset = ""
+            if args.preset not in PRESETS:
+                args.preset = "dcgan64"  # the resume itself reads and checks config.json and says what is wrong
+        else:
+            args.preset, why = auto_preset(args.data)
+            print(f"preset auto → {args.preset}: {why}")
     if args.width is not None and not PRESETS[args.preset].width_adjustable:
         raise ValueError(f"--width does not apply to {args.preset}: its layers are fixed by the lesson; "
                          "leave --width out or pick a DCGAN or small-data preset")

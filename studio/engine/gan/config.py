@@ -20,7 +20,8 @@ __all__ = [
 LOSSES = ("bce", "hinge")  # losses.py implements them
 AUGMENT_OPS = ("color", "translation", "cutout")  # augment.py implements them, in this order
 DEFAULT_AUGMENT_POLICY = "color,translation,cutout"
-PROJECTED_TAPS = ("conv1_2", "conv2_2", "conv3_3")  # the VGG16 scales the pretrained-eyes discriminator looks at
+PROJECTED_TAPS = ("conv2_2", "conv3_3")  # the VGG16 scales the pretrained-eyes discriminator looks at
+PROJECTED_WITH_PIXEL = True  # beside a pixel discriminator (tests/bench/bench_eyes.py compares)
 
 
 def parse_policy(policy: str | Sequence[str]) -> tuple[str, ...]:

@@ -385,15 +385,17 @@ def _build(preset: str, channels: int, latent_dim: int, width: int, image_size: 
         w = width or info.default_width
         use_msg = info.msg if msg is None else bool(msg)
         g = LiteGenerator(latent_dim, channels, size, w, msg=use_msg)
-        if with_d and info.projected:
-            from studio.engine.gan.projected import ProjectedDiscriminator
-
-            d = ProjectedDiscriminator(channels, size, max(32, w), features=projected_features)
-        elif with_d:
+        if with_d:
             d = LiteDiscriminator(channels, size, w, msg=use_msg)
         init_lite_weights(g)
-        if d is not None and not info.projected:
+        if d is not None:
             init_lite_weights(d)
+        if d is not None and info.projected:
+            from studio.engine.gan import config as gan_config
+            from studio.engine.gan.projected import DualDiscriminator, ProjectedDiscriminator
+
+            eyes = ProjectedDiscriminator(channels, size, max(32, w), features=projected_features)
+            d = DualDiscriminator(d, eyes) if gan_config.PROJECTED_WITH_PIXEL else eyes
     else:
         w = width or info.default_width
         g = DCGANGenerator(latent_dim, channels, size, w)

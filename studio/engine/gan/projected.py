@@ -19,7 +19,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from studio.engine.gan.config import PROJECTED_TAPS
+from studio.engine.gan import config
 
 # VGG16 ``features`` indices of the ReLU outputs we may tap, and their channels
 _VGG16_TAPS = {"conv1_2": (3, 64), "conv2_2": (8, 128), "conv3_3": (15, 256), "conv4_3": (22, 512)}
@@ -55,6 +55,8 @@ class _Head(nn.Module):
 
     def __init__(self, ch_in: int, size: int, width: int) -> None:
         super().__init__()
+        from studio.engine.gan.models import MinibatchStd
+
         layers: list[nn.Module] = []
         ch = ch_in
         while size > 4:
@@ -62,7 +64,8 @@ class _Head(nn.Module):
             layers += [nn.Conv2d(ch, out, 4, 2, 1), nn.LeakyReLU(0.2, True)]
             ch, size = out, size // 2
             width = out
-        layers += [nn.Conv2d(ch, ch, 3, 1, 1), nn.LeakyReLU(0.2, True), nn.Conv2d(ch, 1, 1, 1, 0)]
+        # the batch's spread as a channel: a head can see a lack of variety (mode collapse), not only single fakes
+        layers += [MinibatchStd(), nn.Conv2d(ch + 1, ch, 3, 1, 1), nn.LeakyReLU(0.2, True), nn.Conv2d(ch, 1, 1, 1, 0)]
         self.net = nn.Sequential(*layers)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -74,9 +77,10 @@ class ProjectedDiscriminator(nn.Module):
 
     ``forward`` returns one logit per patch and scale, flattened (N·K): the losses average them."""
 
-    def __init__(self, channels: int = 3, size: int = 32, width: int = 64, taps: tuple[str, ...] = PROJECTED_TAPS,
+    def __init__(self, channels: int = 3, size: int = 32, width: int = 64, taps: tuple[str, ...] | None = None,
                  proj_channels: int = 64, features: nn.Sequential | None = None, bf16: bool | None = None) -> None:
         super().__init__()
+        taps = tuple(taps or config.PROJECTED_TAPS)
         unknown = [t for t in taps if t not in _VGG16_TAPS]
         if unknown or not taps:
             raise ValueError(f"unknown VGG16 taps {unknown}; choose from {', '.join(_VGG16_TAPS)}")
@@ -149,6 +153,23 @@ class ProjectedDiscriminator(nn.Module):
             x = x[-1]
         feats = self.projected(self.features(x))
         return torch.cat([head(f) for head, f in zip(self.heads, feats, strict=True)], 1).reshape(-1)
+
+
+class DualDiscriminator(nn.Module):
+    """A pixel discriminator and a pretrained-eyes one side by side (in the manner of Vision-aided GAN, Kumari et
+    al. 2022): the pixel one sees the whole picture's layout and variety, the pretrained one its shapes and edges.
+    Returns both verdicts per picture, the pixel one repeated so each weighs half in the averaged loss."""
+
+    def __init__(self, pixel: nn.Module, eyes: ProjectedDiscriminator) -> None:
+        super().__init__()
+        self.pixel, self.eyes = pixel, eyes
+
+    def forward(self, x: torch.Tensor | list[torch.Tensor]) -> torch.Tensor:
+        full = x[-1] if isinstance(x, (list, tuple)) else x
+        n = full.shape[0]
+        e = self.eyes(full).view(n, -1)
+        p = self.pixel(x).view(n, 1).expand(n, e.shape[1])
+        return torch.cat([p, e], 1).reshape(-1)
 
 
 def _kaiming(shape: tuple[int, ...]) -> torch.Tensor:

@@ -120,8 +120,15 @@ _ALWAYS_SET = ("ada_speed_imgs", "ema_halflife_imgs")
 _DEFAULTS = {"ada_speed_imgs": 20_000, "ema_halflife_imgs": 10_000}
 
 
-def recommend_preset(count: int, image_size: int) -> RegimeChoice:
-    """Which architecture and settings suit ``count`` pictures at about ``image_size`` px, in words."""
+# Whether the pretrained-eyes presets are what the studio recommends for a small folder (when the VGG16 weights
+# are there): decided by tests/bench/bench_eyes.py, which trains each recipe for the same minutes on this CPU.
+EYES_FOR_SMALL_DATA = False
+
+
+def recommend_preset(count: int, image_size: int, pretrained: bool | None = None) -> RegimeChoice:
+    """Which architecture and settings suit ``count`` pictures at about ``image_size`` px, in words.
+
+    ``pretrained``: whether the offline VGG16 weights are installed (None: look)."""
     regime = regime_for_count(count)
     sizes = (32, 64, 128, 256)
     size = min(sizes, key=lambda s: (abs(s - image_size), s))
@@ -130,10 +137,19 @@ def recommend_preset(count: int, image_size: int) -> RegimeChoice:
         why = (f"With {count:,} pictures the classic DCGAN trains well and fast; the small-data GAN "
                f"(lite{size}) is there if it struggles.")
     else:
-        preset = f"lite{size}"
-        why = (f"With {count:,} pictures the small-data GAN is the safer choice: it is built to learn from "
-               "few pictures" + (" and uses multi-scale gradients against high-resolution artifacts"
-                                 if size >= 128 else "") + ".")
+        if pretrained is None and EYES_FOR_SMALL_DATA and size <= 128:
+            from studio.engine.pretrained import verify
+
+            pretrained = verify()
+        if EYES_FOR_SMALL_DATA and pretrained and size <= 128:
+            preset = f"eyes{size}"
+            why = (f"With {count:,} pictures a discriminator that looks through a pretrained network's eyes "
+                   "learns shapes in a fraction of the time.")
+        else:
+            preset = f"lite{size}"
+            why = (f"With {count:,} pictures the small-data GAN is the safer choice: it is built to learn from "
+                   "few pictures" + (" and uses multi-scale gradients against high-resolution artifacts"
+                                     if size >= 128 else "") + ".")
     family = PRESETS[preset].family
     values = regime_values(regime, family)
     return RegimeChoice(regime, count, values, why + " " + _explain(regime, count, family, values), preset)
