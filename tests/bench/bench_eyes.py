@@ -50,6 +50,7 @@ def recipes(channels: int, size: int = 32, count: int = 200) -> dict[str, TrainC
             device="cpu", channels=channels),
         f"lite{size}": TrainConfig.for_preset(f"lite{size}", device="cpu", channels=channels),
     }
+    out[f"eyes{size}"] = TrainConfig.for_preset(f"eyes{size}", device="cpu", channels=channels)
     if recommended not in out:
         out[f"recommended ({recommended})"] = TrainConfig.for_preset(recommended, device="cpu", channels=channels)
     return out
