@@ -78,6 +78,58 @@ def _nice_ceil(value: float) -> float:
     return 10.0 * exp
 
 
+def _peak_buckets(x: np.ndarray, y: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Each run of ``k`` points as its lowest and highest point, in step order (NaN-only runs stay a gap)."""
+    rows = y.reshape(-1, k)
+    nan = np.isnan(rows)
+    lo = np.where(nan, np.inf, rows).argmin(axis=1)
+    hi = np.where(nan, -np.inf, rows).argmax(axis=1)
+    base = np.arange(len(rows)) * k
+    idx = np.stack([base + np.minimum(lo, hi), base + np.maximum(lo, hi)], axis=1).ravel()
+    return x[idx], y[idx]
+
+
+def decimate_peaks(x: np.ndarray, y: np.ndarray, buckets: int) -> tuple[np.ndarray, np.ndarray]:
+    """At most ~2 × ``buckets`` points that draw like all of them: each bucket of steps keeps its lowest
+    and highest point (a spike is never smoothed away); the last steps are kept as they are."""
+    return PeakDecimator()(x, y, buckets)
+
+
+class PeakDecimator:
+    """``decimate_peaks`` for a series that only grows: finished buckets are remembered, so a redraw
+    costs the new steps only (not a pass over a long run's whole history, as pyqtgraph's own
+    downsampling did on every redraw). Bucket sizes are powers of two, so they change only when the
+    run doubles in length or the plot is resized a lot; ``reset()`` after the history was rewritten."""
+
+    def __init__(self) -> None:
+        self.reset()
+
+    def reset(self) -> None:
+        self._k = 0
+        self._done = 0  # finished buckets held in _x/_y
+        self._x = np.empty(0)
+        self._y = np.empty(0)
+
+    def __call__(self, x: np.ndarray, y: np.ndarray, buckets: int) -> tuple[np.ndarray, np.ndarray]:
+        n = len(x)
+        buckets = max(1, int(buckets))
+        if n <= 2 * buckets:
+            return x, y
+        k = 1 << math.ceil(math.log2(n / buckets))
+        if k != self._k or self._done * k > n:
+            self.reset()
+            self._k = k
+        full = (n - 1) // k  # the newest step always drawn as it is
+        if full > self._done:
+            part = slice(self._done * k, full * k)
+            bx, by = _peak_buckets(x[part], y[part], k)
+            self._x = np.concatenate([self._x, bx])
+            self._y = np.concatenate([self._y, by])
+            self._done = full
+        tail = slice(full * k, n)
+        return np.concatenate([self._x, x[tail]]), np.concatenate([self._y, y[tail]])
+
+
 def _cache_static_items(item: pg.PlotItem) -> None:
     """Axes (with their grid lines), title and legend change only when the range or the text does; a
     pixmap cache turns their repaint (a QPicture of tick text and grid lines replayed on every paint)
@@ -154,9 +206,8 @@ def _make_plot(title: str, y_label: str) -> pg.PlotWidget:
     item.setLabel("left", y_label)
     item.setLabel("bottom", "step")
     item.showGrid(x=True, y=True, alpha=0.15)
-    # Long runs stay fast: draw only what is visible, and at most ~one point per pixel (peaks kept).
-    item.setDownsampling(auto=True, mode="peak")
-    item.setClipToView(True)
+    # Long runs stay fast: the plots hand pyqtgraph a few points per pixel (PeakDecimator) while they
+    # follow the run; pyqtgraph's own clipping and downsampling take over while the user zooms.
     item.setMenuEnabled(True)
     for axis in ("left", "bottom"):
         item.getAxis(axis).enableAutoSIPrefix(False)  # never "probability (x0.001)"
@@ -235,7 +286,7 @@ class TrainingPlots(QWidget):
                 # Points per pixel kept by auto-downsampling: the raw line keeps its peaks; the smooth
                 # line needs ~1 point per pixel, and wide pens are costly to draw, so it gets fewer.
                 self.raw_curves[name] = plot.plot(pen=pg.mkPen(faint, width=1), connect="finite",
-                                                  autoDownsampleFactor=2.0)
+                                                  autoDownsampleFactor=1.0)
                 self.curves[name] = plot.plot(pen=pg.mkPen(colour, width=1.5), name=text,
                                               connect="finite", autoDownsampleFactor=0.5)
             self._cache_legend(legend)
@@ -262,6 +313,16 @@ class TrainingPlots(QWidget):
             self.quality_curves[name] = plot.plot(
                 pen=pg.mkPen(colour, width=1.5), name=text if plot is self.diversity_plot else None,
                 symbol="o", symbolSize=5, symbolBrush=colour, symbolPen=None)
+        # Every dense line: (plot, curve, series, smoothed, its decimator, buckets per pixel).
+        dense = [(name, False, curve) for name, curve in self.raw_curves.items()]
+        dense += [(name, True, curve) for name, curve in self.curves.items()]
+        dense += [(name, False, self.quality_curves[name]) for name in DENSE_QUALITY]
+        self._dense = [(self._plot_of(curve), curve, name, smoothed, PeakDecimator(),
+                        curve.opts["autoDownsampleFactor"]) for name, smoothed, curve in dense]
+        self._history = 0  # bumped when the history is rewritten (clear, resume): decimators restart
+        self._sparse_drawn: dict[str, tuple[int, int]] = {}
+        for plot in self._y_series:  # a wider plot wants more points: decimate again
+            plot.getPlotItem().getViewBox().sigResized.connect(self._on_resized)
         data_text, data_colour = SPARSE_QUALITY["lpips_diversity_data"]
         self.quality_curves["lpips_diversity_data"] = self.diversity_plot.plot(
             pen=pg.mkPen(data_colour, width=1.5, style=Qt.PenStyle.DashLine), name=data_text)
@@ -301,6 +362,12 @@ class TrainingPlots(QWidget):
         layout.addWidget(self.tabs, 1)
         layout.addWidget(self.stats_label)
         layout.addWidget(self.hint_label)
+
+    def _plot_of(self, curve: pg.PlotDataItem) -> pg.PlotWidget:
+        return next(p for p in self._y_series if p.getPlotItem().getViewBox() is curve.getViewBox())
+
+    def _on_resized(self, *_args) -> None:
+        self._schedule()
 
     @staticmethod
     def _legend(plot: pg.PlotWidget) -> RowLegend:
@@ -384,11 +451,18 @@ class TrainingPlots(QWidget):
         return float(self.ada_target_line.value())
 
     # --- feeding --------------------------------------------------------------------------------
+    def _history_rewritten(self) -> None:
+        self._history += 1
+        for entry in self._dense:
+            entry[4].reset()
+
     def clear(self) -> None:
+        self._history_rewritten()
         self.buffer.clear()
         for series in self.sparse.values():
             series.clear()
-        self._follow = dict.fromkeys(self._follow, True)  # a new run: ranges follow its data again
+        for plot in self._follow:  # a new run: ranges follow its data again
+            self._set_following(plot, True)
         self._ranges.clear()
         self.set_ada_target(ADA_TARGET)
         self._redraw_timer.stop()
@@ -406,6 +480,7 @@ class TrainingPlots(QWidget):
             return
         first = metrics[0].step
         if len(self.buffer) and first <= self.buffer.x()[-1]:
+            self._history_rewritten()
             self.buffer.truncate_from(first)  # a resumed run repeats steps after its checkpoint
             for series in self.sparse.values():
                 series.truncate_from(first)
@@ -415,10 +490,12 @@ class TrainingPlots(QWidget):
 
     def load_records(self, records: list[dict]) -> None:
         """Show metrics.jsonl of an existing run (on resume or when attaching), quality keys included."""
+        self._history_rewritten()
         self.buffer.clear()
         for series in self.sparse.values():
             series.clear()
-        self._follow = dict.fromkeys(self._follow, True)
+        for plot in self._follow:
+            self._set_following(plot, True)
         self._ranges.clear()
         for rec in records:
             if isinstance(rec.get("step"), (int, float)):
@@ -457,14 +534,20 @@ class TrainingPlots(QWidget):
         self._last_draw = time.monotonic()
         b = self.buffer
         x = b.x()
-        for name, curve in self.raw_curves.items():
-            curve.setData(x, b.y(name, smoothed=False))
-        for name, curve in self.curves.items():
-            curve.setData(x, b.y(name, smoothed=True))
-        for name in DENSE_QUALITY:
-            self.quality_curves[name].setData(x, b.y(name, smoothed=False))
+        for plot in self._y_series:  # first: the "A" button turns following back on
+            self._follow_data(plot)
+        for plot, curve, name, smoothed, decimator, per_px in self._dense:
+            y = b.y(name, smoothed=smoothed)
+            if self._follow[plot]:
+                width = plot.getPlotItem().getViewBox().width()
+                curve.setData(*decimator(x, y, (width if width > 0 else 800) * per_px), skipFiniteCheck=True)
+            else:  # zoomed by the user: pyqtgraph clips to the view and downsamples the whole history
+                curve.setData(x, y)
         for name in ("kid", "fd", "lpips_diversity"):
-            self.quality_curves[name].setData(*self.sparse[name].arrays())
+            drawn = (self._history, len(self.sparse[name]))
+            if self._sparse_drawn.get(name) != drawn:  # symbols are costly to rebuild: only when new
+                self._sparse_drawn[name] = drawn
+                self.quality_curves[name].setData(*self.sparse[name].arrays())
         data_div = self.sparse["lpips_diversity_data"]
         if len(data_div):  # the pictures' own diversity: a level line across the whole run so far
             right = max(float(x[-1]) if len(x) else 0.0, data_div.steps[-1])
@@ -472,12 +555,18 @@ class TrainingPlots(QWidget):
         else:
             self.quality_curves["lpips_diversity_data"].setData([], [])
         self.ada_target_line.setVisible(b.bounds("ada_rt") is not None)
-        for plot in self._y_series:
-            self._follow_data(plot)
         self.stats_label.setText(self.stats_text())
 
     def _user_moved(self, plot: pg.PlotWidget, *_args) -> None:
-        self._follow[plot] = False
+        if self._follow[plot]:
+            self._set_following(plot, False)
+            self._schedule()  # the whole history, for pyqtgraph to clip and downsample
+
+    def _set_following(self, plot: pg.PlotWidget, follow: bool) -> None:
+        self._follow[plot] = follow
+        item = plot.getPlotItem()
+        item.setDownsampling(auto=not follow, mode="peak")
+        item.setClipToView(not follow)
 
     def _bounds(self, name: str) -> tuple[float, float] | None:
         if name in self.sparse:
@@ -489,7 +578,7 @@ class TrainingPlots(QWidget):
         vb = plot.getPlotItem().getViewBox()
         if any(vb.autoRangeEnabled()):  # the "A" button or "View all": follow the data again
             vb.disableAutoRange()
-            self._follow[plot] = True
+            self._set_following(plot, True)
             self._ranges.pop(plot, None)
         if not self._follow[plot]:
             return
