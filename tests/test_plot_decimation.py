@@ -78,3 +78,23 @@ def test_long_run_plots_hold_few_points_until_the_user_zooms_in(qtbot):
     plots.redraw()
     assert len(plots.curve_data("loss_g", smoothed=False)[0]) <= 4 * width
     plots.shutdown()
+
+
+def test_a_live_redraw_touches_one_visible_plot_per_event_loop_turn(qtbot):
+    plots = TrainingPlots()
+    qtbot.addWidget(plots)
+    plots.resize(700, 500)
+    plots.show()
+    qtbot.waitExposed(plots)
+    batch = [Metrics(s, {"loss_g": 1.0, "loss_d": 0.5, "d_real": 0.8, "d_fake": 0.2, "img_per_s": 60.0,
+                         "aug_p": 0.1}) for s in range(1, 51)]
+    plots.shutdown()  # no redraw of its own: the test starts the live one
+    plots.append(batch)
+    plots._redraw_live()  # what the throttle timer calls: the first plot now, the others on later turns
+    assert len(plots.curve_data("loss_g")[0]) == 50
+    assert len(plots.curve_data("d_real")[0]) == 0 and len(plots.curve_data("img_per_s")[0]) == 0
+    # then each of the others, the hidden Quality tab's too, and the text line last
+    qtbot.waitUntil(lambda: len(plots.curve_data("aug_p")[0]) == 50, timeout=5000)
+    assert len(plots.curve_data("d_real")[0]) == 50 and len(plots.curve_data("img_per_s")[0]) == 50
+    assert "step 50" in plots.stats_label.text()
+    plots.shutdown()

@@ -24,7 +24,7 @@ import time
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-sys.path[:0] = [str(Path(__file__).resolve().parents[2])]
+sys.path[:0] = [str(Path(__file__).resolve().parents[2]), str(Path(__file__).resolve().parent)]
 
 import numpy as np  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
@@ -95,6 +95,37 @@ def time_frames(plots: TrainingPlots, start: int, rounds: int, per_tick: int, rn
     return times, redraws
 
 
+class LiveFeed:
+    """The JobRunner's 30 Hz drain: a few new steps per tick; the plots throttle their own redraws."""
+
+    def __init__(self, plots: TrainingPlots, start: int, per_tick: int, rng) -> None:
+        self.plots, self.step, self.per_tick, self.rng = plots, start, per_tick, rng
+
+    def tick(self) -> None:
+        self.plots.append(fake_metrics(self.step, self.per_tick, self.rng))
+        self.step += self.per_tick
+
+
+def live_stalls(plots: TrainingPlots, start: int, seconds: float, per_tick: int, rng) -> list[float]:
+    """Gaps between ticks of a 10 ms GUI timer while the plots follow a live run (as the soak measures)."""
+    from gui_bench_common import StallProbe
+    from PySide6.QtCore import QTimer
+
+    from studio.ui.event_wait import wait_ms
+
+    feed = LiveFeed(plots, start, per_tick, rng)
+    timer = QTimer()
+    timer.setInterval(33)
+    timer.timeout.connect(feed.tick)
+    probe = StallProbe()
+    timer.start()
+    probe.start()
+    wait_ms(int(seconds * 1000))
+    probe.stop()
+    timer.stop()
+    return probe.gaps
+
+
 def summary(times: list[float]) -> str:
     s = sorted(times)
     return (f"median {statistics.median(s):6.1f} ms  p90 {s[int(0.9 * (len(s) - 1))]:6.1f} ms  "
@@ -111,6 +142,11 @@ def main() -> int:
     ap.add_argument("--both", action="store_true", help="run quiet, then busy")
     ap.add_argument("--profile", action="store_true", help="cProfile the frames of the largest history")
     ap.add_argument("--compact", action="store_true")
+    ap.add_argument("--live", type=float, default=0.0,
+                    help="then SECONDS of live following (30 Hz feed, 5 redraws/s) under a 10 ms stall probe")
+    ap.add_argument("--unstaged", action="store_true", help="live redraws touch every plot in one turn")
+    ap.add_argument("--switch", type=float, nargs="+", default=[],
+                    help="GIL switch intervals (s) to try in turn for the live part")
     args = ap.parse_args()
     app = QApplication.instance() or QApplication(["bench"])  # noqa: F841
     w, h = (int(v) for v in args.size.split("x"))
@@ -144,6 +180,21 @@ def main() -> int:
                   f"redraw() alone median {statistics.median(redraws):.1f} ms", flush=True)
             if prof:
                 pstats.Stats(prof).sort_stats("tottime").print_stats(18)
+            if args.live:
+                plots._min_interval = 0.2  # the real 5 redraws a second
+                if args.unstaged:
+                    plots._redraw_timer.timeout.disconnect()
+                    plots._redraw_timer.timeout.connect(plots.redraw)
+                    plots._redraw_live = plots.redraw
+                for switch in args.switch or [sys.getswitchinterval()]:
+                    old = sys.getswitchinterval()
+                    sys.setswitchinterval(switch)
+                    last = int(plots.buffer.x()[-1])
+                    gaps = sorted(live_stalls(plots, last + 1, args.live, args.per_tick, rng))
+                    sys.setswitchinterval(old)
+                    print(f"  live {args.live:g} s, switch interval {switch * 1000:g} ms: stalls median "
+                          f"{statistics.median(gaps):.1f} ms, p99 {gaps[int(0.99 * (len(gaps) - 1))]:.1f} ms, "
+                          f"worst {gaps[-1]:.1f} ms, >30 ms: {sum(g > 30 for g in gaps)}", flush=True)
             plots.shutdown()
             plots.close()
             plots.deleteLater()

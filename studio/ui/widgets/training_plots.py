@@ -42,6 +42,7 @@ SPARSE_QUALITY = {
     "nn_distance_ratio": ("nearest-picture ratio", PLOT_COLORS["speed"]),
 }
 ADA_TARGET = 0.6
+STAGE_GAP_MS = 0  # between the plots of one live redraw: the painting of one comes before the next
 PLOT_BACKGROUND = PLOT_COLORS["background"]
 HEALTHY_HINT = "Wobbling losses are healthy: G and D are competing. Warning signs: D's loss stuck near 0, " \
     "or samples that all look alike."
@@ -238,7 +239,12 @@ class TrainingPlots(QWidget):
         self._dirty = False
         self._redraw_timer = QTimer(self)
         self._redraw_timer.setSingleShot(True)
-        self._redraw_timer.timeout.connect(self.redraw)
+        self._redraw_timer.timeout.connect(self._redraw_live)
+        self._stages: list[list[pg.PlotWidget]] = []  # plots still to redraw, a turn each
+        self._stage_timer = QTimer(self)
+        self._stage_timer.setSingleShot(True)
+        self._stage_timer.setInterval(STAGE_GAP_MS)
+        self._stage_timer.timeout.connect(self._next_stage)
 
         self.loss_plot = _make_plot("Losses", "loss")
         self.d_plot = _make_plot("What D believes", "probability")
@@ -321,6 +327,7 @@ class TrainingPlots(QWidget):
                         curve.opts["autoDownsampleFactor"]) for name, smoothed, curve in dense]
         self._history = 0  # bumped when the history is rewritten (clear, resume): decimators restart
         self._sparse_drawn: dict[str, tuple[int, int]] = {}
+        self._sparse_on = {self.kid_plot: ("kid",), self.fd_plot: ("fd",), self.diversity_plot: ("lpips_diversity",)}
         for plot in self._y_series:  # a wider plot wants more points: decimate again
             plot.getPlotItem().getViewBox().sigResized.connect(self._on_resized)
         data_text, data_colour = SPARSE_QUALITY["lpips_diversity_data"]
@@ -512,6 +519,8 @@ class TrainingPlots(QWidget):
 
     def shutdown(self) -> None:
         self._redraw_timer.stop()
+        self._stage_timer.stop()
+        self._stages.clear()
 
     def showEvent(self, event) -> None:  # noqa: N802 - Qt override
         super().showEvent(event)
@@ -524,38 +533,69 @@ class TrainingPlots(QWidget):
             return  # nobody is looking: draw once when shown
         wait = self._min_interval - (time.monotonic() - self._last_draw)
         if wait <= 0:
-            self.redraw()
+            self._redraw_live()
         elif not self._redraw_timer.isActive():
             self._redraw_timer.start(max(1, int(wait * 1000)))
 
     # --- drawing --------------------------------------------------------------------------------
     def redraw(self) -> None:
+        """Every plot now (tests, a tab change, showing the page)."""
+        self._stages.clear()
+        self._stage_timer.stop()
         self._dirty = False
         self._last_draw = time.monotonic()
+        for plot in self._y_series:
+            self._draw_plot(plot)
+        self.stats_label.setText(self.stats_text())
+
+    def _redraw_live(self) -> None:
+        """A live redraw, spread over event-loop turns: one visible plot per turn (each painted before
+        the next is touched), then the hidden ones together. Painting all of them in one turn was the
+        longest time the window could not react while a run trained beside it."""
+        self._dirty = False
+        self._last_draw = time.monotonic()
+        shown = [p for p in self._y_series if p.isVisible()]
+        hidden = [p for p in self._y_series if not p.isVisible()]
+        self._stages = [[p] for p in shown] + ([hidden] if hidden else [])
+        self._next_stage()
+
+    def _next_stage(self) -> None:
+        if not self._stages:
+            return
+        for plot in self._stages.pop(0):
+            self._draw_plot(plot)
+        if self._stages:
+            self._stage_timer.start()
+        else:
+            self.stats_label.setText(self.stats_text())
+
+    def _draw_plot(self, plot: pg.PlotWidget) -> None:
         b = self.buffer
         x = b.x()
-        for plot in self._y_series:  # first: the "A" button turns following back on
-            self._follow_data(plot)
-        for plot, curve, name, smoothed, decimator, per_px in self._dense:
+        self._follow_data(plot)  # first: the "A" button turns following back on
+        for on, curve, name, smoothed, decimator, per_px in self._dense:
+            if on is not plot:
+                continue
             y = b.y(name, smoothed=smoothed)
             if self._follow[plot]:
                 width = plot.getPlotItem().getViewBox().width()
                 curve.setData(*decimator(x, y, (width if width > 0 else 800) * per_px), skipFiniteCheck=True)
             else:  # zoomed by the user: pyqtgraph clips to the view and downsamples the whole history
                 curve.setData(x, y)
-        for name in ("kid", "fd", "lpips_diversity"):
+        for name in self._sparse_on.get(plot, ()):
             drawn = (self._history, len(self.sparse[name]))
             if self._sparse_drawn.get(name) != drawn:  # symbols are costly to rebuild: only when new
                 self._sparse_drawn[name] = drawn
                 self.quality_curves[name].setData(*self.sparse[name].arrays())
-        data_div = self.sparse["lpips_diversity_data"]
-        if len(data_div):  # the pictures' own diversity: a level line across the whole run so far
-            right = max(float(x[-1]) if len(x) else 0.0, data_div.steps[-1])
-            self.quality_curves["lpips_diversity_data"].setData([0.0, right], [data_div.last()] * 2)
-        else:
-            self.quality_curves["lpips_diversity_data"].setData([], [])
-        self.ada_target_line.setVisible(b.bounds("ada_rt") is not None)
-        self.stats_label.setText(self.stats_text())
+        if plot is self.diversity_plot:
+            data_div = self.sparse["lpips_diversity_data"]
+            if len(data_div):  # the pictures' own diversity: a level line across the whole run so far
+                right = max(float(x[-1]) if len(x) else 0.0, data_div.steps[-1])
+                self.quality_curves["lpips_diversity_data"].setData([0.0, right], [data_div.last()] * 2)
+            else:
+                self.quality_curves["lpips_diversity_data"].setData([], [])
+        elif plot is self.aug_plot:
+            self.ada_target_line.setVisible(b.bounds("ada_rt") is not None)
 
     def _user_moved(self, plot: pg.PlotWidget, *_args) -> None:
         if self._follow[plot]:
