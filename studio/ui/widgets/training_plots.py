@@ -289,8 +289,9 @@ class TrainingPlots(QWidget):
                 text, colour = SERIES[name]
                 faint = pg.mkColor(colour)
                 faint.setAlpha(70)
-                # Points per pixel kept by auto-downsampling: the raw line keeps its peaks; the smooth
-                # line needs ~1 point per pixel, and wide pens are costly to draw, so it gets fewer.
+                # Buckets per pixel (each drawn as its low and high point) when the history is thinned,
+                # by our PeakDecimator or, while zoomed, pyqtgraph: the raw line keeps its peaks; the
+                # smooth line needs less, and wide pens are costly to draw, so it gets fewer.
                 self.raw_curves[name] = plot.plot(pen=pg.mkPen(faint, width=1), connect="finite",
                                                   autoDownsampleFactor=1.0)
                 self.curves[name] = plot.plot(pen=pg.mkPen(colour, width=1.5), name=text,
