@@ -156,6 +156,8 @@ def main() -> int:
             first_quality = len(samples) - 1
             print(f"first quality point (step {shown:,}) on show by {samples[-1]['t']:.0f} s", flush=True)
     probe.stop()
+    steps = train.plots.buffer.x()
+    print(f"training reached step {int(steps[-1]) if len(steps) else 0:,} in {args.minutes:g} min", flush=True)
     run_dir = train.run_dir()
     train.stop_training()
     wait_until(lambda: not train.is_training(), 120)
