@@ -42,6 +42,7 @@ SPARSE_QUALITY = {
     "nn_distance_ratio": ("nearest-picture ratio", PLOT_COLORS["speed"]),
 }
 ADA_TARGET = 0.6
+STAGE_GAP_MS = 0  # between the plots of one live redraw: the painting of one comes before the next
 PLOT_BACKGROUND = PLOT_COLORS["background"]
 HEALTHY_HINT = "Wobbling losses are healthy: G and D are competing. Warning signs: D's loss stuck near 0, " \
     "or samples that all look alike."
@@ -76,6 +77,58 @@ def _nice_ceil(value: float) -> float:
         if m * exp >= value - 1e-12:
             return m * exp
     return 10.0 * exp
+
+
+def _peak_buckets(x: np.ndarray, y: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Each run of ``k`` points as its lowest and highest point, in step order (NaN-only runs stay a gap)."""
+    rows = y.reshape(-1, k)
+    nan = np.isnan(rows)
+    lo = np.where(nan, np.inf, rows).argmin(axis=1)
+    hi = np.where(nan, -np.inf, rows).argmax(axis=1)
+    base = np.arange(len(rows)) * k
+    idx = np.stack([base + np.minimum(lo, hi), base + np.maximum(lo, hi)], axis=1).ravel()
+    return x[idx], y[idx]
+
+
+def decimate_peaks(x: np.ndarray, y: np.ndarray, buckets: int) -> tuple[np.ndarray, np.ndarray]:
+    """At most ~2 × ``buckets`` points that draw like all of them: each bucket of steps keeps its lowest
+    and highest point (a spike is never smoothed away); the last steps are kept as they are."""
+    return PeakDecimator()(x, y, buckets)
+
+
+class PeakDecimator:
+    """``decimate_peaks`` for a series that only grows: finished buckets are remembered, so a redraw
+    costs the new steps only (not a pass over a long run's whole history, as pyqtgraph's own
+    downsampling did on every redraw). Bucket sizes are powers of two, so they change only when the
+    run doubles in length or the plot is resized a lot; ``reset()`` after the history was rewritten."""
+
+    def __init__(self) -> None:
+        self.reset()
+
+    def reset(self) -> None:
+        self._k = 0
+        self._done = 0  # finished buckets held in _x/_y
+        self._x = np.empty(0)
+        self._y = np.empty(0)
+
+    def __call__(self, x: np.ndarray, y: np.ndarray, buckets: int) -> tuple[np.ndarray, np.ndarray]:
+        n = len(x)
+        buckets = max(1, int(buckets))
+        if n <= 2 * buckets:
+            return x, y
+        k = 1 << math.ceil(math.log2(n / buckets))
+        if k != self._k or self._done * k > n:
+            self.reset()
+            self._k = k
+        full = (n - 1) // k  # the newest step always drawn as it is
+        if full > self._done:
+            part = slice(self._done * k, full * k)
+            bx, by = _peak_buckets(x[part], y[part], k)
+            self._x = np.concatenate([self._x, bx])
+            self._y = np.concatenate([self._y, by])
+            self._done = full
+        tail = slice(full * k, n)
+        return np.concatenate([self._x, x[tail]]), np.concatenate([self._y, y[tail]])
 
 
 def _cache_static_items(item: pg.PlotItem) -> None:
@@ -154,9 +207,8 @@ def _make_plot(title: str, y_label: str) -> pg.PlotWidget:
     item.setLabel("left", y_label)
     item.setLabel("bottom", "step")
     item.showGrid(x=True, y=True, alpha=0.15)
-    # Long runs stay fast: draw only what is visible, and at most ~one point per pixel (peaks kept).
-    item.setDownsampling(auto=True, mode="peak")
-    item.setClipToView(True)
+    # Long runs stay fast: the plots hand pyqtgraph a few points per pixel (PeakDecimator) while they
+    # follow the run; pyqtgraph's own clipping and downsampling take over while the user zooms.
     item.setMenuEnabled(True)
     for axis in ("left", "bottom"):
         item.getAxis(axis).enableAutoSIPrefix(False)  # never "probability (x0.001)"
@@ -187,7 +239,12 @@ class TrainingPlots(QWidget):
         self._dirty = False
         self._redraw_timer = QTimer(self)
         self._redraw_timer.setSingleShot(True)
-        self._redraw_timer.timeout.connect(self.redraw)
+        self._redraw_timer.timeout.connect(self._redraw_live)
+        self._stages: list[list[pg.PlotWidget]] = []  # plots still to redraw, a turn each
+        self._stage_timer = QTimer(self)
+        self._stage_timer.setSingleShot(True)
+        self._stage_timer.setInterval(STAGE_GAP_MS)
+        self._stage_timer.timeout.connect(self._next_stage)
 
         self.loss_plot = _make_plot("Losses", "loss")
         self.d_plot = _make_plot("What D believes", "probability")
@@ -232,10 +289,11 @@ class TrainingPlots(QWidget):
                 text, colour = SERIES[name]
                 faint = pg.mkColor(colour)
                 faint.setAlpha(70)
-                # Points per pixel kept by auto-downsampling: the raw line keeps its peaks; the smooth
-                # line needs ~1 point per pixel, and wide pens are costly to draw, so it gets fewer.
+                # Buckets per pixel (each drawn as its low and high point) when the history is thinned,
+                # by our PeakDecimator or, while zoomed, pyqtgraph: the raw line keeps its peaks; the
+                # smooth line needs less, and wide pens are costly to draw, so it gets fewer.
                 self.raw_curves[name] = plot.plot(pen=pg.mkPen(faint, width=1), connect="finite",
-                                                  autoDownsampleFactor=2.0)
+                                                  autoDownsampleFactor=1.0)
                 self.curves[name] = plot.plot(pen=pg.mkPen(colour, width=1.5), name=text,
                                               connect="finite", autoDownsampleFactor=0.5)
             self._cache_legend(legend)
@@ -262,6 +320,17 @@ class TrainingPlots(QWidget):
             self.quality_curves[name] = plot.plot(
                 pen=pg.mkPen(colour, width=1.5), name=text if plot is self.diversity_plot else None,
                 symbol="o", symbolSize=5, symbolBrush=colour, symbolPen=None)
+        # Every dense line: (plot, curve, series, smoothed, its decimator, buckets per pixel).
+        dense = [(name, False, curve) for name, curve in self.raw_curves.items()]
+        dense += [(name, True, curve) for name, curve in self.curves.items()]
+        dense += [(name, False, self.quality_curves[name]) for name in DENSE_QUALITY]
+        self._dense = [(self._plot_of(curve), curve, name, smoothed, PeakDecimator(),
+                        curve.opts["autoDownsampleFactor"]) for name, smoothed, curve in dense]
+        self._history = 0  # bumped when the history is rewritten (clear, resume): decimators restart
+        self._sparse_drawn: dict[str, tuple[int, int]] = {}
+        self._sparse_on = {self.kid_plot: ("kid",), self.fd_plot: ("fd",), self.diversity_plot: ("lpips_diversity",)}
+        for plot in self._y_series:  # a wider plot wants more points: decimate again
+            plot.getPlotItem().getViewBox().sigResized.connect(self._on_resized)
         data_text, data_colour = SPARSE_QUALITY["lpips_diversity_data"]
         self.quality_curves["lpips_diversity_data"] = self.diversity_plot.plot(
             pen=pg.mkPen(data_colour, width=1.5, style=Qt.PenStyle.DashLine), name=data_text)
@@ -301,6 +370,12 @@ class TrainingPlots(QWidget):
         layout.addWidget(self.tabs, 1)
         layout.addWidget(self.stats_label)
         layout.addWidget(self.hint_label)
+
+    def _plot_of(self, curve: pg.PlotDataItem) -> pg.PlotWidget:
+        return next(p for p in self._y_series if p.getPlotItem().getViewBox() is curve.getViewBox())
+
+    def _on_resized(self, *_args) -> None:
+        self._schedule()
 
     @staticmethod
     def _legend(plot: pg.PlotWidget) -> RowLegend:
@@ -384,11 +459,18 @@ class TrainingPlots(QWidget):
         return float(self.ada_target_line.value())
 
     # --- feeding --------------------------------------------------------------------------------
+    def _history_rewritten(self) -> None:
+        self._history += 1
+        for entry in self._dense:
+            entry[4].reset()
+
     def clear(self) -> None:
+        self._history_rewritten()
         self.buffer.clear()
         for series in self.sparse.values():
             series.clear()
-        self._follow = dict.fromkeys(self._follow, True)  # a new run: ranges follow its data again
+        for plot in self._follow:  # a new run: ranges follow its data again
+            self._set_following(plot, True)
         self._ranges.clear()
         self.set_ada_target(ADA_TARGET)
         self._redraw_timer.stop()
@@ -406,6 +488,7 @@ class TrainingPlots(QWidget):
             return
         first = metrics[0].step
         if len(self.buffer) and first <= self.buffer.x()[-1]:
+            self._history_rewritten()
             self.buffer.truncate_from(first)  # a resumed run repeats steps after its checkpoint
             for series in self.sparse.values():
                 series.truncate_from(first)
@@ -415,10 +498,12 @@ class TrainingPlots(QWidget):
 
     def load_records(self, records: list[dict]) -> None:
         """Show metrics.jsonl of an existing run (on resume or when attaching), quality keys included."""
+        self._history_rewritten()
         self.buffer.clear()
         for series in self.sparse.values():
             series.clear()
-        self._follow = dict.fromkeys(self._follow, True)
+        for plot in self._follow:
+            self._set_following(plot, True)
         self._ranges.clear()
         for rec in records:
             if isinstance(rec.get("step"), (int, float)):
@@ -435,6 +520,8 @@ class TrainingPlots(QWidget):
 
     def shutdown(self) -> None:
         self._redraw_timer.stop()
+        self._stage_timer.stop()
+        self._stages.clear()
 
     def showEvent(self, event) -> None:  # noqa: N802 - Qt override
         super().showEvent(event)
@@ -447,37 +534,80 @@ class TrainingPlots(QWidget):
             return  # nobody is looking: draw once when shown
         wait = self._min_interval - (time.monotonic() - self._last_draw)
         if wait <= 0:
-            self.redraw()
+            self._redraw_live()
         elif not self._redraw_timer.isActive():
             self._redraw_timer.start(max(1, int(wait * 1000)))
 
     # --- drawing --------------------------------------------------------------------------------
     def redraw(self) -> None:
+        """Every plot now (tests, a tab change, showing the page)."""
+        self._stages.clear()
+        self._stage_timer.stop()
         self._dirty = False
         self._last_draw = time.monotonic()
-        b = self.buffer
-        x = b.x()
-        for name, curve in self.raw_curves.items():
-            curve.setData(x, b.y(name, smoothed=False))
-        for name, curve in self.curves.items():
-            curve.setData(x, b.y(name, smoothed=True))
-        for name in DENSE_QUALITY:
-            self.quality_curves[name].setData(x, b.y(name, smoothed=False))
-        for name in ("kid", "fd", "lpips_diversity"):
-            self.quality_curves[name].setData(*self.sparse[name].arrays())
-        data_div = self.sparse["lpips_diversity_data"]
-        if len(data_div):  # the pictures' own diversity: a level line across the whole run so far
-            right = max(float(x[-1]) if len(x) else 0.0, data_div.steps[-1])
-            self.quality_curves["lpips_diversity_data"].setData([0.0, right], [data_div.last()] * 2)
-        else:
-            self.quality_curves["lpips_diversity_data"].setData([], [])
-        self.ada_target_line.setVisible(b.bounds("ada_rt") is not None)
         for plot in self._y_series:
-            self._follow_data(plot)
+            self._draw_plot(plot)
         self.stats_label.setText(self.stats_text())
 
+    def _redraw_live(self) -> None:
+        """A live redraw, spread over event-loop turns: one visible plot per turn (each painted before
+        the next is touched), then the hidden ones together. Painting all of them in one turn was the
+        longest time the window could not react while a run trained beside it."""
+        self._dirty = False
+        self._last_draw = time.monotonic()
+        shown = [p for p in self._y_series if p.isVisible()]
+        hidden = [p for p in self._y_series if not p.isVisible()]
+        self._stages = [[p] for p in shown] + ([hidden] if hidden else [])
+        self._next_stage()
+
+    def _next_stage(self) -> None:
+        if not self._stages:
+            return
+        for plot in self._stages.pop(0):
+            self._draw_plot(plot)
+        if self._stages:
+            self._stage_timer.start()
+        else:
+            self.stats_label.setText(self.stats_text())
+
+    def _draw_plot(self, plot: pg.PlotWidget) -> None:
+        b = self.buffer
+        x = b.x()
+        self._follow_data(plot)  # first: the "A" button turns following back on
+        for on, curve, name, smoothed, decimator, per_px in self._dense:
+            if on is not plot:
+                continue
+            y = b.y(name, smoothed=smoothed)
+            if self._follow[plot]:
+                width = plot.getPlotItem().getViewBox().width()
+                curve.setData(*decimator(x, y, (width if width > 0 else 800) * per_px), skipFiniteCheck=True)
+            else:  # zoomed by the user: pyqtgraph clips to the view and downsamples the whole history
+                curve.setData(x, y)
+        for name in self._sparse_on.get(plot, ()):
+            drawn = (self._history, len(self.sparse[name]))
+            if self._sparse_drawn.get(name) != drawn:  # symbols are costly to rebuild: only when new
+                self._sparse_drawn[name] = drawn
+                self.quality_curves[name].setData(*self.sparse[name].arrays())
+        if plot is self.diversity_plot:
+            data_div = self.sparse["lpips_diversity_data"]
+            if len(data_div):  # the pictures' own diversity: a level line across the whole run so far
+                right = max(float(x[-1]) if len(x) else 0.0, data_div.steps[-1])
+                self.quality_curves["lpips_diversity_data"].setData([0.0, right], [data_div.last()] * 2)
+            else:
+                self.quality_curves["lpips_diversity_data"].setData([], [])
+        elif plot is self.aug_plot:
+            self.ada_target_line.setVisible(b.bounds("ada_rt") is not None)
+
     def _user_moved(self, plot: pg.PlotWidget, *_args) -> None:
-        self._follow[plot] = False
+        if self._follow[plot]:
+            self._set_following(plot, False)
+            self._schedule()  # the whole history, for pyqtgraph to clip and downsample
+
+    def _set_following(self, plot: pg.PlotWidget, follow: bool) -> None:
+        self._follow[plot] = follow
+        item = plot.getPlotItem()
+        item.setDownsampling(auto=not follow, mode="peak")
+        item.setClipToView(not follow)
 
     def _bounds(self, name: str) -> tuple[float, float] | None:
         if name in self.sparse:
@@ -489,7 +619,7 @@ class TrainingPlots(QWidget):
         vb = plot.getPlotItem().getViewBox()
         if any(vb.autoRangeEnabled()):  # the "A" button or "View all": follow the data again
             vb.disableAutoRange()
-            self._follow[plot] = True
+            self._set_following(plot, True)
             self._ranges.pop(plot, None)
         if not self._follow[plot]:
             return
