@@ -317,3 +317,36 @@ def test_qimage_copies_and_pixmaps_stay_in_the_gui_thread(qapp):
     worker.start()
     worker.join()
     assert errors == ["QPixmap may only be built in the GUI thread"]
+
+
+class NicenessJob:
+    """Reports the scheduling priority of the thread it runs in, and of a thread that thread starts."""
+
+    title = "Niceness"
+
+    def run(self, ctx: JobContext) -> tuple[int, int]:
+        import os
+        import threading
+
+        def nice() -> int:
+            return os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+
+        seen = []
+        child = threading.Thread(target=lambda: seen.append(nice()))  # as torch's worker pool would be
+        child.start()
+        child.join()
+        return nice(), seen[0]
+
+
+@pytest.mark.skipif(not __import__("sys").platform.startswith("linux"), reason="per-thread niceness is Linux's")
+def test_jobs_run_below_the_windows_priority(qtbot, runner):
+    """The window keeps its turn on busy cores: a job's thread (and threads it starts) are niced, the GUI's is not."""
+    import os
+    import threading
+
+    gui = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+    with qtbot.waitSignal(runner.finished, timeout=TIMEOUT) as done:
+        runner.start(NicenessJob())
+    job_nice, child_nice = done.args[0].result
+    assert job_nice > gui and child_nice == job_nice
+    assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == gui
