@@ -45,9 +45,15 @@ def live_qthreads() -> list[QThread]:
 
 
 def track_thread(thread: QThread) -> None:
-    """Hold a started QThread until it has finished (or ``untrack_thread`` after ``thread.wait()``)."""
+    """Hold a started QThread until it has finished (or ``untrack_thread`` after ``thread.wait()``).
+
+    While any runs, Python's cycle collector runs in the GUI thread only (``gui_gc``: a collection in a worker
+    thread that destroys a Qt object can deadlock with the GUI thread)."""
+    from studio.ui import gui_gc
+
     _prune()
     _LIVE.add(thread)
+    gui_gc.start(lambda: bool(live_qthreads()))
 
 
 def _prune() -> None:
