@@ -99,6 +99,7 @@ def test_a_crafted_description_is_refused_before_any_model_is_built(gen, monkeyp
     gen.with_suffix(".json").write_text(json.dumps({**meta, field: value}))
     built = []
     monkeypatch.setattr(models_mod, "build_gan", lambda *a, **k: built.append(a))
+    monkeypatch.setattr(models_mod, "build_generator", lambda *a, **k: built.append(a))
     with pytest.raises(CheckpointError, match=words):
         open_generator(gen)
     assert built == []
@@ -108,14 +109,14 @@ def test_sizes_within_bounds_but_not_the_weights_are_refused_using_only_the_head
     """A description that promises width 4096 (gigabytes when built) while the file holds width 4."""
     meta = json.loads(gen.with_suffix(".json").read_text())
     devices = []
-    real = models_mod.build_gan
+    real = models_mod.build_generator  # what opening a generator builds (never a discriminator)
 
     def spy(*a, **k):
-        g, d = real(*a, **k)
+        g = real(*a, **k)
         devices.append(next(g.parameters()).device.type)
-        return g, d
+        return g
 
-    monkeypatch.setattr(models_mod, "build_gan", spy)
+    monkeypatch.setattr(models_mod, "build_generator", spy)
     for field, value in (("width", 4096), ("latent_dim", 4096)):
         gen.with_suffix(".json").write_text(json.dumps({**meta, field: value}))
         with pytest.raises(CheckpointError, match="do not match the described architecture"):
