@@ -49,6 +49,11 @@ class PresetInfo:
     projected: bool = False  # D looks through frozen pretrained VGG16 features (gan/projected.py)
 
 
+def _hinge_adam(batch: int, lr_g: float, lr_d: float) -> dict:
+    """The small-data families' optimiser: hinge loss, Adam with β1 = 0 (no momentum against a moving D)."""
+    return {"batch_size": batch, "loss": "hinge", "lr_g": lr_g, "lr_d": lr_d, "beta1": 0.0, "beta2": 0.99}
+
+
 PRESETS: dict[str, PresetInfo] = {
     p.name: p
     for p in [
@@ -92,8 +97,7 @@ PRESETS: dict[str, PresetInfo] = {
                 size, default_width=width, width_adjustable=True, family="lite", msg=size >= 128,
                 # hinge + spectral norm with the two-timescale rule (D at twice G's rate, β1 = 0): the
                 # fastest of the settings compared in tests/bench/bench_small_data.py's setting
-                defaults={"batch_size": batch, "loss": "hinge", "lr_g": 2e-4, "lr_d": 4e-4,
-                          "beta1": 0.0, "beta2": 0.99},
+                defaults=_hinge_adam(batch, lr_g=2e-4, lr_d=4e-4),
             )
             for size, width, batch, note in [
                 (32, 32, 32, "Quick on a laptop."),
@@ -112,8 +116,7 @@ PRESETS: dict[str, PresetInfo] = {
                 size, default_width=width, width_adjustable=True, family="lite", projected=True,
                 # G learns 2.5× faster than D's heads: at the small-data family's rates G could not keep up with
                 # a discriminator that already sees (it collapsed to grey); batch 16 buys twice the steps
-                defaults={"batch_size": batch, "loss": "hinge", "lr_g": 1e-3, "lr_d": 4e-4,
-                          "beta1": 0.0, "beta2": 0.99},
+                defaults=_hinge_adam(batch, lr_g=1e-3, lr_d=4e-4),
             )
             for size, width, batch, note in [
                 (32, 32, 16, "Quick on a laptop."),
