@@ -170,34 +170,6 @@ def _check_train_numbers(args: argparse.Namespace) -> None:
             raise ValueError(f"{flag} {value:g} is out of range: it must be {span}")
 
 
-def auto_preset(data: str, gpu: bool | None = None) -> tuple[str, str]:
-    """``--preset auto``: the preset the studio recommends for ``data`` (a built-in name or folders), and why.
-
-    Folders are scanned as the Train page does (count and typical size of the usable pictures); the built-in
-    sets are known. The choice and its reasons come from ``dataset_advice.advise``, as on the Train page."""
-    from studio.engine.dataset_advice import advise
-    from studio.engine.dataset_scan import BUILTIN_SOURCES, DatasetScanJob
-    from studio.engine.jobs import run_job
-
-    if data in BUILTIN_SOURCES:
-        from studio.engine.data import LESSON_DATASETS
-        from studio.engine.gan.config import TrainConfig
-
-        count, size = (TrainConfig().demo_count, 64) if data == "demo" else (50_000, LESSON_DATASETS[data].native_size)
-    else:
-        from studio.engine.data import split_source_paths
-
-        outcome = run_job(DatasetScanJob(split_source_paths(data), preview_count=3))
-        summary = outcome.result
-        if outcome.error or summary is None:
-            raise ValueError(outcome.error or f"cannot read {data}")
-        if summary.error:
-            raise ValueError(summary.error)
-        count, size = summary.count, summary.image_size or 64
-    advice = advise(count, size, gpu)
-    return advice.preset, f"{advice.headline} {advice.recommendation}"
-
-
 def _train_config(args: argparse.Namespace):
     from studio.engine.gan.config import PRESETS, TrainConfig
 
@@ -213,6 +185,8 @@ def _train_config(args: argparse.Namespace):
             if args.preset not in PRESETS:
                 args.preset = "dcgan64"  # the resume itself reads and checks config.json and says what is wrong
         else:
+            from studio.engine.dataset_advice import auto_preset
+
             args.preset, why = auto_preset(args.data)
             print(f"preset auto → {args.preset}: {why}")
     if args.width is not None and not PRESETS[args.preset].width_adjustable:

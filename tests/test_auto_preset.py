@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from studio.cli import auto_preset, main
+from studio.cli import main
+from studio.engine.dataset_advice import auto_preset
 from studio.engine.gan.models import PRESETS
 from studio.engine.gan.regimes import recommend_preset
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 
-__all__ = ["CPU_MAX_SIZE", "REGIME_WORDS", "Advice", "advise", "because_text", "features_text", "has_gpu",
+__all__ = ["CPU_MAX_SIZE", "REGIME_WORDS", "Advice", "advise", "auto_preset", "because_text", "features_text", "has_gpu",
            "preset_warning"]
 
 REGIME_WORDS = {
@@ -117,3 +117,30 @@ def preset_warning(preset: str, count: int, recommended_title: str) -> str:
         return (f"With only {n} the classic DCGAN tends to overfit even with augmentation: D soon wins and "
                 f"the samples stop improving or repeat your pictures. {recommended_title} is made for this.")
     return ""
+
+
+def auto_preset(data: str, gpu: bool | None = None) -> tuple[str, str]:
+    """``--preset auto``: the preset the studio recommends for ``data`` (a built-in name or folders), and why.
+
+    Folders are scanned as the Train page does (count and typical size of the usable pictures); the built-in
+    sets are known. The choice and its reasons come from ``dataset_advice.advise``, as on the Train page."""
+    from studio.engine.dataset_scan import BUILTIN_SOURCES, DatasetScanJob
+    from studio.engine.jobs import run_job
+
+    if data in BUILTIN_SOURCES:
+        from studio.engine.data import LESSON_DATASETS
+        from studio.engine.gan.config import TrainConfig
+
+        count, size = (TrainConfig().demo_count, 64) if data == "demo" else (50_000, LESSON_DATASETS[data].native_size)
+    else:
+        from studio.engine.data import split_source_paths
+
+        outcome = run_job(DatasetScanJob(split_source_paths(data), preview_count=3))
+        summary = outcome.result
+        if outcome.error or summary is None:
+            raise ValueError(outcome.error or f"cannot read {data}")
+        if summary.error:
+            raise ValueError(summary.error)
+        count, size = summary.count, summary.image_size or 64
+    advice = advise(count, size, gpu)
+    return advice.preset, f"{advice.headline} {advice.recommendation}"
