@@ -32,8 +32,10 @@ needs_vgg = pytest.mark.skipif(not verify(), reason="offline VGG16 features not 
 
 
 def tiny(preset: str = "lite32", **kw) -> TrainConfig:
+    """A tiny real run; unconditional unless ``kinds`` is given (tests/test_kinds.py covers kinds of pictures)."""
     base = dict(data="demo", width=4, batch_size=8, steps=8, demo_count=24, sample_every_s=1e9,
-                checkpoint_every_min=0, device="cpu", grid_count=4, metrics_samples=8)
+                checkpoint_every_min=0, device="cpu", grid_count=4, metrics_samples=8,
+                kinds=0 if not PRESETS[preset].projected else None)
     base.update(kw)
     return TrainConfig.for_preset(preset, **base)
 
@@ -361,7 +363,10 @@ def test_dataset_size_presets_fill_only_what_is_unset():
     assert [regime_for_count(n) for n in (50, 99, 100, 999, 1000)] == ["tiny", "tiny", "small", "small", "large"]
     cfg, choice = resolve_settings(TrainConfig.for_preset("lite64"), 73)
     assert choice.regime == "tiny" and cfg.augment == "adaptive" and cfg.aug_p == 0.2 and cfg.ema
-    assert cfg.spectral_norm and "73 pictures" in choice.explanation and "recoloured" in choice.explanation
+    assert "73 pictures" in choice.explanation and "recoloured" in choice.explanation
+    # 32 and 64 px: R1 instead of spectral norm (the preset's own Automatic); 128 px keeps spectral norm
+    assert not cfg.spectral_norm and cfg.r1_gamma > 0 and "R1" in choice.explanation
+    assert resolve_settings(TrainConfig.for_preset("lite128"), 73)[0].spectral_norm
     cfg, choice = resolve_settings(TrainConfig.for_preset("lite64", augment="off", ema=False), 300)
     assert choice.regime == "small" and cfg.augment == "off" and cfg.ema is False
     cfg, _ = resolve_settings(TrainConfig.for_preset("dcgan64"), 5000)

@@ -115,7 +115,9 @@ def test_fifty_pictures_recommend_the_tiny_regime_and_one_click_uses_it(qtbot, p
     assert small.regime.currentText() == "Automatic: tiny (50 pictures)"
     assert small.augment.currentText() == "Automatic: adaptive"
     resolved, choice = resolve_settings(page.build_config(), 50)
-    assert choice.regime == "tiny" and resolved.augment == "adaptive" and resolved.ema and resolved.spectral_norm
+    assert choice.regime == "tiny" and resolved.augment == "adaptive" and resolved.ema
+    assert not resolved.spectral_norm and resolved.r1_gamma > 0  # lite64: R1 instead (its own Automatic)
+    assert small.spectral_norm.currentText() == "Automatic: off"
     assert "adaptive augmentation" in small.summary.text() and "50 pictures (tiny)" in small.summary.text()
 
     # Any change away from the recommendation offers it again.
@@ -166,6 +168,13 @@ def test_small_data_controls_map_into_the_train_config(qtbot, page):
     assert small_data_config(page) == {
         "regime": "manual", "augment": "fixed", "aug_p": 0.3, "ada_target": 0.7, "ema": False,
         "ema_halflife_imgs": 5000, "spectral_norm": True, "metrics_every": 250, "loss": "bce", "init_from": ""}
+    # Kinds of pictures: Automatic → off → 1, 2 … kinds; the number reaches the config
+    assert page.build_config().kinds is None
+    small.kinds.stepBy(1)
+    assert page.build_config().kinds == 0 and small.kinds.text().endswith("(off)")
+    small.kinds.setValue(6)
+    assert page.build_config().kinds == 6 and resolve_settings(page.build_config(), 40)[0].kinds == 6
+    small.kinds.setValue(-1)
     assert s.small_data_section.header.text().endswith("custom")
     # 0 quality checks means never, and reads so; explicit values survive the engine's filling-in.
     small.metrics_every.setValue(0)

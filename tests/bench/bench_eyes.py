@@ -2,12 +2,15 @@
 
 The yardstick of issue 15. An 8-class procedural set (4 shapes × 2 colours with random position, size, rotation,
 shade and background tint: ``studio.engine.data.make_mode_images``), 200 training pictures at 32 px. A small CNN is
-trained on 4,000 freshly drawn labelled pictures (held-out accuracy printed; it must be ≥ 0.99). Each recipe then
-trains alone for ``--minutes`` of wall time with a fixed thread count, one after the other; every ``--every``
-seconds (not counted) 1,000 samples from fixed latents are scored:
+trained on 4,000 freshly drawn labelled pictures (held-out accuracy printed; it must be ≥ 0.99). That 8-class
+judge turned out to be confident about blurry colour blobs (the lesson DCGAN's blobs scored 0.74), so the headline
+judge is stricter: the same CNN with a ninth class, "not one clean shape" — two shapes blended, a shape blurred to a
+blob, a shape under heavy noise, halves of two shapes pieced together (``not_a_shape``). Both are reported. Each
+recipe then trains alone for ``--minutes`` of wall time with a fixed thread count, one after the other; every
+``--every`` seconds (not counted) 1,000 samples from fixed latents are scored:
 
-* precision — the share of samples the classifier is confident about (softmax > 0.9): a hybrid of two shapes or a
-  blob does not count, whatever its arg-max;
+* precision — the share of samples the judge is confident about (softmax > 0.9 for one of the 8 shapes): a hybrid
+  of two shapes or a blob does not count, whatever its arg-max;
 * classes covered — classes with at least 1 % of the samples among the confident ones;
 * balance — the normalised entropy of the confident samples' classes (1 = all eight equally often).
 
@@ -42,23 +45,94 @@ from studio.engine.gan.trainer import TrainConfig, build_stepper  # noqa: E402
 LEVELS = (0.5, 0.7, 0.9)
 
 
-def recipes(channels: int, size: int = 32, count: int = 200) -> dict[str, TrainConfig]:
+def recipes(channels: int, size: int = 32, count: int = 200, eyes: bool = True) -> dict[str, TrainConfig]:
+    """The lesson's DCGAN, the small-data GAN as it was before, the pretrained-eyes GAN (optional), and what the
+    studio now recommends for ``count`` pictures (``--preset auto``)."""
     recommended = recommend_preset(count, size).preset
     out = {
         "lesson-dcgan": lesson_config(channels) if size == 32 else TrainConfig.for_preset(
             f"dcgan{size}", regime="manual", loss="bce", batch_size=64, lr_g=2e-4, lr_d=2e-4, beta1=0.5,
             device="cpu", channels=channels),
-        f"lite{size}": TrainConfig.for_preset(f"lite{size}", device="cpu", channels=channels),
+        # the small-data preset as it was before issue 15's second pass: no kinds, spectral norm, the 4×4 transposed
+        # conv to pixels, the two-timescale rates
+        f"lite{size}-before": TrainConfig.for_preset(f"lite{size}", device="cpu", channels=channels, kinds=0,
+                                                     rgb_head="convT", r1_gamma=0.0, spectral_norm=True,
+                                                     lr_g=2e-4, lr_d=4e-4),
     }
-    out[f"eyes{size}"] = TrainConfig.for_preset(f"eyes{size}", device="cpu", channels=channels)
-    if recommended not in out:
-        out[f"recommended ({recommended})"] = TrainConfig.for_preset(recommended, device="cpu", channels=channels)
+    if eyes:
+        out[f"eyes{size}"] = TrainConfig.for_preset(f"eyes{size}", device="cpu", channels=channels)
+    out[f"recommended ({recommended})"] = TrainConfig.for_preset(recommended, device="cpu", channels=channels)
     return out
+
+
+def _blur(x: torch.Tensor, sigma: torch.Tensor) -> torch.Tensor:
+    """Gaussian blur with one sigma (px) per picture, 9×9 separable kernel."""
+    t = torch.arange(-4, 5, dtype=torch.float32)
+    k = torch.exp(-0.5 * (t.view(1, -1) / sigma.view(-1, 1)) ** 2)
+    k = k / k.sum(1, keepdim=True)  # N×9
+    n, c, h, w = x.shape
+    y = torch.nn.functional.pad(x, (4, 4, 4, 4), mode="replicate")
+    y = torch.stack([torch.nn.functional.conv2d(y[i:i + 1].transpose(0, 1), k[i].view(1, 1, 1, 9)) for i in range(n)])
+    y = torch.stack([torch.nn.functional.conv2d(y[i], k[i].view(1, 1, 9, 1)) for i in range(n)])
+    return y.transpose(1, 2).reshape(n, c, h, w)
+
+
+def not_a_shape(n: int, seed: int) -> torch.Tensor:
+    """Pictures a person would not call one clean shape: two shapes blended, a shape blurred to a blob, a shape
+    under heavy noise, or the wrong shape and colour pieced together (left half of one, right half of another)."""
+    g = torch.Generator().manual_seed(seed)
+    a, _ = make_mode_images(n, 32, seed=seed)
+    b, _ = make_mode_images(n, 32, seed=seed + 7)
+    a = torch.from_numpy(a).permute(0, 3, 1, 2).float().div(127.5).sub(1)
+    b = torch.from_numpy(b).permute(0, 3, 1, 2).float().div(127.5).sub(1)
+    kind = torch.randint(4, (n,), generator=g)
+    alpha = torch.empty(n, 1, 1, 1).uniform_(0.35, 0.65, generator=g)
+    blend = alpha * a + (1 - alpha) * b
+    blurred = _blur(a, torch.empty(n).uniform_(1.6, 3.0, generator=g))
+    noisy = (a + torch.randn(a.shape, generator=g) * torch.empty(n, 1, 1, 1).uniform_(0.3, 0.6, generator=g))
+    pieced = a.clone()
+    pieced[..., 16:] = b[..., 16:]
+    out = torch.where((kind == 0).view(-1, 1, 1, 1), blend, blurred)
+    out = torch.where((kind == 2).view(-1, 1, 1, 1), noisy, out)
+    out = torch.where((kind == 3).view(-1, 1, 1, 1), pieced, out)
+    return out.clamp(-1, 1)
+
+
+def train_judge(log=print):
+    """The 8-class classifier with a ninth class, "not one clean shape" (``not_a_shape``): a blob or a hybrid then
+    has somewhere to go instead of being called the nearest shape with confidence."""
+    from bench_small_data import ModeClassifier
+
+    to_t = lambda a: torch.from_numpy(a).permute(0, 3, 1, 2).float().div(127.5).sub(1)  # noqa: E731
+    x, y = make_mode_images(4000, 32, seed=100)
+    xt, yt = make_mode_images(800, 32, seed=101)
+    x, xt, y, yt = to_t(x), to_t(xt), torch.from_numpy(y), torch.from_numpy(yt)
+    junk, junk_t = not_a_shape(1200, 300), not_a_shape(400, 301)
+    x = torch.cat([x, junk])
+    y = torch.cat([y, torch.full((len(junk),), N_CLASSES)])
+    torch.manual_seed(0)
+    clf = ModeClassifier()
+    clf.net[-1] = torch.nn.Linear(64, N_CLASSES + 1)
+    opt = torch.optim.Adam(clf.parameters(), 2e-3)
+    for _epoch in range(10):
+        perm = torch.randperm(len(x))
+        for i in range(0, len(x), 100):
+            idx = perm[i:i + 100]
+            loss = torch.nn.functional.cross_entropy(clf(x[idx]), y[idx])
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+    clf.eval()
+    with torch.no_grad():
+        acc = (clf(xt).argmax(1) == yt).float().mean().item()
+        rej = (clf(junk_t).argmax(1) == N_CLASSES).float().mean().item()
+    log(f"judge: held-out accuracy on clean shapes {acc:.3f}; held-out non-shapes rejected {rej:.3f}")
+    return clf
 
 
 def score(clf, imgs: torch.Tensor) -> dict:
     with torch.no_grad():
-        prob = torch.softmax(clf(imgs), 1)
+        prob = torch.softmax(clf(imgs), 1)[:, :N_CLASSES]  # a ninth "not a shape" class never counts
     conf, cls = prob.max(1)
     sure = conf > 0.9
     counts = torch.bincount(cls[sure], minlength=N_CLASSES).float()
@@ -94,9 +168,12 @@ def train_and_score(name: str, cfg: TrainConfig, data, seconds: float, every: fl
         for level in LEVELS:
             if level not in reached and row.get("precision", 0) >= level:
                 reached[level] = row["seconds"]
-        print(f"  {name:22s} {used:6.0f} s  step {s.state['step']:6,d}"
-              + (f"  precision {row['precision']:.3f}  covered {row['covered']}/8  balance {row['balance']:.3f}"
-                 if evaluate else ""), flush=True)
+        line = f"  {name:24s} {used:6.0f} s  step {s.state['step']:6,d}"
+        if evaluate:
+            line += (f"  strict: precision {row['precision']:.3f}  covered {row['covered']}/8  "
+                     f"balance {row['balance']:.3f}   8-class judge: {row['lenient_precision']:.3f} "
+                     f"{row['lenient_covered']}/8 {row['lenient_balance']:.3f}")
+        print(line, flush=True)
     return s, imgs, history, reached
 
 
@@ -107,6 +184,7 @@ def main() -> int:
     ap.add_argument("--threads", type=int, default=2, help="torch threads, fixed for every recipe")
     ap.add_argument("--faces-minutes", type=float, default=0.0, help="wall time per recipe on lfw_subset (0: skip)")
     ap.add_argument("--only", default="", help="comma-separated recipe names to run (default all)")
+    ap.add_argument("--no-eyes", action="store_true", help="leave out the pretrained-eyes recipe")
     ap.add_argument("--out", default="bench-out/eyes")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
@@ -115,24 +193,32 @@ def main() -> int:
     x, _ = make_mode_images(200, 32, seed=0)
     data = to_prepared(x)
     clf = train_classifier()
+    judge = train_judge()
     real = torch.from_numpy(x).permute(0, 3, 1, 2).float().div(127.5).sub(1)
-    print(f"the training pictures themselves: {score(clf, real)}")
+    print(f"the training pictures themselves: strict {score(judge, real)}; 8-class {score(clf, real)}")
+
+    def evaluate(imgs: torch.Tensor) -> dict:
+        lenient = score(clf, imgs)
+        return {**score(judge, imgs), **{f"lenient_{k}": v for k, v in lenient.items()}}
+
     results = {}
     chosen = [n for n in args.only.split(",") if n]
-    for name, cfg in recipes(3).items():
+    for name, cfg in recipes(3, eyes=not args.no_eyes).items():
         if chosen and not any(c in name for c in chosen):
             continue
         print(f"\n{name}: {args.minutes:g} min")
-        s, imgs, history, reached = train_and_score(name, cfg, data, args.minutes * 60, args.every,
-                                                    lambda im: score(clf, im))
+        s, imgs, history, reached = train_and_score(name, cfg, data, args.minutes * 60, args.every, evaluate)
         grid = save_grid(imgs[:64], out / f"shapes-{name.split(' ')[0]}.png", scale=3)
         results[name] = {"final": history[-1], "reached": reached, "history": history, "grid": str(grid),
-                         "preset": s.cfg.preset}
-    print("\nrecipe                   steps   precision  covered  balance   time to precision 0.5 / 0.7 / 0.9")
+                         "preset": s.cfg.preset, "kinds": s.cfg.kinds}
+    print("\n(strict judge: a blob, a blend or a noisy shape is not a shape; 8-class judge: the issue's classifier)")
+    print("recipe                     steps   precision  covered  balance   time to 0.5 / 0.7 / 0.9   "
+          "8-class precision  covered  balance")
     for name, r in results.items():
         f = r["final"]
         when = " / ".join(f"{r['reached'][lv]:.0f} s" if lv in r["reached"] else "—" for lv in LEVELS)
-        print(f"{name:22s} {f['step']:7,d}   {f['precision']:9.3f}  {f['covered']:5d}/8  {f['balance']:7.3f}   {when}")
+        print(f"{name:24s} {f['step']:7,d}   {f['precision']:9.3f}  {f['covered']:5d}/8  {f['balance']:7.3f}   "
+              f"{when:22s}  {f['lenient_precision']:9.3f}  {f['lenient_covered']:5d}/8  {f['lenient_balance']:7.3f}")
     for name, r in results.items():
         print(f"grid {name}: {Path(r['grid']).resolve()}")
     if args.faces_minutes > 0:
@@ -140,7 +226,7 @@ def main() -> int:
             faces = to_prepared(lfw_faces(side=side))
             save_grid(torch.from_numpy(faces.array[:64].copy()).float().div(127.5).sub(1),
                       out / f"faces{side}-training.png", scale=96 // side)
-            for name, cfg in recipes(1, side).items():
+            for name, cfg in recipes(1, side, eyes=not args.no_eyes).items():
                 if chosen and not any(c in name for c in chosen):
                     continue
                 print(f"\nfaces {side} px, {name}: {args.faces_minutes:g} min")

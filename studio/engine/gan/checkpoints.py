@@ -356,11 +356,14 @@ def export_generator(source: str | Path, out_path: str | Path, use_ema: bool = T
         "run": str(Path(ckpt_path).parent.parent), "weights_sha256": hashlib.sha256(blob).hexdigest(),
         "seed": config.get("seed"), "weights": "ema" if ema else "raw",
     }
-    from studio.engine.gan.models import generator_msg
+    from studio.engine.gan.models import generator_kinds, generator_msg
 
     msg = generator_msg(str(config["preset"]), weights)
     if msg is not None:
         meta["msg"] = msg  # informative: loading reads it from the weights
+    kinds = generator_kinds(weights)
+    if kinds:
+        meta["kinds"] = kinds  # informative too
     atomic_write_bytes(out_path, blob)
     atomic_write_json(out_path.with_suffix(".json"), meta)
     return out_path
@@ -368,7 +371,7 @@ def export_generator(source: str | Path, out_path: str | Path, use_ema: bool = T
 
 def load_generator(path: str | Path, device: str | torch.device = "cpu") -> tuple[nn.Module, dict]:
     """Load an exported generator; refuses anything that is not our safetensors + JSON pair."""
-    from studio.engine.gan.models import PRESETS, build_generator, generator_msg
+    from studio.engine.gan.models import PRESETS, build_generator, generator_shape
 
     path = Path(path)
     if path.suffix == ".json":
@@ -388,10 +391,10 @@ def load_generator(path: str | Path, device: str | torch.device = "cpu") -> tupl
         weights = load_file(str(path))
     except Exception as exc:  # noqa: BLE001 - safetensors raises several types for damaged files
         raise CheckpointError(f"{path.name} is damaged or not a safetensors file ({exc})") from exc
-    g = build_generator(meta["preset"], int(meta["channels"]), int(meta["latent_dim"]), int(meta["width"]),
-                        int(meta["image_size"]), msg=generator_msg(meta["preset"], weights))
     try:
+        g = build_generator(meta["preset"], int(meta["channels"]), int(meta["latent_dim"]), int(meta["width"]),
+                            int(meta["image_size"]), **generator_shape(meta["preset"], weights))
         g.load_state_dict(weights)
-    except RuntimeError as exc:
+    except (RuntimeError, ValueError) as exc:
         raise CheckpointError(f"{path.name}: weights do not match the described architecture") from exc
     return g.to(device).eval(), meta

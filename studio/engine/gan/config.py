@@ -22,6 +22,7 @@ AUGMENT_OPS = ("color", "translation", "cutout")  # augment.py implements them, 
 DEFAULT_AUGMENT_POLICY = "color,translation,cutout"
 PROJECTED_TAPS = ("conv2_2", "conv3_3")  # the VGG16 scales the pretrained-eyes discriminator looks at
 PROJECTED_WITH_PIXEL = True  # beside a pixel discriminator (tests/bench/bench_eyes.py compares)
+RGB_HEADS = ("convT", "up")  # how the small-data generator turns its last features into pixels (models.py)
 
 
 def parse_policy(policy: str | Sequence[str]) -> tuple[str, ...]:
@@ -47,6 +48,8 @@ class PresetInfo:
     family: str = "dcgan"  # "lesson" | "dcgan" | "lite": what the dataset-size presets may change
     msg: bool = False  # multi-scale gradients (MSG-GAN): G's every scale goes to D
     projected: bool = False  # D looks through frozen pretrained VGG16 features (gan/projected.py)
+    # what "Automatic" means for this preset where it differs from its family's dataset-size settings
+    auto: dict = field(default_factory=dict)
 
 
 def _hinge_adam(batch: int, lr_g: float, lr_d: float) -> dict:
@@ -91,13 +94,19 @@ PRESETS: dict[str, PresetInfo] = {
             PresetInfo(
                 f"lite{size}", f"Small-data GAN {size}×{size}",
                 f"Made for your own 50–500 pictures at {size}×{size}: a light residual generator with "
-                "skip-layer excitation, a spectrally normalised discriminator with hinge loss"
+                "skip-layer excitation, " + ("a discriminator kept smooth by a gradient penalty (R1), fast learning "
+                                             "rates, your pictures sorted into kinds first" if size <= 64 else
+                                             "a spectrally normalised discriminator with hinge loss")
                 + (", multi-scale gradients against high-resolution artifacts" if size >= 128 else "")
                 + ", augmentation and weight averaging. " + note,
                 size, default_width=width, width_adjustable=True, family="lite", msg=size >= 128,
-                # hinge + spectral norm with the two-timescale rule (D at twice G's rate, β1 = 0): the
-                # fastest of the settings compared in tests/bench/bench_small_data.py's setting
-                defaults=_hinge_adam(batch, lr_g=2e-4, lr_d=4e-4),
+                # 32 and 64 px (what a CPU trains): R1 instead of spectral norm, 10× the learning rates, a
+                # full-size 3×3 conv head, kinds of pictures — sharp shapes in minutes (tests/bench/bench_eyes.py).
+                # 128 and up: hinge + spectral norm with the two-timescale rule (D at twice G's rate, β1 = 0), the
+                # fastest of the settings compared in tests/bench/bench_small_data.py, not re-measured on a GPU yet.
+                defaults={**_hinge_adam(batch, lr_g=2e-3, lr_d=2e-3), "rgb_head": "up", "r1_gamma": 0.05}
+                if size <= 64 else _hinge_adam(batch, lr_g=2e-4, lr_d=4e-4),
+                auto={"spectral_norm": False} if size <= 64 else {},
             )
             for size, width, batch, note in [
                 (32, 32, 32, "Quick on a laptop."),
@@ -178,6 +187,9 @@ class TrainConfig:
     ema_rampup: float = 0.05
     sample_weights: str = "ema"  # which G draws the sample grids when EMA is on: "ema" | "raw"
     spectral_norm: bool | None = None  # on D's layers
+    r1_gamma: float = 0.0  # R1 gradient penalty on D's real pictures (0: off)
+    rgb_head: str = "convT"  # small-data generator: "up" (nearest ×2 + 3×3 convs) or "convT" (runs made before it)
+    kinds: int | None = None  # sort the pictures into this many kinds and condition on them (0: off; None: by size)
     msg: bool | None = None  # multi-scale gradients (MSG-GAN; small-data family only): None = the preset's choice
     metrics_every: int | None = None  # KID / FD / LPIPS diversity every N steps (0: never)
     metrics_samples: int = 128
@@ -211,6 +223,8 @@ class TrainConfig:
             for name, value in LEGACY_VALUES.items():
                 if name not in data:
                     setattr(cfg, name, value)
+        if "kinds" not in data:  # saved before kinds of pictures existed: unconditional
+            cfg.kinds = 0
         return cfg
 
     def validate(self) -> None:
@@ -250,6 +264,17 @@ class TrainConfig:
         if self.msg and self.preset in PRESETS and (PRESETS[self.preset].family != "lite"
                                                     or PRESETS[self.preset].projected):
             problems.append("multi-scale gradients exist only in the small-data presets")
+        if self.kinds is not None and not 0 <= self.kinds <= 64:
+            problems.append("kinds of pictures must be between 0 (off) and 64")
+        if self.kinds and self.preset in PRESETS and (PRESETS[self.preset].family != "lite"
+                                                      or PRESETS[self.preset].projected):
+            problems.append("kinds of pictures exist only in the small-data presets")
+        if self.rgb_head not in RGB_HEADS:
+            problems.append(f"the generator's picture head must be one of {', '.join(RGB_HEADS)}")
+        elif self.rgb_head != "convT" and self.preset in PRESETS and PRESETS[self.preset].family != "lite":
+            problems.append("the generator's picture head can be changed only in the small-data presets")
+        if self.r1_gamma < 0:
+            problems.append("the R1 penalty must be 0 (off) or more")
         if self.metrics_every is not None and self.metrics_every < 0:
             problems.append("metrics interval must be 0 (never) or more")
         if self.metrics_samples < 4:

@@ -69,7 +69,9 @@ def estimate_training_time(cfg: TrainConfig, dataset_count: int = 200, steps: in
     SEED_LOCK.acquire()  # held until the global random state is put back (trainer.SEED_LOCK)
     rng_state = torch.get_rng_state()
     try:
-        stepper = build_stepper(resolved, ch, data, device)
+        # kinds of pictures: stand-in labels (sorting costs a few seconds once, not per step)
+        labels = torch.arange(len(data)) % resolved.kinds if resolved.kinds else None
+        stepper = build_stepper(resolved, ch, data, device, kind_labels=labels)
         per_step = time_steps(stepper.step, lambda: _sync(device), bench_steps)
         quality_s, setup_s, checks = 0.0, 0.0, 0
         total_steps = cfg.steps if steps is None else steps

@@ -13,7 +13,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from studio.engine.gan.config import PRESETS, PresetInfo  # noqa: F401 - re-exported (torch-free there)
+from studio.engine.gan.config import PRESETS, RGB_HEADS, PresetInfo  # noqa: F401 - re-exported (torch-free there)
 
 
 def init_dcgan_weights(module: nn.Module) -> None:
@@ -189,8 +189,10 @@ class LiteGenerator(nn.Module):
     """
 
     def __init__(self, latent_dim: int = 100, channels: int = 3, size: int = 64, width: int = 64,
-                 msg: bool = False) -> None:
+                 msg: bool = False, rgb_head: str = "convT") -> None:
         super().__init__()
+        if rgb_head not in RGB_HEADS:
+            raise ValueError(f"the picture head is one of {', '.join(RGB_HEADS)}, not {rgb_head!r}")
         self.ch = ch = _lite_channels(size, width)
         self.size = size
         self.msg = msg
@@ -199,7 +201,13 @@ class LiteGenerator(nn.Module):
                                   nn.BatchNorm2d(ch[4]), nn.LeakyReLU(0.2, True))
         self.ups = nn.ModuleList(LiteUpBlock(ch[r], ch[2 * r], residual=2 * r <= 16) for r in res[:-1])
         self.sle = nn.ModuleDict({str(4 * r): SkipExcitation(ch[r], ch[4 * r]) for r in res if 4 * r in ch})
-        self.to_rgb = nn.Sequential(nn.ConvTranspose2d(ch[size // 2], channels, 4, 2, 1), nn.Tanh())
+        c = ch[size // 2]
+        if rgb_head == "up":  # nearest ×2, then 3×3 convs at full size: no checkerboard, crisp flat colours
+            self.to_rgb = nn.Sequential(nn.Upsample(scale_factor=2, mode="nearest"), nn.Conv2d(c, c, 3, 1, 1, bias=False),
+                                        nn.BatchNorm2d(c), nn.LeakyReLU(0.2, True), nn.Conv2d(c, channels, 3, 1, 1),
+                                        nn.Tanh())
+        else:  # a 4×4 transposed conv: cheaper, but its 2×2 pixel pattern shows for a long time
+            self.to_rgb = nn.Sequential(nn.ConvTranspose2d(c, channels, 4, 2, 1), nn.Tanh())
         self.to_rgb_low = nn.ModuleDict(
             {str(r): nn.Sequential(nn.Conv2d(ch[r], channels, 1, 1, 0), nn.Tanh()) for r in res[1:]}
             if msg else {}
@@ -284,6 +292,14 @@ class LiteDiscriminator(nn.Module):
         return out
 
     def forward(self, x: torch.Tensor | list[torch.Tensor]) -> torch.Tensor:
+        return self.verdict(self.features(x))
+
+    def verdict(self, h: torch.Tensor) -> torch.Tensor:
+        """One logit per picture from the 4×4 features (a conditional D adds its projection to it)."""
+        return self.head(self.mbstd(h)).view(-1)
+
+    def features(self, x: torch.Tensor | list[torch.Tensor]) -> torch.Tensor:
+        """The 4×4 feature maps before the verdict."""
         pyramid = {t.shape[-1]: t for t in x} if isinstance(x, (list, tuple)) else {x.shape[-1]: x}
         h = self.from_rgb(pyramid[self.size])
         for down in self.downs:
@@ -294,7 +310,7 @@ class LiteDiscriminator(nn.Module):
                     img = F.adaptive_avg_pool2d(pyramid[self.size], r)
                 h = torch.cat([h, img.to(h.dtype)], 1)
             h = down(h)
-        return self.head(self.mbstd(h)).view(-1)
+        return h
 
 
 def init_lite_weights(module: nn.Module) -> None:
@@ -315,7 +331,7 @@ def apply_spectral_norm(module: nn.Module) -> nn.Module:
     from torch.nn.utils.parametrizations import spectral_norm
 
     for name, child in list(module.named_children()):
-        if isinstance(child, (nn.Conv2d, nn.ConvTranspose2d, nn.Linear)):
+        if isinstance(child, (nn.Conv2d, nn.ConvTranspose2d, nn.Linear, nn.Embedding)):
             setattr(module, name, spectral_norm(child))
         else:
             apply_spectral_norm(child)
@@ -331,7 +347,17 @@ def multiscale_generate(g: nn.Module, z: torch.Tensor) -> torch.Tensor | list[to
 
 def has_msg_heads(state: dict) -> bool:
     """Whether a generator's weights (state dict) include MSG-GAN's per-scale to-RGB heads."""
-    return any(k.startswith("to_rgb_low.") for k in state)
+    return any(k.startswith(("to_rgb_low.", "net.to_rgb_low.")) for k in state)
+
+
+MAX_KINDS = 64
+KIND_EMBED = 32  # size of a kind's embedding appended to the latent (clusters.ClusterGenerator)
+
+
+def generator_kinds(state: dict) -> int:
+    """How many kinds a saved generator is conditioned on (its embedding's rows; 0: unconditional)."""
+    w = state.get("embed.weight")
+    return int(tuple(getattr(w, "shape", w))[0]) if w is not None else 0
 
 
 def generator_msg(preset: str, state: dict) -> bool | None:
@@ -343,31 +369,51 @@ def generator_msg(preset: str, state: dict) -> bool | None:
     return has_msg_heads(state)
 
 
+def generator_shape(preset: str, state: dict) -> dict:
+    """What ``build_generator`` must be told, besides the description, to rebuild a saved generator: its
+    multi-scale heads and its kinds, read from its weights (a state dict, or tensor shapes)."""
+    out = {"msg": generator_msg(preset, state), "kinds": generator_kinds(state)}
+    if any(k.endswith("to_rgb.4.weight") for k in state):
+        out["rgb_head"] = "up"
+    return out
+
+
 def build_generator(preset: str, channels: int, latent_dim: int = 100, width: int = 0,
-                    image_size: int | None = None, msg: bool | None = None) -> nn.Module:
+                    image_size: int | None = None, msg: bool | None = None, kinds: int = 0,
+                    rgb_head: str = "convT") -> nn.Module:
     """G alone (Explore and exports need no discriminator — nor the VGG16 weights a projected one loads)."""
-    return _build(preset, channels, latent_dim, width, image_size, msg=msg, with_d=False)[0]
+    return _build(preset, channels, latent_dim, width, image_size, msg=msg, with_d=False, kinds=kinds,
+                  rgb_head=rgb_head)[0]
 
 
 def build_gan(preset: str, channels: int, latent_dim: int = 100, width: int = 0,
               image_size: int | None = None, spectral_norm: bool = False,
-              msg: bool | None = None, projected_features: nn.Sequential | None = None) -> tuple[nn.Module, nn.Module]:
+              msg: bool | None = None, projected_features: nn.Sequential | None = None,
+              kinds: int = 0, rgb_head: str = "convT") -> tuple[nn.Module, nn.Module]:
     """Build (G, D) for a preset. ``width`` 0 means the preset's default; ``spectral_norm`` applies
     to D (the G architecture, and so exported generators, never depend on it). ``msg``: multi-scale
     gradients for the small-data family — None follows the preset (``PresetInfo.msg``), True/False
     switches them on/off (off: G has no per-scale heads; load saved ones with ``generator_msg``).
-    The pretrained-eyes presets load the offline VGG16 for D unless ``projected_features`` is given."""
-    return _build(preset, channels, latent_dim, width, image_size, spectral_norm, msg, True, projected_features)
+    The pretrained-eyes presets load the offline VGG16 for D unless ``projected_features`` is given.
+    ``kinds`` > 0 (small-data family): G and D conditioned on that many kinds of pictures (``clusters.py``);
+    ``rgb_head`` (small-data family): how G turns its last features into pixels (``RGB_HEADS``)."""
+    return _build(preset, channels, latent_dim, width, image_size, spectral_norm, msg, True, projected_features,
+                  kinds, rgb_head)
 
 
 def _build(preset: str, channels: int, latent_dim: int, width: int, image_size: int | None,
            spectral_norm: bool = False, msg: bool | None = None, with_d: bool = True,
-           projected_features: nn.Sequential | None = None) -> tuple[nn.Module, nn.Module | None]:
+           projected_features: nn.Sequential | None = None, kinds: int = 0,
+           rgb_head: str = "convT") -> tuple[nn.Module, nn.Module | None]:
     if preset not in PRESETS:
         raise ValueError(f"Unknown preset {preset!r}; choose one of {', '.join(PRESETS)}")
     info = PRESETS[preset]
     if msg and (info.family != "lite" or info.projected):
         raise ValueError(f"Multi-scale gradients exist only in the small-data presets, not {preset!r}")
+    if kinds and (info.family != "lite" or info.projected):
+        raise ValueError(f"Kinds of pictures exist only in the small-data presets, not {preset!r}")
+    if not 0 <= kinds <= MAX_KINDS:
+        raise ValueError(f"between 0 and {MAX_KINDS} kinds of pictures, not {kinds}")
     size = image_size or info.image_size
     d: nn.Module | None = None
     if preset == "lesson-mlp":
@@ -384,12 +430,19 @@ def _build(preset: str, channels: int, latent_dim: int, width: int, image_size: 
     elif info.family == "lite":
         w = width or info.default_width
         use_msg = info.msg if msg is None else bool(msg)
-        g = LiteGenerator(latent_dim, channels, size, w, msg=use_msg)
+        extra = KIND_EMBED if kinds else 0
+        g = LiteGenerator(latent_dim + extra, channels, size, w, msg=use_msg, rgb_head=rgb_head)
         if with_d:
             d = LiteDiscriminator(channels, size, w, msg=use_msg)
         init_lite_weights(g)
         if d is not None:
             init_lite_weights(d)
+        if kinds:
+            from studio.engine.gan.clusters import ClusterGenerator, ConditionalDiscriminator
+
+            g = ClusterGenerator(g, latent_dim, int(kinds), KIND_EMBED)
+            if d is not None:
+                d = ConditionalDiscriminator(d, int(kinds), _lite_channels(size, w)[4])
         if d is not None and info.projected:
             from studio.engine.gan import config as gan_config
             from studio.engine.gan.projected import DualDiscriminator, ProjectedDiscriminator

@@ -84,6 +84,13 @@ def _explain(regime: str, count: int, family: str, values: dict) -> str:
                      "cleaner and steadier than its latest step.")
     if values.get("spectral_norm"):
         parts.append("The discriminator is spectrally normalised so it cannot overreact to small details.")
+    if values.get("r1_gamma"):
+        parts.append("A gradient penalty (R1) keeps the discriminator smooth around your pictures, so it cannot "
+                     "overreact to small details.")
+    if values.get("kinds"):
+        parts.append(f"Before training, a pretrained network sorts the pictures into {values['kinds']} kinds and the "
+                     "generator learns each kind on its own: fewer in-between hybrids, every kind drawn as often "
+                     "as the folder holds it.")
     if values.get("metrics_every"):
         parts.append(f"Every {values['metrics_every']} steps the studio measures quality and variety and "
                      "warns about copying or collapse.")
@@ -99,10 +106,14 @@ def resolve_settings(cfg, dataset_count: int):
     family = PRESETS[cfg.preset].family if cfg.preset in PRESETS else "dcgan"
     if cfg.regime == "manual":
         filled = {k: v for k, v in MANUAL_VALUES.items() if getattr(cfg, k) is None}
+        if cfg.kinds is None:
+            filled["kinds"] = 0
         return dataclasses.replace(cfg, **filled), RegimeChoice(
             "manual", dataset_count, filled, "Manual settings: whatever is not set explicitly stays off.")
     regime = cfg.regime if cfg.regime in REGIME_NAMES else regime_for_count(dataset_count)
     proposed = regime_values(regime, family)
+    if cfg.preset in PRESETS:  # a preset's own meaning of Automatic comes first (lite32/64: R1, not spectral norm)
+        proposed.update({k: v for k, v in PRESETS[cfg.preset].auto.items() if k in proposed})
     filled = {}
     for name, value in proposed.items():
         if name in _ALWAYS_SET:
@@ -110,9 +121,36 @@ def resolve_settings(cfg, dataset_count: int):
                 filled[name] = value
         elif getattr(cfg, name) is None:
             filled[name] = value
+    if cfg.kinds is None:
+        filled["kinds"] = kinds_for(cfg.preset, regime, dataset_count)
+        proposed = {**proposed, "kinds": filled["kinds"]}
     resolved = dataclasses.replace(cfg, regime=regime, **filled)
-    final = {k: getattr(resolved, k) for k in proposed}
+    final = {**{k: getattr(resolved, k) for k in proposed}, "r1_gamma": resolved.r1_gamma}
     return resolved, RegimeChoice(regime, dataset_count, filled, _explain(regime, dataset_count, family, final))
+
+
+def kinds_for(preset: str, regime: str, count: int, pretrained: bool | None = None) -> int:
+    """How many kinds of pictures a run sorts its folder into (``clusters.py``): on small folders in the small-data
+    family when the VGG16 weights are there (``KINDS_FOR_SMALL_DATA``), else 0 (off)."""
+    info = PRESETS.get(preset)
+    if not KINDS_FOR_SMALL_DATA or info is None or info.family != "lite" or info.projected or regime == "large":
+        return 0
+    if not (vgg16_installed() if pretrained is None else pretrained):
+        return 0
+    from studio.engine.gan.clusters import clusters_for_count
+
+    return clusters_for_count(count)
+
+
+def vgg16_installed() -> bool:
+    """Whether the VGG16 weights are there (their loader checks the file; this only looks)."""
+    from studio.engine.style.backbones import vgg16_path
+
+    return vgg16_path().is_file()
+
+
+# Whether small folders are sorted into kinds of pictures by default: decided by tests/bench/bench_eyes.py
+KINDS_FOR_SMALL_DATA = True
 
 
 # fields with a concrete dataclass default that a regime may still tune (only while at that default)

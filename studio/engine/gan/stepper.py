@@ -13,6 +13,7 @@ import math
 import threading
 from pathlib import Path
 
+import numpy as np
 import torch
 from torch import nn
 
@@ -27,6 +28,8 @@ from studio.engine.gan.ema import GeneratorEMA
 from studio.engine.gan.losses import d_loss, g_loss
 from studio.engine.gan.models import PRESETS, build_gan, multiscale_generate
 from studio.engine.runs import RunDir
+
+R1_EVERY = 4  # lazy regularisation (StyleGAN2): the penalty every 4th step, scaled by 4
 
 
 def _epoch_order(n: int, seed: int, epoch: int) -> torch.Tensor:
@@ -61,6 +64,9 @@ class GanStepper:
         self.n = len(data)
         self.batch = min(cfg.batch_size, self.n)  # a small folder trains on all of it each step
         self.order = _epoch_order(self.n, cfg.seed, 0)
+        # the kind of each training picture when G and D are conditional (set by build_stepper)
+        self.kinds: torch.Tensor | None = None
+        self.real_kinds: torch.Tensor | None = None
 
     def _start_p(self) -> float:
         if self.cfg.augment in (None, "off"):
@@ -72,7 +78,13 @@ class GanStepper:
         return self.aug.p
 
     # -- data
+    @property
+    def conditional(self) -> bool:
+        """Whether G and D are told the kind of picture (``clusters.py``): D then takes the kinds too."""
+        return self.kinds is not None
+
     def real_batch(self) -> torch.Tensor:
+        """The next real pictures in the epoch's order; their kinds (if any) in ``self.real_kinds``."""
         st, b = self.state, self.batch
         if st["data_pos"] + b > self.n:
             st["epoch"] += 1
@@ -80,6 +92,8 @@ class GanStepper:
             self.order = _epoch_order(self.n, self.cfg.seed, st["epoch"])
         idx = self.order[st["data_pos"]: st["data_pos"] + b]
         st["data_pos"] += b
+        if self.kinds is not None:
+            self.real_kinds = self.kinds[idx].to(self.device)
         x = self.data.batch(idx).to(self.device, non_blocking=True).float().div_(127.5).sub_(1.0)
         if self.cfg.hflip:
             flip = (torch.rand(b, generator=self.noise_gen) < 0.5).to(self.device).view(-1, 1, 1, 1)
@@ -104,22 +118,40 @@ class GanStepper:
     def _detach(x):
         return [t.detach() for t in x] if isinstance(x, list) else x.detach()
 
+    def judge(self, x, kinds: torch.Tensor | None):
+        """D's verdict on what D sees of ``x`` (a conditional D is also told the kinds)."""
+        return self.D(self.d_input(x)) if kinds is None else self.D(self.d_input(x), kinds)
+
+    def r1_penalty(self, real, kinds: torch.Tensor | None) -> torch.Tensor:
+        """R1 (Mescheder et al. 2018): the squared gradient of D's verdict on real pictures, as D sees them —
+        a zero-centred penalty that keeps D smooth around the data, so G gets useful gradients on few pictures."""
+        seen = self.d_input(real)
+        seen = [t.detach().requires_grad_(True) for t in seen] if isinstance(seen, list) \
+            else seen.detach().requires_grad_(True)
+        out = self.D(seen) if kinds is None else self.D(seen, kinds)
+        grads = torch.autograd.grad(out.sum(), seen if isinstance(seen, list) else [seen], create_graph=True)
+        return sum(g.float().square().sum(dim=(1, 2, 3)).mean() for g in grads)
+
     # -- one step: the lesson's two phases
     def step(self) -> dict[str, float]:
         cfg, G, D = self.cfg, self.G, self.D
         skip_d = cfg.skip_d_below > 0 and self.state["last_loss_d"] < cfg.skip_d_below
-        fake = None
+        fake = fake_kinds = None
         for _ in range(cfg.d_steps):
             real = self.real_batch()
-            fake = multiscale_generate(G, self.noise(real.shape[0]))
+            z = self.noise(real.shape[0])
+            fake = multiscale_generate(G, z)
+            real_kinds, fake_kinds = (self.real_kinds, G.kinds(z)) if self.conditional else (None, None)
             if skip_d:
                 with torch.no_grad():
-                    out_r, out_f = D(self.d_input(real)), D(self.d_input(self._detach(fake)))
+                    out_r, out_f = self.judge(real, real_kinds), self.judge(self._detach(fake), fake_kinds)
                     loss_d = d_loss(cfg.loss, out_r, out_f)
             else:
                 self.opt_d.zero_grad(set_to_none=True)
-                out_r, out_f = D(self.d_input(real)), D(self.d_input(self._detach(fake)))
+                out_r, out_f = self.judge(real, real_kinds), self.judge(self._detach(fake), fake_kinds)
                 loss_d = d_loss(cfg.loss, out_r, out_f)
+                if cfg.r1_gamma > 0 and self.state["step"] % R1_EVERY == 0:
+                    loss_d = loss_d + self.r1_penalty(real, real_kinds) * (0.5 * cfg.r1_gamma * R1_EVERY)
                 loss_d.backward()
                 self.opt_d.step()
             if self.ada is not None:
@@ -130,7 +162,7 @@ class GanStepper:
         # seeing fakes augmented afresh, exactly as D saw them.
         D.requires_grad_(False)
         self.opt_g.zero_grad(set_to_none=True)
-        loss_g = g_loss(cfg.loss, D(self.d_input(fake)))
+        loss_g = g_loss(cfg.loss, self.judge(fake, fake_kinds))
         loss_g.backward()
         self.opt_g.step()
         D.requires_grad_(True)
@@ -196,8 +228,11 @@ class GanStepper:
         return mods
 
     def extra_tensors(self) -> dict[str, torch.Tensor]:
-        return {"noise_rng": self.noise_gen.get_state(), "torch_rng": torch.get_rng_state(),
-                "fixed_z": self.fixed_z, "augment_rng": self.aug.rng_state()}
+        out = {"noise_rng": self.noise_gen.get_state(), "torch_rng": torch.get_rng_state(),
+               "fixed_z": self.fixed_z, "augment_rng": self.aug.rng_state()}
+        if self.kinds is not None:
+            out["kinds"] = self.kinds  # the pictures' kinds as this run found them: resume keeps them
+        return out
 
     def full_state(self) -> dict:
         st = dict(self.state)
@@ -223,6 +258,10 @@ class GanStepper:
         self.fixed_z = ckpt.extra("fixed_z")
         if "extra.augment_rng" in ckpt.tensors:
             self.aug.set_rng_state(ckpt.extra("augment_rng"))
+        if self.kinds is not None and "extra.kinds" in ckpt.tensors:
+            saved = ckpt.extra("kinds").to(torch.int64)
+            if saved.shape == self.kinds.shape:
+                self.kinds = saved
         st = dict(ckpt.state)
         for key in ("live", "rollbacks"):  # the loop's, not the step's
             st.pop(key, None)
@@ -273,16 +312,28 @@ class GanStepper:
 SEED_LOCK = threading.RLock()
 
 
-def build_stepper(cfg: TrainConfig, channels: int, data, device: torch.device) -> GanStepper:
-    """Models (seeded), memory format and optimisers for a resolved config."""
+def build_stepper(cfg: TrainConfig, channels: int, data, device: torch.device,
+                  kind_labels: torch.Tensor | None = None) -> GanStepper:
+    """Models (seeded), memory format and optimisers for a resolved config. With ``cfg.kinds`` the pictures are
+    sorted into kinds first, unless ``kind_labels`` (one per picture) are given (the time estimate's stand-ins)."""
     with SEED_LOCK:
-        return _build_stepper(cfg, channels, data, device)
+        return _build_stepper(cfg, channels, data, device, kind_labels)
 
 
-def _build_stepper(cfg: TrainConfig, channels: int, data, device: torch.device) -> GanStepper:
+def _build_stepper(cfg: TrainConfig, channels: int, data, device: torch.device,
+                   labels: torch.Tensor | None = None) -> GanStepper:
+    kinds = int(cfg.kinds or 0)
+    if not kinds:
+        labels = None
+    elif labels is None:  # before seeding: clustering draws from its own generator, the weights stay as seeded
+        from studio.engine.gan.clusters import find_kinds
+
+        labels = find_kinds(np.asarray(data.array).transpose(0, 2, 3, 1), kinds, cfg.seed)
     torch.manual_seed(cfg.seed)
     G, D = build_gan(cfg.preset, channels, cfg.latent_dim, cfg.width, spectral_norm=bool(cfg.spectral_norm),
-                     msg=cfg.msg)
+                     msg=cfg.msg, kinds=kinds, rgb_head=cfg.rgb_head)
+    if labels is not None:
+        G.set_shares(torch.bincount(labels, minlength=kinds))
     G.to(device)
     D.to(device)
     channels_last = cfg.channels_last and cfg.preset != "lesson-mlp"
@@ -290,7 +341,9 @@ def _build_stepper(cfg: TrainConfig, channels: int, data, device: torch.device) 
         G.to(memory_format=torch.channels_last)
         D.to(memory_format=torch.channels_last)
     fmt = torch.channels_last if channels_last else torch.contiguous_format
-    return GanStepper(cfg, G, D, data, device, fmt)
+    stepper = GanStepper(cfg, G, D, data, device, fmt)
+    stepper.kinds = labels
+    return stepper
 
 
 # ------------------------------------------------------------------------------------ fine-tuning
@@ -372,7 +425,7 @@ def _load_generator_weights(G: nn.Module, state: dict, name: str) -> None:
         missing, unexpected = G.load_state_dict(state, strict=False)
     except RuntimeError as exc:
         raise CheckpointError(f"Cannot fine-tune from {name}: its generator weights do not fit ({exc})") from exc
-    other = [k for k in (*missing, *unexpected) if not k.startswith("to_rgb_low.")]
+    other = [k for k in (*missing, *unexpected) if not k.startswith(("to_rgb_low.", "net.to_rgb_low."))]
     if other:
         raise CheckpointError(f"Cannot fine-tune from {name}: its generator weights do not fit "
                               f"({len(other)} layers differ, e.g. {other[0]})")

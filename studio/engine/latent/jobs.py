@@ -104,7 +104,7 @@ def open_generator(source: str | Path, device: str | torch.device = "cpu",
     if use_ema is not None:
         prefer_ema = bool(use_ema)
     from studio.engine.gan.checkpoints import CheckpointError, load_checkpoint, load_generator
-    from studio.engine.gan.models import build_generator, generator_msg
+    from studio.engine.gan.models import build_generator, generator_shape
     from studio.engine.runs import RunDir
 
     source = Path(source)
@@ -126,7 +126,7 @@ def open_generator(source: str | Path, device: str | torch.device = "cpu",
         check_architecture(cfg["preset"], int(cfg["resolved_channels"]), int(cfg["latent_dim"]), int(cfg["width"]),
                            int(cfg["image_size"]), {k: tuple(v.shape) for k, v in state.items()}, ckpt.name)
         g = build_generator(cfg["preset"], int(cfg["resolved_channels"]), int(cfg["latent_dim"]), int(cfg["width"]),
-                            int(cfg["image_size"]), msg=generator_msg(cfg["preset"], state))
+                            int(cfg["image_size"]), **generator_shape(cfg["preset"], state))
         try:
             g.load_state_dict(state)
         except RuntimeError as exc:
@@ -151,13 +151,13 @@ def check_architecture(preset: str, channels: int, latent_dim: int, width: int, 
     width of 200,000 costs nothing; the weights' shapes come from the file's header (see
     ``read_safetensors_header``), so a mismatch is found without loading them either."""
     from studio.engine.gan.checkpoints import CheckpointError
-    from studio.engine.gan.models import PRESETS, build_generator, generator_msg
+    from studio.engine.gan.models import PRESETS, build_generator, generator_shape
 
     if preset not in PRESETS:
         raise CheckpointError(f"{name}: unknown architecture {preset!r}; this studio knows {', '.join(PRESETS)}")
     try:
         with torch.device("meta"):
-            g = build_generator(preset, channels, latent_dim, width, image_size, msg=generator_msg(preset, shapes))
+            g = build_generator(preset, channels, latent_dim, width, image_size, **generator_shape(preset, shapes))
     except (ValueError, RuntimeError, TypeError, AssertionError, ZeroDivisionError) as exc:
         raise CheckpointError(f"{name}: its description ({preset}, {image_size} px, latent size {latent_dim}, "
                               f"width {width}) is not an architecture the studio can build") from exc

@@ -1,5 +1,5 @@
-"""The small-data knobs of a training run: dataset-size preset, augmentation, EMA, spectral norm, quality
-checks. "Automatic" means None in TrainConfig: the engine fills it from the picture count
+"""The small-data knobs of a training run: dataset-size preset, augmentation, EMA, spectral norm, kinds of
+pictures, quality checks. "Automatic" means None in TrainConfig: the engine fills it from the picture count
 (``regimes.resolve_settings``); each Automatic entry says what it will become for the chosen pictures.
 """
 
@@ -15,7 +15,7 @@ from studio.engine.gan.regimes import REGIME_CHOICES, SMALL_MAX, TINY_MAX
 from studio.engine.train_text import describe_resolved
 
 # TrainConfig fields this widget owns (the loss combo lives here too but belongs to the settings panel).
-FIELDS = ("regime", "augment", "aug_p", "ada_target", "ema", "ema_halflife_imgs", "spectral_norm",
+FIELDS = ("regime", "augment", "aug_p", "ada_target", "ema", "ema_halflife_imgs", "spectral_norm", "kinds",
           "metrics_every")
 # TrainConfig's default: the dataset-size preset replaces it (regimes._ALWAYS_SET)
 AUTO_HALFLIFE = TrainConfig.ema_halflife_imgs
@@ -50,6 +50,10 @@ TIPS = {
                          "weights count half. Automatic: shorter for fewer pictures.",
     "spectral_norm": "Limit how sharply the discriminator can react to small changes. Keeps training "
                      "steady on small sets; the small-data GAN is built for it.",
+    "kinds": "Sort your pictures into this many kinds first (by what a pretrained network sees in them) and "
+             "teach the generator each kind on its own: fewer in-between hybrids, every kind drawn as often as "
+             "your folder holds it. Small-data presets only; needs the VGG16 weights (make models). "
+             "0 = off; Automatic: about one kind per dozen pictures on small folders.",
     "metrics_every": "Every this many steps, measure quality (KID, FD), variety and whether the generator "
                      "copies your pictures, and warn about problems. Costs a few seconds each time. "
                      "0 = never; Automatic: chosen by the picture count.",
@@ -150,13 +154,15 @@ class SmallDataOptions(QWidget):
         self.ema_halflife.setGroupSeparatorShown(True)
         self.ema_halflife.setKeyboardTracking(False)
         self.spectral_norm = _combo(ON_OFF, self)
+        self.kinds = AutoSpinBox(64, 1, " kinds", self)
+        self.kinds.valueChanged.connect(self._on_kinds_value)
         self.metrics_every = AutoSpinBox(1_000_000, 100, " steps", self)
         self.metrics_every.valueChanged.connect(self._on_metrics_value)
 
         self.widgets: dict[str, QWidget] = {
             "regime": self.regime, "augment": self.augment, "aug_p": self.aug_p, "ada_target": self.ada_target,
             "ema": self.ema, "ema_halflife_imgs": self.ema_halflife, "spectral_norm": self.spectral_norm,
-            "metrics_every": self.metrics_every,
+            "kinds": self.kinds, "metrics_every": self.metrics_every,
         }
         for name, widget in self.widgets.items():
             widget.setObjectName(f"setting_{name}")
@@ -174,6 +180,7 @@ class SmallDataOptions(QWidget):
         form.addRow("EMA", self.ema)
         form.addRow("EMA half-life", self.ema_halflife)
         form.addRow("Spectral norm", self.spectral_norm)
+        form.addRow("Kinds of pictures", self.kinds)
         if loss_combo is not None:
             form.addRow("Loss", loss_combo)
         form.addRow("Quality checks", self.metrics_every)
@@ -211,6 +218,7 @@ class SmallDataOptions(QWidget):
             "ema": tri(self.ema),
             "ema_halflife_imgs": int(self.ema_halflife.value()) or AUTO_HALFLIFE,
             "spectral_norm": tri(self.spectral_norm),
+            "kinds": self.kinds.config_value(),
             "metrics_every": self.metrics_every.config_value(),
         }
 
@@ -239,6 +247,8 @@ class SmallDataOptions(QWidget):
                     self.ema_halflife.setValue(0 if v == AUTO_HALFLIFE else v)
                 elif name == "metrics_every":
                     self.metrics_every.set_config_value(value)
+                elif name == "kinds":
+                    self.kinds.set_config_value(value)
         finally:
             self.blockSignals(with_signals)
         self._on_changed()
@@ -246,12 +256,13 @@ class SmallDataOptions(QWidget):
     def reset_auto(self) -> None:
         """Everything back to Automatic: the picture count decides."""
         self.load({"regime": "auto", "augment": None, "aug_p": None, "ada_target": 0.6, "ema": None,
-                   "ema_halflife_imgs": AUTO_HALFLIFE, "spectral_norm": None, "metrics_every": None})
+                   "ema_halflife_imgs": AUTO_HALFLIFE, "spectral_norm": None, "kinds": None,
+                   "metrics_every": None})
 
     def is_auto(self) -> bool:
         v = self.values()
         return (v["regime"] == "auto" and all(v[k] is None for k in ("augment", "aug_p", "ema", "spectral_norm",
-                                                                        "metrics_every"))
+                                                                        "kinds", "metrics_every"))
                 and v["ema_halflife_imgs"] == AUTO_HALFLIFE)
 
     def set_locked(self, locked: bool, except_metrics: bool = False) -> None:
@@ -305,10 +316,12 @@ class SmallDataOptions(QWidget):
             self.ema_halflife.setSpecialValueText(f"Auto ({values['ema_halflife_imgs']:,} pictures)")
             every = values["metrics_every"] or 0
             self.metrics_every.setSpecialValueText(f"Auto ({every:,} steps)" if every else "Auto (off)")
+            kinds = values.get("kinds") or 0
+            self.kinds.setSpecialValueText(f"Auto ({kinds} kinds)" if kinds else "Auto (off)")
             self.summary.setText(f"With these settings and {self._count:,} pictures ({choice.regime}): "
                                  f"{describe_resolved(values)}.")
         else:
-            for spin in (self.aug_p, self.ema_halflife, self.metrics_every):
+            for spin in (self.aug_p, self.ema_halflife, self.kinds, self.metrics_every):
                 spin.setSpecialValueText("Automatic")
             self.summary.setText("Automatic settings follow the number of pictures: choose pictures to see "
                                  "what they become.")
@@ -322,6 +335,9 @@ class SmallDataOptions(QWidget):
         self.ada_target.setEnabled(aug in ("adaptive", "auto"))
         ema = self._resolved.get("ema") if self._resolved else self.ema.currentData() != "off"
         self.ema_halflife.setEnabled(bool(ema))
+
+    def _on_kinds_value(self, value: int) -> None:
+        self.kinds.setSuffix(" (off)" if value == 0 else " kinds")
 
     def _on_metrics_value(self, value: int) -> None:
         self.metrics_every.setSuffix(" (off)" if value == 0 else " steps")

@@ -1,0 +1,149 @@
+"""Kinds of pictures (gan/clusters.py): the folder sorted by pretrained eyes, G and D conditioned on the kinds."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from studio.engine.data import PreparedImages, make_mode_images
+from studio.engine.gan.checkpoints import export_generator, latest_checkpoint, load_checkpoint, load_generator
+from studio.engine.gan.clusters import ClusterGenerator, clusters_for_count, find_kinds, kmeans
+from studio.engine.gan.models import build_gan, build_generator
+from studio.engine.gan.regimes import resolve_settings
+from studio.engine.gan.stepper import build_stepper
+from studio.engine.gan.trainer import GanTrainingJob, TrainConfig
+from studio.engine.jobs import run_job
+from studio.engine.pretrained import verify
+
+needs_vgg = pytest.mark.skipif(not verify(), reason="offline VGG16 features not fetched (make models)")
+
+
+def tiny(**kw) -> TrainConfig:
+    from test_small_data import tiny as small_data_tiny
+
+    return small_data_tiny("lite32", **kw)
+
+
+def test_kmeans_finds_separate_groups_and_numbers_them_by_size():
+    g = torch.Generator().manual_seed(0)
+    centres = torch.tensor([[0.0, 0.0], [10.0, 0.0], [0.0, 10.0]])
+    sizes = (5, 20, 11)
+    pts = torch.cat([c + 0.3 * torch.randn(n, 2, generator=g) for c, n in zip(centres, sizes, strict=True)])
+    truth = torch.cat([torch.full((n,), i) for i, n in enumerate(sizes)])
+    labels = kmeans(pts, 3, seed=1)
+    assert torch.equal(labels, kmeans(pts, 3, seed=1))  # deterministic
+    # one label per true group, the largest group first
+    assert torch.equal(labels[truth == 1], torch.zeros(20, dtype=torch.long))
+    assert torch.equal(labels[truth == 2], torch.ones(11, dtype=torch.long))
+    assert torch.equal(labels[truth == 0], torch.full((5,), 2))
+
+
+def test_the_number_of_kinds_follows_the_folder():
+    assert clusters_for_count(24) == 2 and clusters_for_count(50) == 4 and clusters_for_count(200) == 16
+    assert clusters_for_count(5000) == 16
+
+
+@needs_vgg
+def test_pretrained_eyes_sort_the_shape_set_into_its_kinds():
+    x, y = make_mode_images(200, 32, seed=0)
+    kinds = find_kinds(x, 16, seed=0)
+    assert kinds.shape == (200,) and int(kinds.max()) < 16
+    # each kind is (almost) one class: purity over the folder
+    pure = sum(np.bincount(y[(kinds == k).numpy()], minlength=8).max() for k in range(16) if (kinds == k).any())
+    assert pure / 200 >= 0.9
+
+
+def test_the_latent_chooses_the_kind_as_often_as_the_folder_holds_it():
+    torch.manual_seed(0)
+    g = build_generator("lite32", 3, width=4, kinds=3)
+    assert isinstance(g, ClusterGenerator)
+    g.set_shares([10, 30, 60])
+    z = torch.randn(20_000, 100, generator=torch.Generator().manual_seed(1))
+    share = torch.bincount(g.kinds(z), minlength=3).float() / len(z)
+    assert torch.allclose(share, torch.tensor([0.1, 0.3, 0.6]), atol=0.015)
+    g.eval()
+    with torch.no_grad():
+        z = z[:4]
+        assert torch.equal(g(z), g(z, g.kinds(z)))
+        other = (g.kinds(z) + 1) % 3
+        assert not torch.allclose(g(z), g(z, other))  # the kind changes the picture
+    # a saved generator rebuilds with its kinds and shares (Explore and exports build G alone)
+    from studio.engine.gan.models import generator_shape
+
+    g2 = build_generator("lite32", 3, width=4, **generator_shape("lite32", g.state_dict()))
+    g2.load_state_dict(g.state_dict())
+    assert torch.equal(g2.kinds(z), g.kinds(z))
+    with pytest.raises(ValueError, match="small-data"):
+        build_gan("dcgan32", 3, kinds=4)
+    with pytest.raises(ValueError, match="64"):
+        build_generator("lite32", 3, kinds=1000)
+
+
+@needs_vgg
+def test_g_learns_to_draw_the_kind_it_is_told():
+    """Two kinds anyone can tell apart (reddish and bluish pictures): after a short run G draws red when told the
+    red kind and blue when told the blue one."""
+    rng = np.random.default_rng(0)
+    x = np.zeros((32, 32, 32, 3), np.uint8)
+    x[:16, ..., 0] = 200
+    x[16:, ..., 2] = 200
+    x = np.clip(x.astype(int) + rng.integers(0, 40, x.shape), 0, 255).astype(np.uint8)
+    data = PreparedImages(np.ascontiguousarray(x.transpose(0, 3, 1, 2)))
+    cfg, _ = resolve_settings(TrainConfig.for_preset("lite32", width=8, batch_size=16, kinds=2, device="cpu",
+                                                     augment="off", ema=False), len(data))
+    s = build_stepper(cfg, 3, data, torch.device("cpu"))
+    red_kind = int(s.kinds[0])
+    assert torch.equal(s.kinds[:16], torch.full((16,), red_kind)) and torch.equal(s.kinds[16:], 1 - s.kinds[:16])
+    for _ in range(120):
+        vals = s.step()
+    assert all(np.isfinite(v) for v in vals.values())
+    z = torch.randn(64, 100, generator=torch.Generator().manual_seed(3))
+    s.G.eval()
+    with torch.no_grad():
+        red = s.G(z, torch.full((64,), red_kind)).mean((0, 2, 3))
+        blue = s.G(z, torch.full((64,), 1 - red_kind)).mean((0, 2, 3))
+    assert red[0] - red[2] > 0.3 and blue[2] - blue[0] > 0.3, (red, blue)
+
+
+@needs_vgg
+def test_a_run_with_kinds_resumes_exactly_and_exports_a_generator_explore_opens(tmp_path):
+    kw = dict(kinds=3, ema=True, r1_gamma=0.1)
+    out = run_job(GanTrainingJob(tiny(steps=6, **kw), tmp_path / "a"))
+    assert out.error is None, out.details
+    assert run_job(GanTrainingJob(tiny(steps=3, **kw), tmp_path / "b")).error is None
+    out = run_job(GanTrainingJob(tiny(steps=6, **kw), tmp_path / "b", resume=True))
+    assert out.error is None, out.details
+    a = load_checkpoint(latest_checkpoint(tmp_path / "a" / "checkpoints")).tensors
+    b = load_checkpoint(latest_checkpoint(tmp_path / "b" / "checkpoints")).tensors
+    assert a.keys() == b.keys() and "extra.kinds" in a and any(k.endswith("embed.weight") for k in a)
+    for k in a:
+        assert torch.equal(a[k], b[k]), k
+    gen = export_generator(tmp_path / "a", tmp_path / "g.safetensors")
+    g, meta = load_generator(gen)
+    assert meta["kinds"] == 3 and isinstance(g, ClusterGenerator)
+    from studio.engine.latent.jobs import open_generator
+
+    g2, info = open_generator(tmp_path / "a")
+    z = torch.randn(4, 100)
+    with torch.no_grad():
+        assert torch.allclose(g(z), g2(z), atol=1e-6)  # the export is the run's EMA generator
+
+
+def test_auto_settings_sort_small_folders_only(monkeypatch):
+    import studio.engine.gan.regimes as regimes
+
+    monkeypatch.setattr(regimes, "vgg16_installed", lambda: True)
+    for count, want in ((50, 4), (200, 16), (5000, 0)):
+        cfg, choice = resolve_settings(TrainConfig.for_preset("lite32"), count)
+        assert cfg.kinds == want, count
+        assert (f"into {want} kinds" in choice.explanation) == bool(want)
+    assert resolve_settings(TrainConfig.for_preset("lite32", kinds=0), 200)[0].kinds == 0  # explicit stays
+    assert resolve_settings(TrainConfig.for_preset("dcgan32"), 200)[0].kinds == 0
+    assert resolve_settings(TrainConfig.for_preset("lite32", regime="manual"), 200)[0].kinds == 0
+    # a run saved before kinds existed resumes unconditional
+    saved = {k: v for k, v in TrainConfig.for_preset("lite32").__dict__.items() if k != "kinds"}
+    assert TrainConfig.from_saved_run({**saved, "config_version": 2}).kinds == 0
+    # without the VGG16 weights there is nothing to sort with: off, not an error
+    monkeypatch.setattr(regimes, "vgg16_installed", lambda: False)
+    assert resolve_settings(TrainConfig.for_preset("lite32"), 200)[0].kinds == 0
