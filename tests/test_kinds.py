@@ -109,8 +109,15 @@ def test_g_learns_to_draw_the_kind_it_is_told():
 @needs_vgg
 def test_a_run_with_kinds_resumes_exactly_and_exports_a_generator_explore_opens(tmp_path):
     kw = dict(kinds=3, ema=True, r1_gamma=0.1)
-    out = run_job(GanTrainingJob(tiny(steps=6, **kw), tmp_path / "a"))
+    out = run_job(GanTrainingJob(tiny(steps=6, **kw), tmp_path / "a"), keep_events=True)
     assert out.error is None, out.details
+    # the artist is told, and shown, what kinds the run found: one row of examples per kind
+    notes = [e.text for e in out.events if type(e).__name__ == "Notice"]
+    assert any("into 3 kinds" in t and "kinds.png" in t for t in notes), notes
+    from PIL import Image
+
+    with Image.open(tmp_path / "a" / "kinds.png") as im:
+        assert im.height > 2 * 32 and im.height < 4 * 40  # three rows of 32 px cells
     assert run_job(GanTrainingJob(tiny(steps=3, **kw), tmp_path / "b")).error is None
     out = run_job(GanTrainingJob(tiny(steps=6, **kw), tmp_path / "b", resume=True))
     assert out.error is None, out.details
@@ -147,3 +154,25 @@ def test_auto_settings_sort_small_folders_only(monkeypatch):
     # without the VGG16 weights there is nothing to sort with: off, not an error
     monkeypatch.setattr(regimes, "vgg16_installed", lambda: False)
     assert resolve_settings(TrainConfig.for_preset("lite32"), 200)[0].kinds == 0
+
+
+@needs_vgg
+def test_fine_tuning_follows_the_earlier_generator(tmp_path):
+    """A new run started from an earlier one takes its generator as it is: kinds of pictures (unless set
+    explicitly) and picture head — also from a run made before either existed (transposed-conv head, no kinds)."""
+    from studio.engine.runs import RunDir
+
+    assert run_job(GanTrainingJob(tiny(steps=2, kinds=3), tmp_path / "a")).error is None
+    out = run_job(GanTrainingJob(tiny(steps=2, kinds=None, init_from=str(tmp_path / "a")), tmp_path / "b"))
+    assert out.error is None, out.details
+    assert RunDir(tmp_path / "b").read_config()["kinds"] == 3
+    old = tiny(steps=2, kinds=0, rgb_head="convT")
+    assert run_job(GanTrainingJob(old, tmp_path / "old")).error is None
+    gen = export_generator(tmp_path / "old", tmp_path / "old.safetensors")
+    out = run_job(GanTrainingJob(tiny(steps=2, kinds=None, init_from=str(gen)), tmp_path / "c"))
+    assert out.error is None, out.details
+    cfg = RunDir(tmp_path / "c").read_config()
+    assert cfg["rgb_head"] == "convT" and cfg["kinds"] == 0
+    # an explicit, different number of kinds is refused in words
+    out = run_job(GanTrainingJob(tiny(steps=2, kinds=2, init_from=str(tmp_path / "a")), tmp_path / "d"))
+    assert out.error and "Kinds of pictures to 3" in out.error

@@ -31,6 +31,20 @@ def test_warm_up_steps_are_not_timed():
     assert s.calls == 5
 
 
+def test_a_costly_step_every_fourth_counts_in_the_rate():
+    """R1 runs every 4th step: timing single steps, the median would be a cheap step's."""
+    calls = []
+
+    def step():
+        calls.append(1)
+        time.sleep(0.04 if len(calls) % 4 == 0 else 0.002)
+
+    per = time_steps(step, lambda: None, bench_steps=3, warmup=0, min_seconds=0.0, cycle=4)
+    assert len(calls) == 12
+    assert per > 0.009  # (0.04 + 3 × 0.002) / 4 = 0.0115; single-step median would be 0.002
+    assert time_steps(step, lambda: None, bench_steps=3, warmup=0, min_seconds=0.0) < 0.009
+
+
 def test_estimate_training_time_leaves_warm_up_out(monkeypatch):
     s = SlowStartStepper()
     monkeypatch.setattr(est_mod, "build_stepper", lambda *a, **k: s)

@@ -399,6 +399,18 @@ def load_init_weights(source: str | Path, stepper: GanStepper, channels: int, im
     if diff:
         raise CheckpointError("Fine-tuning needs the same architecture as the earlier run (" + ", ".join(diff)
                               + "). Pick its preset, width, latent size and channels.")
+    # what the weights themselves say: kinds of pictures and the picture head (runs made before they existed
+    # have neither)
+    from studio.engine.gan.models import generator_shape
+
+    shape = generator_shape(cfg.preset, tensors["G"])
+    have = {"kinds of pictures": int(cfg.kinds or 0), "picture head": cfg.rgb_head}
+    had = {"kinds of pictures": shape["kinds"], "picture head": shape.get("rgb_head", "convT")}
+    diff = [f"{k}: {had[k]} there, {have[k]} here" for k in have if str(had[k]) != str(have[k])]
+    if diff:
+        raise CheckpointError("Fine-tuning needs the same generator as the earlier run (" + "; ".join(diff)
+                              + f"). Set Kinds of pictures to {had['kinds of pictures']} (--kinds) or start "
+                              "from a run made with these settings.")
     loaded = []
     _load_generator_weights(stepper.G, tensors["G"], src.name)
     loaded.append("G")
@@ -416,6 +428,26 @@ def load_init_weights(source: str | Path, stepper: GanStepper, channels: int, im
         except RuntimeError:
             pass  # e.g. spectral norm switched: D starts fresh
     return {"source": str(src.resolve()), "step": step, "loaded": loaded}
+
+
+def source_generator_shape(source: str | Path, preset: str) -> dict:
+    """The kinds of pictures and picture head of the generator a fine-tune starts from, read from its weights
+    (``models.generator_shape``); {} when the source cannot be read (``load_init_weights`` then says why)."""
+    from studio.engine.gan.models import generator_shape
+    from studio.engine.schema import read_safetensors_header
+
+    src = Path(source).expanduser()
+    try:
+        if src.is_dir():
+            ck = load_newest_intact(RunDir(src).checkpoints_dir).checkpoint
+            state = ck.module_state("G") if ck is not None else None
+        elif src.suffix == ".json" and _is_checkpoint_json(src):
+            state = load_checkpoint(src).module_state("G")
+        else:
+            state = {k: shape for k, (_dtype, shape) in read_safetensors_header(src.with_suffix(".safetensors")).items()}
+    except Exception:  # noqa: BLE001 - unreadable: load_init_weights reports it in words
+        return {}
+    return generator_shape(preset, state) if state else {}
 
 
 def _load_generator_weights(G: nn.Module, state: dict, name: str) -> None:

@@ -12,6 +12,7 @@ N steps, and health detectors that explain problems and offer remedies (health.p
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import platform
@@ -62,6 +63,9 @@ def resolve_device(pref: str = "auto") -> torch.device:
     return pick_device(pref)
 
 
+KINDS_FILE = "kinds.png"  # the kinds of pictures a run found (one row of examples per kind)
+
+
 def _grid_uint8(images: torch.Tensor, nrow: int) -> np.ndarray:
     from torchvision.utils import make_grid
 
@@ -90,6 +94,7 @@ from studio.engine.gan.stepper import (  # noqa: E402, F401 - the step and fine-
     GanStepper,
     build_stepper,
     load_init_weights,
+    source_generator_shape,
 )
 
 
@@ -195,6 +200,24 @@ class GanTrainingJob:
                 ctx.notice(f"Removed {len(removed)} unfinished file(s) left by an interrupted save")
             return self._run_owned(ctx)
 
+    def _show_kinds(self, stepper: GanStepper, data, per_kind: int = 8) -> str:
+        """kinds.png in the run folder: a row of example pictures per kind found; returns the sentence to say."""
+        labels = stepper.kinds
+        counts = torch.bincount(labels, minlength=int(stepper.cfg.kinds))
+        rows = []
+        for k in range(len(counts)):
+            idx = torch.nonzero(labels == k).flatten()[:per_kind]
+            x = data.batch(idx).float().div(127.5).sub(1) if len(idx) else torch.empty(0)
+            if len(idx) < per_kind:  # pad the row with blank cells
+                blank = torch.full((per_kind - len(idx), data.channels, data.size, data.size), -1.0)
+                x = torch.cat([x, blank]) if len(idx) else blank
+            rows.append(x)
+        path = self.run_dir.path / KINDS_FILE
+        _save_png(_grid_uint8(torch.cat(rows), nrow=per_kind), path)
+        sizes = counts[counts > 0]
+        return (f"Sorted the {len(labels):,} pictures into {len(sizes)} kinds of {int(sizes.min())}–{int(sizes.max())} "
+                f"pictures each; {KINDS_FILE} in the run folder shows them, one row per kind.")
+
     def _start_over(self, ctx: JobContext, why: str) -> None:
         """A run folder with settings but no checkpoint (killed before its first one): nothing in it can be
         continued, so its samples and logs go and the run starts again from step 0."""
@@ -204,7 +227,7 @@ class GanTrainingJob:
                 p.unlink()
             except OSError:
                 pass
-        for p in (rd.health_path,):
+        for p in (rd.health_path, rd.path / KINDS_FILE):
             if p.exists():
                 p.unlink()
         ctx.notice(why)
@@ -257,7 +280,13 @@ class GanTrainingJob:
         data = self._load_data(ctx, size, channels)
         if len(data) < 2:
             raise RuntimeError(f"A GAN needs at least 2 pictures to learn from; this dataset has {len(data)}")
+        kinds_auto = cfg.kinds is None
         cfg, self.regime = resolve_settings(cfg, len(data))
+        if cfg.init_from and ckpt is None:  # fine-tuning: the generator is the earlier run's, head and kinds
+            had = source_generator_shape(cfg.init_from, cfg.preset)
+            if had:
+                cfg = dataclasses.replace(cfg, rgb_head=had.get("rgb_head", "convT"),
+                                          kinds=had["kinds"] if kinds_auto else cfg.kinds)
         self.config = cfg
         stepper = build_stepper(cfg, channels, data, device)
         self.stepper = stepper
@@ -289,6 +318,8 @@ class GanTrainingJob:
             atomic_write_json(self.run_dir.config_path, record)
             self.run_dir.metrics_path.write_text("")
             ctx.notice(self.regime.explanation)
+            if stepper.kinds is not None:
+                ctx.notice(self._show_kinds(stepper, data))
             if init_info:
                 ctx.notice(f"Fine-tuning from {Path(init_info['source']).name} (step {init_info['step']}; "
                            f"loaded {', '.join(init_info['loaded'])})")
