@@ -8,11 +8,14 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
+import re
 from pathlib import Path
 
 import numpy as np
 import pytest
 from PIL import Image
+
+from studio.engine.gan.config import PRESETS
 
 pytest.importorskip("pytestqt")
 
@@ -134,7 +137,9 @@ def test_health_cards_remedies_ema_switch_and_quality_on_a_real_run(qtbot, page,
     assert button.text().startswith("Halve D's learning rate") and button.isEnabled()
     qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: math.isclose(d_lr(job), before / 2), timeout=WAIT)
-    assert "D learning rate 4e-4 → 2e-4" in card.result_text()
+    halved = re.search(r"D learning rate (\S+) → (\S+)", card.result_text())
+    assert halved and float(halved[1]) == pytest.approx(PRESETS["lite32"].defaults["lr_d"])
+    assert float(halved[2]) == pytest.approx(float(halved[1]) / 2)
     qtbot.waitUntil(lambda: card.result_text().startswith("Applied at step"), timeout=WAIT)
     assert not button.isEnabled()  # applied: it rests until the problem comes back
 

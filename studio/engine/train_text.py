@@ -63,6 +63,8 @@ def describe_resolved(values: dict) -> str:
         parts.append("no augmentation")
     parts.append("EMA" if values.get("ema") else "no EMA")
     parts.append("spectral norm on D" if values.get("spectral_norm") else "no spectral norm")
+    if values.get("r1_gamma"):
+        parts.append("a gradient penalty (R1) on D")
     if values.get("kinds"):
         parts.append(f"sorted into {values['kinds']} kinds of pictures")
     every = values.get("metrics_every") or 0

@@ -319,7 +319,7 @@ class SmallDataOptions(QWidget):
             kinds = values.get("kinds") or 0
             self.kinds.setSpecialValueText(f"Auto ({kinds} kinds)" if kinds else "Auto (off)")
             self.summary.setText(f"With these settings and {self._count:,} pictures ({choice.regime}): "
-                                 f"{describe_resolved(values)}.")
+                                 f"{describe_resolved({**values, 'r1_gamma': resolved.r1_gamma})}.")
         else:
             for spin in (self.aug_p, self.ema_halflife, self.kinds, self.metrics_every):
                 spin.setSpecialValueText("Automatic")
