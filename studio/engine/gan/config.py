@@ -100,7 +100,7 @@ PRESETS: dict[str, PresetInfo] = {
                 + (", multi-scale gradients against high-resolution artifacts" if size >= 128 else "")
                 + ", augmentation and weight averaging. " + note,
                 size, default_width=width, width_adjustable=True, family="lite", msg=size >= 128,
-                # 32 and 64 px (what a CPU trains): R1 instead of spectral norm, 10× the learning rates, a
+                # 32 and 64 px (what a CPU trains): R1 (γ 0.05) instead of spectral norm, 10× the learning rates, a
                 # full-size 3×3 conv head, kinds of pictures — sharp shapes in minutes (tests/bench/bench_eyes.py).
                 # 128 and up: hinge + spectral norm with the two-timescale rule (D at twice G's rate, β1 = 0), the
                 # fastest of the settings compared in tests/bench/bench_small_data.py, not re-measured on a GPU yet.
