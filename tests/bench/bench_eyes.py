@@ -185,6 +185,8 @@ def main() -> int:
     ap.add_argument("--faces-minutes", type=float, default=0.0, help="wall time per recipe on lfw_subset (0: skip)")
     ap.add_argument("--only", default="", help="comma-separated recipe names to run (default all)")
     ap.add_argument("--no-eyes", action="store_true", help="leave out the pretrained-eyes recipe")
+    ap.add_argument("--seed", type=int, default=0, help="the runs' seed (GAN outcomes vary from seed to seed: "
+                    "compare recipes over several)")
     ap.add_argument("--out", default="bench-out/eyes")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
@@ -206,6 +208,7 @@ def main() -> int:
     for name, cfg in recipes(3, eyes=not args.no_eyes).items():
         if chosen and not any(c in name for c in chosen):
             continue
+        cfg.seed = args.seed
         print(f"\n{name}: {args.minutes:g} min")
         s, imgs, history, reached = train_and_score(name, cfg, data, args.minutes * 60, args.every, evaluate)
         grid = save_grid(imgs[:64], out / f"shapes-{name.split(' ')[0]}.png", scale=3)
@@ -229,6 +232,7 @@ def main() -> int:
             for name, cfg in recipes(1, side, eyes=not args.no_eyes).items():
                 if chosen and not any(c in name for c in chosen):
                     continue
+                cfg.seed = args.seed
                 print(f"\nfaces {side} px, {name}: {args.faces_minutes:g} min")
                 s, imgs, _h, _r = train_and_score(name, cfg, faces, args.faces_minutes * 60, args.faces_minutes * 60,
                                                   None)
