@@ -107,7 +107,7 @@ def test_g_learns_to_draw_the_kind_it_is_told():
 
 
 @needs_vgg
-def test_a_run_with_kinds_resumes_exactly_and_exports_a_generator_explore_opens(tmp_path):
+def test_a_run_with_kinds_resumes_exactly_and_exports_a_generator_explore_opens(tmp_path, monkeypatch):
     kw = dict(kinds=3, ema=True, r1_gamma=0.1)
     out = run_job(GanTrainingJob(tiny(steps=6, **kw), tmp_path / "a"), keep_events=True)
     assert out.error is None, out.details
@@ -119,6 +119,12 @@ def test_a_run_with_kinds_resumes_exactly_and_exports_a_generator_explore_opens(
     with Image.open(tmp_path / "a" / "kinds.png") as im:
         assert im.height > 2 * 32 and im.height < 4 * 40  # three rows of 32 px cells
     assert run_job(GanTrainingJob(tiny(steps=3, **kw), tmp_path / "b")).error is None
+    import studio.engine.gan.clusters as clusters
+
+    def no_second_sorting(*_a, **_k):
+        raise AssertionError("a resumed run takes its kinds from its checkpoint")
+
+    monkeypatch.setattr(clusters, "find_kinds", no_second_sorting)
     out = run_job(GanTrainingJob(tiny(steps=6, **kw), tmp_path / "b", resume=True))
     assert out.error is None, out.details
     a = load_checkpoint(latest_checkpoint(tmp_path / "a" / "checkpoints")).tensors

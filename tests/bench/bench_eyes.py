@@ -101,7 +101,7 @@ def not_a_shape(n: int, seed: int) -> torch.Tensor:
 def train_judge(log=print):
     """The 8-class classifier with a ninth class, "not one clean shape" (``not_a_shape``): a blob or a hybrid then
     has somewhere to go instead of being called the nearest shape with confidence."""
-    from bench_small_data import ModeClassifier
+    from bench_small_data import ModeClassifier, fit_classifier
 
     to_t = lambda a: torch.from_numpy(a).permute(0, 3, 1, 2).float().div(127.5).sub(1)  # noqa: E731
     x, y = make_mode_images(4000, 32, seed=100)
@@ -113,16 +113,7 @@ def train_judge(log=print):
     torch.manual_seed(0)
     clf = ModeClassifier()
     clf.net[-1] = torch.nn.Linear(64, N_CLASSES + 1)
-    opt = torch.optim.Adam(clf.parameters(), 2e-3)
-    for _epoch in range(10):
-        perm = torch.randperm(len(x))
-        for i in range(0, len(x), 100):
-            idx = perm[i:i + 100]
-            loss = torch.nn.functional.cross_entropy(clf(x[idx]), y[idx])
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-    clf.eval()
+    fit_classifier(clf, x, y, epochs=10)
     with torch.no_grad():
         acc = (clf(xt).argmax(1) == yt).float().mean().item()
         rej = (clf(junk_t).argmax(1) == N_CLASSES).float().mean().item()

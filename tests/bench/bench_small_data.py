@@ -87,6 +87,20 @@ class ModeClassifier(nn.Module):
         return self.net(x)
 
 
+def fit_classifier(clf: nn.Module, x: torch.Tensor, y: torch.Tensor, epochs: int) -> nn.Module:
+    """Adam, batches of 100, cross-entropy; returns ``clf`` in eval mode."""
+    opt = torch.optim.Adam(clf.parameters(), 2e-3)
+    for _epoch in range(epochs):
+        perm = torch.randperm(len(x))
+        for i in range(0, len(x), 100):
+            idx = perm[i:i + 100]
+            loss = nn.functional.cross_entropy(clf(x[idx]), y[idx])
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+    return clf.eval()
+
+
 def train_classifier(log=print) -> ModeClassifier:
     """A small CNN on labelled pictures from the generator-free procedural source (other seeds)."""
     x, y = make_mode_images(4000, 32, seed=100)
@@ -95,17 +109,7 @@ def train_classifier(log=print) -> ModeClassifier:
     x, xt = to_t(x), to_t(xt)
     y, yt = torch.from_numpy(y), torch.from_numpy(yt)
     torch.manual_seed(0)
-    clf = ModeClassifier()
-    opt = torch.optim.Adam(clf.parameters(), 2e-3)
-    for _epoch in range(8):
-        perm = torch.randperm(len(x))
-        for i in range(0, len(x), 100):
-            idx = perm[i:i + 100]
-            loss = nn.functional.cross_entropy(clf(x[idx]), y[idx])
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-    clf.eval()
+    clf = fit_classifier(ModeClassifier(), x, y, epochs=8)
     with torch.no_grad():
         acc = (clf(xt).argmax(1) == yt).float().mean().item()
     log(f"mode classifier: held-out accuracy {acc:.3f}")

@@ -39,8 +39,9 @@ def clusters_for_count(count: int) -> int:
 @torch.no_grad()
 def picture_features(images: np.ndarray | torch.Tensor, vgg: nn.Sequential, batch: int = 50) -> torch.Tensor:
     """One L2-normalised descriptor per picture (N×H×W×C uint8): mean and max of each tapped VGG16 map."""
-    mean = torch.tensor((0.485, 0.456, 0.406)).view(1, 3, 1, 1)
-    std = torch.tensor((0.229, 0.224, 0.225)).view(1, 3, 1, 1)
+    from studio.engine.gan.projected import _MEAN, _STD  # ImageNet statistics VGG16 was trained with
+
+    mean, std = torch.tensor(_MEAN).view(1, 3, 1, 1), torch.tensor(_STD).view(1, 3, 1, 1)
     out = []
     for start in range(0, len(images), batch):
         part = images[start:start + batch]

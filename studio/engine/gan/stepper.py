@@ -258,10 +258,6 @@ class GanStepper:
         self.fixed_z = ckpt.extra("fixed_z")
         if "extra.augment_rng" in ckpt.tensors:
             self.aug.set_rng_state(ckpt.extra("augment_rng"))
-        if self.kinds is not None and "extra.kinds" in ckpt.tensors:
-            saved = ckpt.extra("kinds").to(torch.int64)
-            if saved.shape == self.kinds.shape:
-                self.kinds = saved
         st = dict(ckpt.state)
         for key in ("live", "rollbacks"):  # the loop's, not the step's
             st.pop(key, None)

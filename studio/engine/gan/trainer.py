@@ -288,7 +288,12 @@ class GanTrainingJob:
                 cfg = dataclasses.replace(cfg, rgb_head=had.get("rgb_head", "convT"),
                                           kinds=had["kinds"] if kinds_auto else cfg.kinds)
         self.config = cfg
-        stepper = build_stepper(cfg, channels, data, device)
+        # resuming: the kinds this run found are in its checkpoint (no second sorting, and exactly the same)
+        saved_kinds = ckpt.extra("kinds").to(torch.int64) if ckpt is not None and "extra.kinds" in ckpt.tensors \
+            else None
+        if saved_kinds is not None and saved_kinds.shape != (len(data),):
+            saved_kinds = None
+        stepper = build_stepper(cfg, channels, data, device, kind_labels=saved_kinds)
         self.stepper = stepper
         live: dict = {}
         init_info = None
