@@ -437,6 +437,7 @@ STYLE_RECIPE = Obj({"kind": Str(64), "content": Str(), "styles": List(Str(), 0, 
                                            "regions": Opt(List(_FILE_NAME, 0, 64))}))}, required=("kind",))
 
 _POS_RATE = Num(0, 10, lo_open=True)
+PRECISIONS = ("auto", "fp32", "bf16", "fp16")
 RUN_CONFIG = Obj({
     "data": Str(1 << 24), "preset": Str(64), "width": Int(0, 4096), "latent_dim": Int(1, MAX_LATENT_DIM),
     "batch_size": Int(1, 65536), "lr_g": _POS_RATE, "lr_d": _POS_RATE, "beta1": Num(0, 1), "beta2": Num(0, 1),
@@ -452,7 +453,8 @@ RUN_CONFIG = Obj({
     "metrics_every": Opt(Int(0, 1 << 40)), "metrics_samples": Int(4, 1 << 20), "health": Bool(),
     "health_window": Int(1, 1 << 30), "snapshot_every": Int(1, 1 << 30), "max_rollbacks": Int(0, 1000),
     "init_from": Str(1 << 20), "resolved_channels": Enum(1, 3), "image_size": Int(8, MAX_SIDE),
-    "config_version": Int(0, 1000),
+    "config_version": Int(0, 1000), "sync_batchnorm": Opt(Bool()), "precision": Enum(*PRECISIONS),
+    "compile": Bool(), "batchnorm": Bool(),
 })
 CHECKPOINT_JSON = Obj({
     "format": Const("gan-art-studio/checkpoint"), "version": Int(1, 1000), "step": Int(0, 1 << 62),

@@ -53,6 +53,9 @@ class DiffAugment:
         self.ops = parse_policy(policy)
         self.p = float(p)
         self.generator = generator if generator is not None else torch.Generator().manual_seed(seed)
+        # (rank, processes) in a distributed run: draw for the global batch, apply this process's share, so the
+        # random stream is the same whatever the number of processes
+        self.shard: tuple[int, int] = (0, 1)
 
     @property
     def active(self) -> bool:
@@ -90,13 +93,24 @@ class DiffAugment:
             x = _cutout(x, d.cutout)
         return x
 
+    def _draw_share(self, n: int, size: int, device) -> AugmentDraw:
+        rank, world = self.shard
+        if world == 1:
+            return self.draw(n, size, device)
+        d = self.draw(n * world, size, device)
+        for name in ("brightness", "saturation", "contrast", "shift", "cutout"):
+            t = getattr(d, name)
+            if t is not None:
+                setattr(d, name, t[rank * n:(rank + 1) * n])
+        return d
+
     def __call__(self, x: torch.Tensor | Sequence[torch.Tensor]):
         if not self.active:
             return x
         if isinstance(x, torch.Tensor):
-            return self.apply(x, self.draw(x.shape[0], x.shape[-1], x.device))
+            return self.apply(x, self._draw_share(x.shape[0], x.shape[-1], x.device))
         scales = list(x)
-        d = self.draw(scales[-1].shape[0], scales[-1].shape[-1], scales[-1].device)
+        d = self._draw_share(scales[-1].shape[0], scales[-1].shape[-1], scales[-1].device)
         return [self.apply(s, d) for s in scales]
 
     # -- checkpointing
@@ -163,6 +177,8 @@ class AdaptiveAugment:
         self._count = 0
         self._imgs = 0
         self._calls = 0
+        # distributed runs: sums a tensor over the processes in place, so every process adjusts p alike
+        self.reduce = None
 
     def observe(self, real_logits: torch.Tensor) -> None:
         self._sum = self._sum + torch.sign(real_logits.detach().float()).sum()
@@ -174,6 +190,11 @@ class AdaptiveAugment:
         self._calls += 1
         if self._calls % self.interval or self._count == 0:
             return self.p
+        if self.reduce is not None:
+            s = torch.as_tensor(self._sum, dtype=torch.float64).reshape(1)
+            totals = self.reduce(torch.cat([s.to(torch.float32).cpu(), torch.tensor([self._count, self._imgs],
+                                                                                     dtype=torch.float32)]))
+            self._sum, self._count, self._imgs = float(totals[0]), int(totals[1]), int(totals[2])
         total = float(self._sum)
         self.rt = total / self._count
         step = math.copysign(self._imgs / self.speed_imgs, self.rt - self.target) if self.rt != self.target else 0.0

@@ -173,6 +173,11 @@ class TrainConfig:
     checkpoint_every_min: float = 5.0
     device: str = "auto"
     channels_last: bool = True  # faster convolutions (measured: tests/bench/bench_train_throughput.py)
+    # --- bigger machines (distributed.py). batch_size is the global batch, split over the processes.
+    sync_batchnorm: bool | None = None  # several processes on GPUs: BatchNorm over the global batch (None: when used)
+    precision: str = "auto"  # "auto" (bf16 on GPUs that have it, else fp32) | "fp32" | "bf16" | "fp16"
+    compile: bool = False  # torch.compile G and D (CUDA; measure before keeping it on)
+    batchnorm: bool = True  # lesson-mlp only: off leaves out G's BatchNorm (maths independent of the split)
     demo_count: int = 2048
     # --- small data. None = chosen by the dataset-size preset (`regime`) once the dataset is known.
     regime: str = "auto"  # "auto" | "tiny" (<100) | "small" (<1000) | "large" | "manual" (None = off)
@@ -269,6 +274,12 @@ class TrainConfig:
         if self.kinds and self.preset in PRESETS and (PRESETS[self.preset].family != "lite"
                                                       or PRESETS[self.preset].projected):
             problems.append("kinds of pictures exist only in the small-data presets")
+        from studio.engine.schema import PRECISIONS
+
+        if self.precision not in PRECISIONS:
+            problems.append(f"precision must be one of {', '.join(PRECISIONS)}")
+        if not self.batchnorm and self.preset != "lesson-mlp":
+            problems.append("only the lesson's fully connected GAN (lesson-mlp) can leave out BatchNorm")
         if self.rgb_head not in RGB_HEADS:
             problems.append(f"the generator's picture head must be one of {', '.join(RGB_HEADS)}")
         elif self.rgb_head != "convT" and self.preset in PRESETS and PRESETS[self.preset].family != "lite":

@@ -29,15 +29,18 @@ def init_dcgan_weights(module: nn.Module) -> None:
 
 
 class LessonMLPGenerator(nn.Module):
-    """Linear 100→256→512→1024→H·W·C; hidden layers Linear + BatchNorm1d(momentum 0.2) + LeakyReLU(0.2)."""
+    """Linear 100→256→512→1024→H·W·C; hidden layers Linear + BatchNorm1d(momentum 0.2) + LeakyReLU(0.2).
+    Without ``batchnorm`` no model of the run normalises over its batch, so how a batch is split over
+    processes (distributed.py) cannot change the maths, on CPUs too."""
 
-    def __init__(self, latent_dim: int = 100, channels: int = 1, size: int = 28) -> None:
+    def __init__(self, latent_dim: int = 100, channels: int = 1, size: int = 28, batchnorm: bool = True) -> None:
         super().__init__()
         self.shape = (channels, size, size)
         layers: list[nn.Module] = []
         d = latent_dim
         for h in (256, 512, 1024):
-            layers += [nn.Linear(d, h), nn.BatchNorm1d(h, momentum=0.2), nn.LeakyReLU(0.2)]
+            norm = [nn.BatchNorm1d(h, momentum=0.2)] if batchnorm else []
+            layers += [nn.Linear(d, h), *norm, nn.LeakyReLU(0.2)]
             d = h
         layers += [nn.Linear(d, channels * size * size), nn.Tanh()]
         self.net = nn.Sequential(*layers)
@@ -375,36 +378,39 @@ def generator_shape(preset: str, state: dict) -> dict:
     out = {"msg": generator_msg(preset, state), "kinds": generator_kinds(state)}
     if any(k.endswith("to_rgb.4.weight") for k in state):
         out["rgb_head"] = "up"
+    if preset == "lesson-mlp" and state and not any(k.endswith("running_mean") for k in state):
+        out["batchnorm"] = False
     return out
 
 
 def build_generator(preset: str, channels: int, latent_dim: int = 100, width: int = 0,
                     image_size: int | None = None, msg: bool | None = None, kinds: int = 0,
-                    rgb_head: str = "convT") -> nn.Module:
+                    rgb_head: str = "convT", batchnorm: bool = True) -> nn.Module:
     """G alone (Explore and exports need no discriminator — nor the VGG16 weights a projected one loads)."""
     return _build(preset, channels, latent_dim, width, image_size, msg=msg, with_d=False, kinds=kinds,
-                  rgb_head=rgb_head)[0]
+                  rgb_head=rgb_head, batchnorm=batchnorm)[0]
 
 
 def build_gan(preset: str, channels: int, latent_dim: int = 100, width: int = 0,
               image_size: int | None = None, spectral_norm: bool = False,
               msg: bool | None = None, projected_features: nn.Sequential | None = None,
-              kinds: int = 0, rgb_head: str = "convT") -> tuple[nn.Module, nn.Module]:
+              kinds: int = 0, rgb_head: str = "convT", batchnorm: bool = True) -> tuple[nn.Module, nn.Module]:
     """Build (G, D) for a preset. ``width`` 0 means the preset's default; ``spectral_norm`` applies
     to D (the G architecture, and so exported generators, never depend on it). ``msg``: multi-scale
     gradients for the small-data family — None follows the preset (``PresetInfo.msg``), True/False
     switches them on/off (off: G has no per-scale heads; load saved ones with ``generator_msg``).
     The pretrained-eyes presets load the offline VGG16 for D unless ``projected_features`` is given.
     ``kinds`` > 0 (small-data family): G and D conditioned on that many kinds of pictures (``clusters.py``);
-    ``rgb_head`` (small-data family): how G turns its last features into pixels (``RGB_HEADS``)."""
+    ``rgb_head`` (small-data family): how G turns its last features into pixels (``RGB_HEADS``).
+    ``batchnorm`` False (the lesson's fully connected GAN only): no BatchNorm anywhere."""
     return _build(preset, channels, latent_dim, width, image_size, spectral_norm, msg, True, projected_features,
-                  kinds, rgb_head)
+                  kinds, rgb_head, batchnorm)
 
 
 def _build(preset: str, channels: int, latent_dim: int, width: int, image_size: int | None,
            spectral_norm: bool = False, msg: bool | None = None, with_d: bool = True,
            projected_features: nn.Sequential | None = None, kinds: int = 0,
-           rgb_head: str = "convT") -> tuple[nn.Module, nn.Module | None]:
+           rgb_head: str = "convT", batchnorm: bool = True) -> tuple[nn.Module, nn.Module | None]:
     if preset not in PRESETS:
         raise ValueError(f"Unknown preset {preset!r}; choose one of {', '.join(PRESETS)}")
     info = PRESETS[preset]
@@ -414,10 +420,12 @@ def _build(preset: str, channels: int, latent_dim: int, width: int, image_size: 
         raise ValueError(f"Kinds of pictures exist only in the small-data presets, not {preset!r}")
     if not 0 <= kinds <= MAX_KINDS:
         raise ValueError(f"between 0 and {MAX_KINDS} kinds of pictures, not {kinds}")
+    if not batchnorm and preset != "lesson-mlp":
+        raise ValueError(f"Only the lesson's fully connected GAN can leave out BatchNorm, not {preset!r}")
     size = image_size or info.image_size
     d: nn.Module | None = None
     if preset == "lesson-mlp":
-        g: nn.Module = LessonMLPGenerator(latent_dim, channels, size)
+        g: nn.Module = LessonMLPGenerator(latent_dim, channels, size, batchnorm=batchnorm)
         d = LessonMLPDiscriminator(channels, size) if with_d else None
     elif preset == "lesson-dcgan":
         if size != 28:

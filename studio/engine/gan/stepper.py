@@ -26,10 +26,21 @@ from studio.engine.gan.checkpoints import (
 from studio.engine.gan.config import TrainConfig
 from studio.engine.gan.ema import GeneratorEMA
 from studio.engine.gan.losses import d_loss, g_loss
-from studio.engine.gan.models import PRESETS, build_gan, multiscale_generate
+from studio.engine.gan.models import PRESETS, build_gan
 from studio.engine.runs import RunDir
 
 R1_EVERY = 4  # lazy regularisation (StyleGAN2): the penalty every 4th step, scaled by 4
+
+
+class Pyramid(nn.Module):
+    """G's multi-scale pyramid (MSG presets) as its ``forward``, the one call DDP can wrap."""
+
+    def __init__(self, generator: nn.Module) -> None:
+        super().__init__()
+        self.g = generator
+
+    def forward(self, z: torch.Tensor) -> list[torch.Tensor]:
+        return self.g.forward_multiscale(z)
 
 
 def _epoch_order(n: int, seed: int, epoch: int) -> torch.Tensor:
@@ -43,8 +54,13 @@ class GanStepper:
     and the time estimate share it."""
 
     def __init__(self, cfg: TrainConfig, G: nn.Module, D: nn.Module, data, device: torch.device,
-                 memory_format=torch.contiguous_format) -> None:
+                 memory_format=torch.contiguous_format, dist=None) -> None:
         self.cfg, self.G, self.D, self.data, self.device = cfg, G, D, data, device
+        # several processes (distributed.py): each keeps its share of every global batch; G_run and D_run are the
+        # DDP wrappers the training forwards go through (the plain modules otherwise)
+        self.dist = dist
+        self.G_run, self.D_run = (Pyramid(G) if getattr(G, "msg", False) else G), D
+        self.sync_batchnorm = False
         self.memory_format = memory_format
         self.opt_g = torch.optim.Adam(G.parameters(), lr=cfg.lr_g, betas=(cfg.beta1, cfg.beta2))
         self.opt_d = torch.optim.Adam(D.parameters(), lr=cfg.lr_d, betas=(cfg.beta1, cfg.beta2))
@@ -52,9 +68,11 @@ class GanStepper:
         self.fixed_z = torch.randn(cfg.grid_count, cfg.latent_dim,
                                    generator=torch.Generator().manual_seed(cfg.seed + 2))
         self.aug = DiffAugment(cfg.augment_policy, p=self._start_p(), seed=cfg.seed + 5)
+        if dist is not None:
+            self.aug.shard = (dist.rank, dist.world)
         self.ada: AdaptiveAugment | None = None
         if cfg.augment == "adaptive":
-            self.ada = AdaptiveAugment(cfg.ada_target, cfg.ada_speed_imgs, cfg.ada_interval, p=self.aug.p)
+            self._new_ada()
         self.ema: GeneratorEMA | None = None
         if cfg.ema:
             calib = torch.randn(64, cfg.latent_dim, generator=torch.Generator().manual_seed(cfg.seed + 4))
@@ -63,10 +81,26 @@ class GanStepper:
         self.state = {"step": 0, "epoch": 0, "data_pos": 0, "last_loss_d": math.inf}
         self.n = len(data)
         self.batch = min(cfg.batch_size, self.n)  # a small folder trains on all of it each step
+        if dist is not None:  # the global batch, split evenly
+            from studio.engine.gan.distributed import split_problem
+
+            self.batch -= self.batch % dist.world
+            problem = split_problem(self.batch, dist.world)
+            if problem:
+                raise ValueError(problem)
         self.order = _epoch_order(self.n, cfg.seed, 0)
         # the kind of each training picture when G and D are conditional (set by build_stepper)
         self.kinds: torch.Tensor | None = None
         self.real_kinds: torch.Tensor | None = None
+
+    def _new_ada(self) -> None:
+        cfg = self.cfg
+        self.ada = AdaptiveAugment(cfg.ada_target, cfg.ada_speed_imgs, cfg.ada_interval, p=self.aug.p)
+        if self.dist is not None:
+            self.ada.reduce = lambda t: self.dist.sum_(t.to(self.device)).cpu()
+
+    def _share(self, t: torch.Tensor) -> torch.Tensor:
+        return t if self.dist is None else self.dist.share(t)
 
     def _start_p(self) -> float:
         if self.cfg.augment in (None, "off"):
@@ -92,16 +126,20 @@ class GanStepper:
             self.order = _epoch_order(self.n, self.cfg.seed, st["epoch"])
         idx = self.order[st["data_pos"]: st["data_pos"] + b]
         st["data_pos"] += b
+        flip = torch.rand(b, generator=self.noise_gen) < 0.5 if self.cfg.hflip else None
+        idx = self._share(idx)
         if self.kinds is not None:
             self.real_kinds = self.kinds[idx].to(self.device)
         x = self.data.batch(idx).to(self.device, non_blocking=True).float().div_(127.5).sub_(1.0)
-        if self.cfg.hflip:
-            flip = (torch.rand(b, generator=self.noise_gen) < 0.5).to(self.device).view(-1, 1, 1, 1)
+        if flip is not None:
+            flip = self._share(flip).to(self.device).view(-1, 1, 1, 1)
             x = torch.where(flip, x.flip(-1), x)
         return x.contiguous(memory_format=self.memory_format)
 
-    def noise(self, b: int) -> torch.Tensor:
-        return torch.randn(b, self.cfg.latent_dim, generator=self.noise_gen).to(self.device, non_blocking=True)
+    def noise(self) -> torch.Tensor:
+        """Latents for one step: the global batch's, this process's share of them."""
+        z = torch.randn(self.batch, self.cfg.latent_dim, generator=self.noise_gen)
+        return self._share(z).to(self.device, non_blocking=True)
 
     def d_input(self, x):
         """What D sees: the picture (or MSG pyramid), augmented with one draw for all scales."""
@@ -118,9 +156,10 @@ class GanStepper:
     def _detach(x):
         return [t.detach() for t in x] if isinstance(x, list) else x.detach()
 
-    def judge(self, x, kinds: torch.Tensor | None):
+    def judge(self, x, kinds: torch.Tensor | None, D: nn.Module | None = None):
         """D's verdict on what D sees of ``x`` (a conditional D is also told the kinds)."""
-        return self.D(self.d_input(x)) if kinds is None else self.D(self.d_input(x), kinds)
+        D = D or self.D_run
+        return D(self.d_input(x)) if kinds is None else D(self.d_input(x), kinds)
 
     def r1_penalty(self, real, kinds: torch.Tensor | None) -> torch.Tensor:
         """R1 (Mescheder et al. 2018): the squared gradient of D's verdict on real pictures, as D sees them —
@@ -128,7 +167,7 @@ class GanStepper:
         seen = self.d_input(real)
         seen = [t.detach().requires_grad_(True) for t in seen] if isinstance(seen, list) \
             else seen.detach().requires_grad_(True)
-        out = self.D(seen) if kinds is None else self.D(seen, kinds)
+        out = self.D_run(seen) if kinds is None else self.D_run(seen, kinds)
         grads = torch.autograd.grad(out.sum(), seen if isinstance(seen, list) else [seen], create_graph=True)
         return sum(g.float().square().sum(dim=(1, 2, 3)).mean() for g in grads)
 
@@ -139,8 +178,8 @@ class GanStepper:
         fake = fake_kinds = None
         for _ in range(cfg.d_steps):
             real = self.real_batch()
-            z = self.noise(real.shape[0])
-            fake = multiscale_generate(G, z)
+            z = self.noise()
+            fake = self.G_run(z)
             real_kinds, fake_kinds = (self.real_kinds, G.kinds(z)) if self.conditional else (None, None)
             if skip_d:
                 with torch.no_grad():
@@ -159,10 +198,11 @@ class GanStepper:
             if skip_d:
                 break
         # Phase 2: G through a frozen D (no gradients for D's weights: cheaper, and what the lesson says),
-        # seeing fakes augmented afresh, exactly as D saw them.
+        # seeing fakes augmented afresh, exactly as D saw them. The plain D: with no gradients for D there is
+        # nothing for DDP to average (G's are, through G_run).
         D.requires_grad_(False)
         self.opt_g.zero_grad(set_to_none=True)
-        loss_g = g_loss(cfg.loss, self.judge(fake, fake_kinds))
+        loss_g = g_loss(cfg.loss, self.judge(fake, fake_kinds, D))
         loss_g.backward()
         self.opt_g.step()
         D.requires_grad_(True)
@@ -172,7 +212,10 @@ class GanStepper:
         if self.ada is not None:
             self.aug.p = self.ada.update()
         vals = torch.stack([loss_g.detach(), loss_d.detach(), torch.sigmoid(out_r.detach()).mean(),
-                            torch.sigmoid(out_f.detach()).mean()]).tolist()
+                            torch.sigmoid(out_f.detach()).mean()]).float()
+        if self.dist is not None:  # every process sees (and decides on) the global batch's numbers
+            self.dist.mean_(vals)
+        vals = vals.tolist()
         self.state["last_loss_d"] = vals[1]
         out = {"loss_g": vals[0], "loss_d": vals[1], "d_real": vals[2], "d_fake": vals[3],
                "d_skipped": float(skip_d)}
@@ -206,7 +249,7 @@ class GanStepper:
             if mode == "off":
                 self.aug.p, self.ada = 0.0, None
             elif mode == "adaptive" and self.ada is None:
-                self.ada = AdaptiveAugment(cfg.ada_target, cfg.ada_speed_imgs, cfg.ada_interval, p=self.aug.p)
+                self._new_ada()
             elif mode == "fixed":
                 self.ada = None
         if p is not None:
@@ -309,25 +352,29 @@ SEED_LOCK = threading.RLock()
 
 
 def build_stepper(cfg: TrainConfig, channels: int, data, device: torch.device,
-                  kind_labels: torch.Tensor | None = None) -> GanStepper:
+                  kind_labels: torch.Tensor | None = None, dist=None) -> GanStepper:
     """Models (seeded), memory format and optimisers for a resolved config. With ``cfg.kinds`` the pictures are
-    sorted into kinds first, unless ``kind_labels`` (one per picture) are given (the time estimate's stand-ins)."""
+    sorted into kinds first, unless ``kind_labels`` (one per picture) are given (the time estimate's stand-ins).
+    ``dist`` (distributed.Dist): one process of several; the training forwards go through DDP."""
     with SEED_LOCK:
-        return _build_stepper(cfg, channels, data, device, kind_labels)
+        return _build_stepper(cfg, channels, data, device, kind_labels, dist)
 
 
 def _build_stepper(cfg: TrainConfig, channels: int, data, device: torch.device,
-                   labels: torch.Tensor | None = None) -> GanStepper:
+                   labels: torch.Tensor | None = None, dist=None) -> GanStepper:
     kinds = int(cfg.kinds or 0)
     if not kinds:
         labels = None
-    elif labels is None:  # before seeding: clustering draws from its own generator, the weights stay as seeded
+    elif labels is None and (dist is None or dist.main):  # before seeding: clustering has its own generator
         from studio.engine.gan.clusters import find_kinds
 
         labels = find_kinds(np.asarray(data.array).transpose(0, 2, 3, 1), kinds, cfg.seed)
+    if kinds and dist is not None:  # rank 0 sorted (or resumed) them: every process uses exactly those
+        box = (labels if labels is not None else torch.zeros(len(data), dtype=torch.int64)).to(device)
+        labels = dist.broadcast_(box.clone()).cpu()
     torch.manual_seed(cfg.seed)
     G, D = build_gan(cfg.preset, channels, cfg.latent_dim, cfg.width, spectral_norm=bool(cfg.spectral_norm),
-                     msg=cfg.msg, kinds=kinds, rgb_head=cfg.rgb_head)
+                     msg=cfg.msg, kinds=kinds, rgb_head=cfg.rgb_head, batchnorm=cfg.batchnorm)
     if labels is not None:
         G.set_shares(torch.bincount(labels, minlength=kinds))
     G.to(device)
@@ -337,9 +384,27 @@ def _build_stepper(cfg: TrainConfig, channels: int, data, device: torch.device,
         G.to(memory_format=torch.channels_last)
         D.to(memory_format=torch.channels_last)
     fmt = torch.channels_last if channels_last else torch.contiguous_format
-    stepper = GanStepper(cfg, G, D, data, device, fmt)
+    stepper = GanStepper(cfg, G, D, data, device, fmt, dist=dist)
     stepper.kinds = labels
+    if dist is not None:
+        _distribute(stepper, dist)
     return stepper
+
+
+def _distribute(stepper: GanStepper, dist) -> None:
+    """DDP wrappers for the training forwards; SyncBatchNorm where asked and possible. The EMA copy (made
+    above, from the plain G) keeps plain BatchNorm: it draws pictures in rank 0 alone."""
+    from studio.engine.gan.distributed import sync_batchnorm_possible, uses_batchnorm
+
+    want = stepper.cfg.sync_batchnorm
+    if want is None:
+        want = uses_batchnorm(stepper.G, stepper.D)
+    stepper.sync_batchnorm = bool(want) and sync_batchnorm_possible(stepper.device)
+    if stepper.sync_batchnorm:  # the same Parameter objects: the optimisers keep working
+        stepper.G = nn.SyncBatchNorm.convert_sync_batchnorm(stepper.G)
+        stepper.D = nn.SyncBatchNorm.convert_sync_batchnorm(stepper.D)
+    stepper.G_run = dist.wrap(Pyramid(stepper.G) if stepper.msg else stepper.G, stepper.device)
+    stepper.D_run = dist.wrap(stepper.D, stepper.device)
 
 
 # ------------------------------------------------------------------------------------ fine-tuning

@@ -53,6 +53,9 @@ from studio.engine.runs import RunDir, atomic_write_bytes, atomic_write_json
 # killed in its first minutes can be continued; later ones follow ``checkpoint_every_min``.
 FIRST_CHECKPOINT_S = 60.0
 FIRST_CHECKPOINT_STEPS = 300
+# several processes: steps between in-memory copies of the state all of them agreed on (a lost process costs
+# at most this many steps)
+AGREED_EVERY = 50
 
 
 def resolve_device(pref: str = "auto") -> torch.device:
@@ -103,8 +106,10 @@ class GanTrainingJob:
 
     def __init__(self, config: TrainConfig, run_dir: str | Path, resume: bool = False,
                  data=None, first_checkpoint_s: float = FIRST_CHECKPOINT_S,
-                 first_checkpoint_steps: int = FIRST_CHECKPOINT_STEPS) -> None:
+                 first_checkpoint_steps: int = FIRST_CHECKPOINT_STEPS, dist=None) -> None:
         self.config = config
+        self.dist = dist  # distributed.Dist when this is one of several processes (torchrun); rank 0 writes
+        self.writes = dist is None or dist.main
         self.first_checkpoint_s = float(first_checkpoint_s)
         self.first_checkpoint_steps = int(first_checkpoint_steps)
         self.run_dir = RunDir(run_dir)
@@ -117,6 +122,7 @@ class GanTrainingJob:
         self._sample_weights: str | None = None
         self.stepper: GanStepper | None = None
         self.regime = None  # RegimeChoice once the dataset is known
+        self._resumed_from = None  # the checkpoint a resume continues
 
     # -- live controls (called from other threads)
     def request_samples(self) -> None:
@@ -194,6 +200,8 @@ class GanTrainingJob:
 
     def run(self, ctx: JobContext) -> TrainResult:
         """The job holds the run folder's lock from first to last: one writer per run, GUI or CLI alike."""
+        if not self.writes:  # another process of a distributed run: rank 0 holds the lock and writes
+            return self._run_owned(ctx)
         with self.run_dir.lock():
             removed = self.run_dir.clean_stale_files()
             if removed:
@@ -218,6 +226,23 @@ class GanTrainingJob:
         return (f"Sorted the {len(labels):,} pictures into {len(sizes)} kinds of {int(sizes.min())}–{int(sizes.max())} "
                 f"pictures each; {KINDS_FILE} in the run folder shows them, one row per kind.")
 
+    def _world_record(self, stepper: GanStepper) -> dict:
+        """How many processes train, and the batch they share (config.json and every checkpoint's state)."""
+        d = self.dist
+        return {"world_size": d.world if d else 1, "global_batch": stepper.batch,
+                "per_process_batch": stepper.batch // (d.world if d else 1), "backend": d.backend if d else None,
+                "sync_batchnorm": stepper.sync_batchnorm}
+
+    def _world_change(self, stepper: GanStepper) -> str:
+        """What a resume on a different number of processes means, in words ('' when nothing changed)."""
+        ckpt = self._resumed_from
+        before = int((ckpt.state.get("distributed") or {}).get("world_size", 1)) if ckpt is not None else 1
+        now = self.dist.world if self.dist else 1
+        if before == now:
+            return ""
+        return (f"; it was trained by {before} process{'es' if before > 1 else ''} and continues in {now}, with "
+                f"the same global batch of {stepper.batch} pictures, so the learning rate is unchanged")
+
     def _start_over(self, ctx: JobContext, why: str) -> None:
         """A run folder with settings but no checkpoint (killed before its first one): nothing in it can be
         continued, so its samples and logs go and the run starts again from step 0."""
@@ -241,7 +266,8 @@ class GanTrainingJob:
             if checkpoint_candidates(self.run_dir.checkpoints_dir):
                 raise CheckpointError(f"The folder {self.run_dir.path} already holds a run with checkpoints; "
                                       "continue it or choose another folder.")
-            self._start_over(ctx, f"{name} had no checkpoint yet: starting it over from step 0")
+            if self.writes:
+                self._start_over(ctx, f"{name} had no checkpoint yet: starting it over from step 0")
         if self.resume:
             if not self.run_dir.exists():
                 raise CheckpointError(f"Nothing to resume in {self.run_dir.path}: it is not a run folder "
@@ -261,11 +287,13 @@ class GanTrainingJob:
             self.config = saved
             if found.checkpoint is None:  # killed before its first checkpoint: start again from its settings
                 self.resume = False
-                self._start_over(ctx, f"{name} has no checkpoint yet: starting it again from step 0 with its "
-                                      "saved settings")
+                if self.writes:
+                    self._start_over(ctx, f"{name} has no checkpoint yet: starting it again from step 0 with its "
+                                          "saved settings")
             else:
                 ckpt = found.checkpoint
-                if found.damaged:
+                self._resumed_from = ckpt
+                if found.damaged and self.writes:
                     ctx.notice(found.fallback_text(), "warning")
                     set_aside_damaged(found)
         cfg = self.config
@@ -275,6 +303,8 @@ class GanTrainingJob:
         size = info.image_size
         channels = self._resolve_channels()
         device = resolve_device(cfg.device)
+        if self.dist is not None:
+            device = self.dist.device(device)
 
         ctx.emit(Progress(0, cfg.steps or None, "Preparing images"))
         data = self._load_data(ctx, size, channels)
@@ -293,7 +323,7 @@ class GanTrainingJob:
             else None
         if saved_kinds is not None and saved_kinds.shape != (len(data),):
             saved_kinds = None
-        stepper = build_stepper(cfg, channels, data, device, kind_labels=saved_kinds)
+        stepper = build_stepper(cfg, channels, data, device, kind_labels=saved_kinds, dist=self.dist)
         self.stepper = stepper
         live: dict = {}
         init_info = None
@@ -301,12 +331,14 @@ class GanTrainingJob:
         if ckpt is not None:
             stepper.restore(ckpt)
             live = dict(ckpt.state.get("live", {}))
-            self.run_dir.truncate_metrics_after(stepper.state["step"])
-            self.run_dir.truncate_health_after(stepper.state["step"])
-            ctx.notice(f"Resumed at step {stepper.state['step']}")
+            if self.writes:
+                self.run_dir.truncate_metrics_after(stepper.state["step"])
+                self.run_dir.truncate_health_after(stepper.state["step"])
+            ctx.notice(f"Resumed at step {stepper.state['step']}" + self._world_change(stepper))
         else:
             if cfg.init_from:
                 init_info = load_init_weights(cfg.init_from, stepper, channels, size)
+        if ckpt is None and self.writes:
             self.run_dir.path.mkdir(parents=True, exist_ok=True)
             record = asdict(cfg)
             record.update({
@@ -317,6 +349,7 @@ class GanTrainingJob:
                 "regime_explanation": self.regime.explanation, "regime_filled": self.regime.values,
                 "versions": {"torch": torch.__version__, "python": platform.python_version()},
                 "created": time.strftime("%Y-%m-%dT%H:%M:%S"),
+                "distributed": self._world_record(stepper),
             })
             if init_info:
                 record["fine_tuned_from"] = init_info
@@ -344,6 +377,7 @@ class _TrainLoop:
 
     def __init__(self, job: GanTrainingJob, ctx: JobContext, stepper: GanStepper):
         self.job, self.ctx, self.s = job, ctx, stepper
+        self.dist, self.writes = job.dist, job.writes  # several processes: rank 0 alone writes
         self.cfg = stepper.cfg
         self.state = stepper.state
         self.last_ckpt: Path | None = None
@@ -396,6 +430,8 @@ class _TrainLoop:
     # -- samples and checkpoints
     @torch.inference_mode()
     def write_samples(self) -> None:
+        if not self.writes:
+            return
         step = self.state["step"]
         G = self.s.sample_generator(self.job._sample_weights)
         was_training = G.training
@@ -407,10 +443,13 @@ class _TrainLoop:
         self.ctx.emit(Preview(step, grid, "samples"))
         release_free_memory()  # the GUI frees these previews in its own thread: hand the pages back
 
-    def save(self) -> Path:
+    def save(self) -> Path | None:
+        if not self.writes:
+            return None
         state = self.s.full_state()
         state["live"] = dict(self.live)
         state["rollbacks"] = self.rollbacks
+        state["distributed"] = self.job._world_record(self.s)
         self.last_ckpt = save_checkpoint(
             self.job.run_dir.checkpoints_dir, self.state["step"],
             modules=self.s.modules(), optimizers={"G": self.s.opt_g, "D": self.s.opt_d},
@@ -422,7 +461,8 @@ class _TrainLoop:
     # -- health
     def _emit_health(self, event: hl.HealthEvent) -> None:
         try:
-            self.job.run_dir.append_health(hl.event_to_dict(event))
+            if self.writes:
+                self.job.run_dir.append_health(hl.event_to_dict(event))
         except OSError:  # a full disk must not stop training; the notice still reaches the artist
             pass
         self.ctx.emit(hl.notice_for(event))
@@ -441,6 +481,8 @@ class _TrainLoop:
         return True
 
     def _reopen_metrics_after(self, step: int) -> None:
+        if not self.writes:
+            return
         if self.metrics_fh is not None:
             self.metrics_fh.close()
         self.job.run_dir.truncate_metrics_after(step)
@@ -464,7 +506,7 @@ class _TrainLoop:
     def _quality_check(self, step: int) -> dict[str, float]:
         from studio.engine.gan.quality import QualityError, QualityMonitor
 
-        if self.quality_failed:
+        if self.quality_failed or not self.writes:
             return {}
         try:
             if self.quality is None:
@@ -517,10 +559,14 @@ class _TrainLoop:
         if st["step"] == 0 or not rd.sample_path(st["step"]).exists():
             self.write_samples()
         stopped = False
-        self.metrics_fh = open(rd.metrics_path, "a", encoding="utf-8")
+        self.metrics_fh = open(rd.metrics_path, "a", encoding="utf-8") if self.writes else None
         if cfg.health:
             self.snap = self.s.snapshot()
+        # several processes: the last state all agreed on, what a lost process falls back to (mid-step state may
+        # have D updated and G not)
+        agreed = self.s.snapshot() if self.dist is not None else None
         metrics_every = cfg.metrics_every or 0
+        lost: Exception | None = None
         try:
             t_prev = time.perf_counter()
             while total is None or st["step"] < total:
@@ -528,10 +574,11 @@ class _TrainLoop:
                     ctx.check()
                 except Cancelled:
                     stopped = True
-                    break
                 self._drain_changes()
-                if self.stop_asked:
-                    stopped = True
+                stopped = stopped or self.stop_asked
+                if self.dist is not None:  # all processes stop at the same step, whichever was asked
+                    stopped = self.dist.any(stopped, self.s.device)
+                if stopped:
                     break
                 vals = self.s.step()
                 step = st["step"]
@@ -551,19 +598,22 @@ class _TrainLoop:
                     except Cancelled:  # a stop during the check: the step itself is done and is kept below
                         stopped = True
                 t_prev = time.perf_counter()  # quality time does not count against img/s
-                self.metrics_fh.write(json.dumps({"step": step, **{k: round(v, 6) for k, v in vals.items()}})
-                                      + "\n")
-                self.metrics_fh.flush()
+                if self.metrics_fh is not None:
+                    self.metrics_fh.write(json.dumps({"step": step, **{k: round(v, 6) for k, v in vals.items()}})
+                                          + "\n")
+                    self.metrics_fh.flush()
                 ctx.emit(Metrics(step, vals))
                 ctx.emit(Progress(step, total, self._progress_text(step, total)))
-                if stopped:
+                if stopped and self.dist is None:  # several processes agree at the top of the next step
                     break
                 if cfg.health:
                     hit = self.d_winning.observe(step, vals["loss_d"], vals["d_real"], vals["d_fake"])
                     if hit:
                         self._emit_health(hl.d_winning_event(step, cfg, hit, self.s.aug_p))
-                    if cfg.snapshot_every > 0 and step % cfg.snapshot_every == 0:
-                        self.snap = self.s.snapshot()
+                if cfg.health and cfg.snapshot_every > 0 and step % cfg.snapshot_every == 0:
+                    self.snap = self.s.snapshot()
+                if agreed is not None and step % AGREED_EVERY == 0:
+                    agreed = self.s.snapshot()
                 mono = time.monotonic()
                 due = mono - last_sample >= self.job._sample_every_s or self.job._sample_now.is_set()
                 if cfg.sample_every_steps > 0 and step % cfg.sample_every_steps == 0:
@@ -572,16 +622,34 @@ class _TrainLoop:
                     self.job._sample_now.clear()
                     self.write_samples()
                     last_sample = mono
-                if cfg.checkpoint_every_min > 0 and self._checkpoint_due(mono - last_ckpt_t, step - last_ckpt_step):
-                    if self._periodic_save(step) and cfg.health:
+                if self.writes and cfg.checkpoint_every_min > 0 and \
+                        self._checkpoint_due(mono - last_ckpt_t, step - last_ckpt_step):
+                    # (one process: a fresh rollback point too; several keep theirs step-aligned)
+                    if self._periodic_save(step) and cfg.health and self.dist is None:
                         self.snap = self.s.snapshot()
                     last_ckpt_t, last_ckpt_step = mono, step
+        except Exception as exc:
+            from studio.engine.gan.distributed import is_peer_failure
+
+            if self.dist is None or not is_peer_failure(exc):
+                raise
+            lost, stopped = exc, True
         finally:
-            self.metrics_fh.close()
+            if self.metrics_fh is not None:
+                self.metrics_fh.close()
+        if lost is not None:  # mid-step state is not to be trusted: go back to the last state all agreed on
+            if agreed is not None:
+                self.s.load_snapshot(agreed)
+                self._reopen_metrics_after(st["step"])
+                if self.metrics_fh is not None:
+                    self.metrics_fh.close()
+            ctx.notice(f"Another training process stopped ({lost}); keeping step {st['step']}, the last state "
+                       "every process agreed on", "warning")
         if not rd.sample_path(st["step"]).exists():
             self.write_samples()
         self.save()
-        ctx.notice(f"{'Stopped' if stopped else 'Finished'} at step {st['step']} — checkpoint saved")
+        if self.writes:
+            ctx.notice(f"{'Stopped' if stopped else 'Finished'} at step {st['step']} — checkpoint saved")
         elapsed = time.perf_counter() - started
         return TrainResult(rd.path, st["step"], self.last_ckpt, stopped_early=stopped,
                            images_per_second=self.ips, extra={"seconds": elapsed, "rollbacks": self.rollbacks})
