@@ -154,3 +154,101 @@ def test_a_run_whose_every_checkpoint_is_damaged_is_refused_in_words(page, tmp_p
     (ckpt.parent / meta["weights"]).write_bytes(b"not weights")
     assert not page.resume_run(run)
     assert "cannot be continued" in page.error_message() and "damaged" in page.error_message()
+
+
+# A run folder synced here from a GPU machine (rsync, Syncthing, a network drive): its lock file's text names that
+# host, but no process here holds the OS lock. This writer adds what the run there writes, as the sync delivers it.
+REMOTE = """
+import json, sys, time
+from pathlib import Path
+run = Path(sys.argv[1])
+(run / ".lock").write_text(json.dumps({"pid": 4242, "host": "gpu-box", "command": "torchrun -m studio train",
+                                       "started": "2026-12-06 10:00:00"}))
+print("ready", flush=True)
+for line in sys.stdin:
+    what = line.strip()
+    if what == "metrics":
+        with open(run / "metrics.jsonl", "a") as fh:
+            for s in range(3, 6):
+                fh.write(json.dumps({"step": s, "loss_g": 1.0, "loss_d": 0.5, "d_real": 0.6, "d_fake": 0.4}) + "\\n")
+            fh.write('{"step": 6, "loss_g": 1.0, "lo')  # torn: the sync delivered half a line
+    elif what == "rest":
+        with open(run / "metrics.jsonl", "a") as fh:
+            fh.write('ss_d": 0.5, "d_real": 0.6, "d_fake": 0.4}\\n')
+        event = {"code": "d_winning", "step": 6, "title": "The discriminator is winning",
+                 "explanation": "D is sure of every picture.", "level": "warning", "remedies": []}
+        with open(run / "health.jsonl", "a") as fh:
+            fh.write(json.dumps(event) + "\\n")
+    elif what == "stop":
+        (run / ".lock").write_text("")  # the run there ended and released its lock
+    print("done", flush=True)
+"""
+
+
+def test_a_run_training_on_another_machine_is_followed_from_its_synced_folder(qtbot, page, tmp_path):
+    import torch
+
+    from studio.engine.latent.jobs import open_generator
+    from studio.engine.runs import RunLock, RunLockedError
+
+    run = tiny_run(tmp_path / "run")
+    proc = subprocess.Popen([sys.executable, "-c", REMOTE, str(run)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            text=True)
+    try:
+        assert proc.stdout.readline().strip() == "ready"
+
+        def tell(what: str) -> None:
+            proc.stdin.write(what + "\n")
+            proc.stdin.flush()
+            assert proc.stdout.readline().strip() == "done"
+
+        def everything() -> dict:
+            return {str(p): (p.stat().st_size, p.stat().st_mtime_ns) for p in run.rglob("*") if p.is_file()}
+
+        page.follower.timer.setInterval(100)
+        assert "gpu-box" in lock_holder(run)
+        with pytest.raises(RunLockedError, match="gpu-box"):  # nobody here may write into it
+            RunLock(run).acquire()
+        assert not page.resume_run(run)
+        assert page.follower.is_following() and "gpu-box" in page.resume_text.text()
+        assert not page.start_button.isEnabled()
+        qtbot.waitUntil(lambda: len(page.plots.curve_data("loss_g", smoothed=False)[0]) == 2, timeout=WAIT)
+        tell("metrics")
+        qtbot.waitUntil(lambda: len(page.plots.curve_data("loss_g", smoothed=False)[0]) == 5, timeout=WAIT)
+        assert page.error_banner.isHidden()  # the torn line is not an error, only not there yet
+        before = everything()
+        tell("rest")
+        qtbot.waitUntil(lambda: len(page.plots.curve_data("loss_g", smoothed=False)[0]) == 6, timeout=WAIT)
+        qtbot.waitUntil(lambda: page.small_data.health.card("d_winning") is not None, timeout=WAIT)
+        # Explore can open what it has learned so far, while it trains there
+        g, info = open_generator(run)
+        assert info.step == 2 and g(torch.randn(2, info.latent_dim)).shape[0] == 2
+        after = everything()
+        changed = {p for p in after if before.get(p) != after[p]}
+        assert changed == {str(run / "metrics.jsonl"), str(run / "health.jsonl")}  # only the writer's own
+        assert not page.start_button.isEnabled()
+        tell("stop")
+        qtbot.waitUntil(lambda: page._resume_dir is not None, timeout=WAIT)
+        assert page.start_button.isEnabled() and page.start_button.text() == "Continue run"
+    finally:
+        proc.kill()
+        proc.wait(10)
+
+
+def test_a_synced_lock_whose_run_fell_silent_does_not_strand_the_run(tmp_path):
+    import os
+    import time
+
+    from studio.engine.runs import REMOTE_QUIET_S, RunLock, last_news
+
+    run = tiny_run(tmp_path / "run")
+    (run / ".lock").write_text(json.dumps({"pid": 1, "host": "gpu-box", "started": "2026-12-06 10:00:00"}))
+    assert "gpu-box" in lock_holder(run)
+    old = time.time() - REMOTE_QUIET_S - 60  # the machine there crashed an hour ago: no news since
+    for p in run.rglob("*"):
+        os.utime(p, (old, old))
+    os.utime(run / ".lock", (old, old))
+    assert last_news(run) == pytest.approx(old, abs=2)
+    assert lock_holder(run) is None
+    with RunLock(run):
+        assert "gpu-box" not in (run / ".lock").read_text()

@@ -22,6 +22,9 @@ from studio.engine.errors import StudioError
 
 SAMPLE_RE = re.compile(r"^step_(\d{7,})\.png$")
 LOCK_NAME = ".lock"
+# A run folder synced from another machine (rsync, Syncthing, a network drive) carries its lock file's text but
+# not the OS lock. Its holder on another host counts as alive while the folder had news this recently.
+REMOTE_QUIET_S = 15 * 60
 # Temp files of our atomic writes (``.<name>.<random>.tmp``): left behind only by a process that died mid-write.
 STALE_TMP_RE = re.compile(r"^\..+\.tmp$")
 
@@ -139,6 +142,38 @@ def _read_holder(path: Path) -> dict | None:
     return data if isinstance(data, dict) else None
 
 
+def last_news(run_dir: str | Path) -> float | None:
+    """When a run folder last changed (newest modification time of its files that grow), or None."""
+    run_dir = Path(run_dir)
+    newest = None
+    for p in (run_dir / LOCK_NAME, run_dir / "metrics.jsonl", run_dir / "health.jsonl", run_dir / "samples",
+              run_dir / "checkpoints"):
+        try:
+            t = p.stat().st_mtime
+        except OSError:
+            continue
+        newest = t if newest is None else max(newest, t)
+    return newest
+
+
+def remote_holder(run_dir: str | Path, quiet_s: float = REMOTE_QUIET_S) -> str | None:
+    """Who trains ``run_dir`` on *another machine* (its synced lock file names that host, and the folder had news
+    within ``quiet_s``), in words; None when nobody elsewhere does (or it has been silent too long: a crash
+    there leaves the text behind, and a run must not be stranded by it)."""
+    info = _read_holder(Path(run_dir) / LOCK_NAME)
+    if not info or not info.get("host") or info.get("host") == socket.gethostname():
+        return None
+    news = last_news(run_dir)
+    if news is None:
+        return None
+    age = max(0.0, time.time() - news)
+    if age > quiet_s:
+        return None
+    from studio.engine.durations import format_duration
+
+    return f"{_describe_holder(info)}; last news {format_duration(age)} ago"
+
+
 def _current_command() -> str:
     argv = [os.path.basename(sys.argv[0] or "python")] + sys.argv[1:]
     if argv[0] in ("__main__.py", "-m", "-c"):
@@ -182,6 +217,12 @@ class RunLock:
                 raise RunLockedError(
                     f"The run folder {self.run_dir} is in use by {_describe_holder(_read_holder(self.path))}; "
                     "wait for it to finish or stop it first (one run folder has one owner at a time).")
+            elsewhere = remote_holder(self.run_dir)
+            if elsewhere is not None:
+                _unlock_fd(fd)
+                raise RunLockedError(
+                    f"The run folder {self.run_dir} is being trained by {elsewhere}; wait for it to stop there (or "
+                    f"for {REMOTE_QUIET_S // 60} minutes of silence) before continuing it here.")
             info = {"pid": os.getpid(), "host": socket.gethostname(), "command": self.command or _current_command(),
                     "started": time.strftime("%Y-%m-%d %H:%M:%S")}
             os.ftruncate(fd, 0)
@@ -226,7 +267,7 @@ def lock_holder(run_dir: str | Path) -> str | None:
     try:
         if _lock_fd(fd):
             _unlock_fd(fd)
-            return None
+            return remote_holder(run_dir)
     finally:
         os.close(fd)
     return _describe_holder(_read_holder(path))

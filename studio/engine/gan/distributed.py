@@ -169,6 +169,26 @@ def split_problem(global_batch: int, world: int) -> str | None:
     return None
 
 
+def resolve_precision(precision: str, device: torch.device) -> torch.dtype | None:
+    """The autocast type for a precision setting on a device; None is full precision (fp32).
+
+    auto: bf16 on GPUs that have it (no loss scaling needed), fp32 elsewhere. bf16 on a CPU is allowed when
+    asked for (CPUs with native bf16 run it fast). fp16 needs a GPU, and runs with loss scaling."""
+    if precision in ("fp32", "", None):
+        return None
+    if precision == "auto":
+        return torch.bfloat16 if device.type == "cuda" and torch.cuda.is_bf16_supported() else None
+    if precision == "bf16":
+        if device.type == "cuda" and not torch.cuda.is_bf16_supported():
+            raise ValueError("This GPU has no bf16; use --precision fp16 (with loss scaling) or fp32")
+        return torch.bfloat16
+    if precision == "fp16":
+        if device.type != "cuda":
+            raise ValueError("fp16 training needs a GPU; use --precision bf16 or fp32 on this device")
+        return torch.float16
+    raise ValueError(f"unknown precision {precision!r}")
+
+
 def launch_command(nproc: int, argv: list[str]) -> list[str]:
     """The ``torchrun`` command line that runs ``python -m studio <argv>`` in ``nproc`` processes on this machine."""
     import sys

@@ -7,6 +7,7 @@ Kept apart from ``trainer.py``, which runs the job around it (the loop, samples,
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import json
 import math
@@ -60,7 +61,16 @@ class GanStepper:
         # DDP wrappers the training forwards go through (the plain modules otherwise)
         self.dist = dist
         self.G_run, self.D_run = (Pyramid(G) if getattr(G, "msg", False) else G), D
+        self.D_r1 = D  # R1 differentiates a gradient, which compiled code cannot: never the compiled D
+        self.D_frozen = D  # G's phase: the plain D (no gradients for D, nothing for DDP to average)
         self.sync_batchnorm = False
+        # mixed precision (GPUs): the forwards under autocast; fp16 also scales the losses (GradScaler)
+        from studio.engine.gan.distributed import resolve_precision
+
+        self.amp_dtype = resolve_precision(cfg.precision, device)
+        self.scalers = None
+        if self.amp_dtype == torch.float16:
+            self.scalers = {"G": torch.amp.GradScaler(device.type), "D": torch.amp.GradScaler(device.type)}
         self.memory_format = memory_format
         self.opt_g = torch.optim.Adam(G.parameters(), lr=cfg.lr_g, betas=(cfg.beta1, cfg.beta2))
         self.opt_d = torch.optim.Adam(D.parameters(), lr=cfg.lr_d, betas=(cfg.beta1, cfg.beta2))
@@ -158,16 +168,32 @@ class GanStepper:
 
     def judge(self, x, kinds: torch.Tensor | None, D: nn.Module | None = None):
         """D's verdict on what D sees of ``x`` (a conditional D is also told the kinds)."""
-        D = D or self.D_run
+        D = self.D_run if D is None else D
         return D(self.d_input(x)) if kinds is None else D(self.d_input(x), kinds)
+
+    def _amp(self):
+        if self.amp_dtype is None:
+            return contextlib.nullcontext()
+        return torch.autocast(device_type=self.device.type, dtype=self.amp_dtype)
+
+    def _backward_step(self, loss: torch.Tensor, opt: torch.optim.Optimizer, name: str) -> None:
+        if self.scalers is None:
+            loss.backward()
+            opt.step()
+            return
+        scaler = self.scalers[name]
+        scaler.scale(loss).backward()
+        scaler.step(opt)
+        scaler.update()
 
     def r1_penalty(self, real, kinds: torch.Tensor | None) -> torch.Tensor:
         """R1 (Mescheder et al. 2018): the squared gradient of D's verdict on real pictures, as D sees them —
         a zero-centred penalty that keeps D smooth around the data, so G gets useful gradients on few pictures."""
         seen = self.d_input(real)
-        seen = [t.detach().requires_grad_(True) for t in seen] if isinstance(seen, list) \
-            else seen.detach().requires_grad_(True)
-        out = self.D_run(seen) if kinds is None else self.D_run(seen, kinds)
+        seen = [t.detach().float().requires_grad_(True) for t in seen] if isinstance(seen, list) \
+            else seen.detach().float().requires_grad_(True)
+        with torch.autocast(device_type=self.device.type, enabled=False):  # a gradient of a gradient: full precision
+            out = self.D_r1(seen) if kinds is None else self.D_r1(seen, kinds)
         grads = torch.autograd.grad(out.sum(), seen if isinstance(seen, list) else [seen], create_graph=True)
         return sum(g.float().square().sum(dim=(1, 2, 3)).mean() for g in grads)
 
@@ -179,32 +205,33 @@ class GanStepper:
         for _ in range(cfg.d_steps):
             real = self.real_batch()
             z = self.noise()
-            fake = self.G_run(z)
+            with self._amp():
+                fake = self.G_run(z)
             real_kinds, fake_kinds = (self.real_kinds, G.kinds(z)) if self.conditional else (None, None)
             if skip_d:
-                with torch.no_grad():
+                with torch.no_grad(), self._amp():
                     out_r, out_f = self.judge(real, real_kinds), self.judge(self._detach(fake), fake_kinds)
-                    loss_d = d_loss(cfg.loss, out_r, out_f)
+                    loss_d = d_loss(cfg.loss, out_r.float(), out_f.float())
             else:
                 self.opt_d.zero_grad(set_to_none=True)
-                out_r, out_f = self.judge(real, real_kinds), self.judge(self._detach(fake), fake_kinds)
-                loss_d = d_loss(cfg.loss, out_r, out_f)
+                with self._amp():
+                    out_r, out_f = self.judge(real, real_kinds), self.judge(self._detach(fake), fake_kinds)
+                loss_d = d_loss(cfg.loss, out_r.float(), out_f.float())
                 if cfg.r1_gamma > 0 and self.state["step"] % R1_EVERY == 0:
                     loss_d = loss_d + self.r1_penalty(real, real_kinds) * (0.5 * cfg.r1_gamma * R1_EVERY)
-                loss_d.backward()
-                self.opt_d.step()
+                self._backward_step(loss_d, self.opt_d, "D")
             if self.ada is not None:
                 self.ada.observe(out_r)
             if skip_d:
                 break
         # Phase 2: G through a frozen D (no gradients for D's weights: cheaper, and what the lesson says),
-        # seeing fakes augmented afresh, exactly as D saw them. The plain D: with no gradients for D there is
-        # nothing for DDP to average (G's are, through G_run).
+        # seeing fakes augmented afresh, exactly as D saw them.
         D.requires_grad_(False)
         self.opt_g.zero_grad(set_to_none=True)
-        loss_g = g_loss(cfg.loss, self.judge(fake, fake_kinds, D))
-        loss_g.backward()
-        self.opt_g.step()
+        with self._amp():
+            out_g = self.judge(fake, fake_kinds, self.D_frozen)
+        loss_g = g_loss(cfg.loss, out_g.float())
+        self._backward_step(loss_g, self.opt_g, "G")
         D.requires_grad_(True)
         self.state["step"] += 1
         if self.ema is not None:
@@ -282,6 +309,8 @@ class GanStepper:
         if self.ada is not None:
             st["ada"] = self.ada.state_dict()
         st["aug_p"] = self.aug.p
+        if self.scalers is not None:
+            st["scalers"] = {k: {n: float(v) for n, v in sc.state_dict().items()} for k, sc in self.scalers.items()}
         return st
 
     def restore(self, ckpt) -> None:
@@ -306,6 +335,12 @@ class GanStepper:
             st.pop(key, None)
         ada_state = st.pop("ada", None)
         aug_p = st.pop("aug_p", None)
+        scalers = st.pop("scalers", None)
+        st.pop("distributed", None)
+        if self.scalers is not None and isinstance(scalers, dict):
+            for k, sc in self.scalers.items():
+                if k in scalers:
+                    sc.load_state_dict({**scalers[k], "_growth_tracker": int(scalers[k].get("_growth_tracker", 0))})
         self.state.update(st)
         if aug_p is not None:
             self.aug.p = float(aug_p)
@@ -388,6 +423,11 @@ def _build_stepper(cfg: TrainConfig, channels: int, data, device: torch.device,
     stepper.kinds = labels
     if dist is not None:
         _distribute(stepper, dist)
+    stepper.D_r1 = stepper.D_run
+    if cfg.compile:  # the training forwards only: samples, EMA and checkpoints use the plain modules
+        stepper.G_run = torch.compile(stepper.G_run)
+        stepper.D_run = torch.compile(stepper.D_run)
+        stepper.D_frozen = torch.compile(stepper.D)
     return stepper
 
 

@@ -233,6 +233,19 @@ class GanTrainingJob:
                 "per_process_batch": stepper.batch // (d.world if d else 1), "backend": d.backend if d else None,
                 "sync_batchnorm": stepper.sync_batchnorm}
 
+    def _world_text(self, stepper: GanStepper) -> str:
+        from studio.engine.gan.distributed import uses_batchnorm
+
+        d, b = self.dist, stepper.batch
+        text = (f"Training in {d.world} processes ({d.backend}): each takes {b // d.world} of the batch of {b} "
+                "pictures and their gradients are averaged.")
+        if stepper.sync_batchnorm:
+            text += " BatchNorm normalises over the whole batch (SyncBatchNorm)."
+        elif uses_batchnorm(stepper.G, stepper.D):
+            text += (" BatchNorm normalises each process's share on its own (PyTorch's SyncBatchNorm runs on GPUs "
+                     "only), so the run is close to, not exactly, a one-process run.")
+        return text
+
     def _world_change(self, stepper: GanStepper) -> str:
         """What a resume on a different number of processes means, in words ('' when nothing changed)."""
         ckpt = self._resumed_from
@@ -361,6 +374,8 @@ class GanTrainingJob:
             if init_info:
                 ctx.notice(f"Fine-tuning from {Path(init_info['source']).name} (step {init_info['step']}; "
                            f"loaded {', '.join(init_info['loaded'])})")
+        if self.dist is not None:
+            ctx.notice(self._world_text(stepper))
         skipped = getattr(data, "skipped", [])
         if skipped:
             ctx.notice(f"{len(skipped)} file(s) skipped while reading the dataset", "warning")

@@ -34,6 +34,7 @@ class RunFollower(QObject):
         self.holder: str | None = None
         self._offset = 0  # bytes of metrics.jsonl already shown
         self._grid_count = -1
+        self._health_count = 0  # health.jsonl records already shown as cards
         self.timer = QTimer(self)
         self.timer.setInterval(POLL_MS)
         self.timer.timeout.connect(self.poll)
@@ -45,11 +46,12 @@ class RunFollower(QObject):
         """Show ``run_dir`` read-only from its start; ``holder`` is ``lock_holder``'s sentence."""
         page = self.page
         self.run_dir, self.holder = Path(run_dir), holder
-        self._offset, self._grid_count = 0, -1
+        self._offset, self._grid_count, self._health_count = 0, -1, 0
         page._run_dir = self.run_dir
         page._has_checkpoint = False  # not ours to export from while another process writes it
         page.plots.clear()
         page.samples.clear()
+        page.small_data.run_attached(self._config(), [])
         self._show_holder()
         self._read_new()
         self.timer.start()
@@ -81,6 +83,14 @@ class RunFollower(QObject):
         elif holder != self.holder:
             self.holder = holder
             self._show_holder()
+
+    def _config(self) -> dict:
+        from studio.engine.runs import RunDir
+
+        try:
+            return RunDir(self.run_dir).read_config()
+        except (OSError, ValueError):  # not there yet (synced later): the cards work without it
+            return {}
 
     def _show_holder(self) -> None:
         page = self.page
@@ -119,6 +129,12 @@ class RunFollower(QObject):
         self._offset += end
         if batch:
             self.page.plots.append(batch)
+        health = rd.read_health()  # whole lines only; a torn last one waits for the next look
+        if len(health) > self._health_count:
+            self.page.small_data._show_past(health[self._health_count:])
+            self._health_count = len(health)
+        elif len(health) < self._health_count:  # rewritten by a resume there
+            self._health_count = len(health)
         grids = rd.sample_grids()
         if len(grids) != self._grid_count:
             self._grid_count = len(grids)

@@ -67,6 +67,10 @@ class MenuRoom:
         self.open_recipe_action = self._make_action(
             "Open &recipe…", self.open_recipe_file, [QKeySequence("Ctrl+Alt+O")],
             "Open an artwork or animation with the recipe that made it")
+        self.follow_run_action = self._make_action(
+            "&Follow a run folder…", self.open_run_folder, [QKeySequence("Ctrl+Shift+R")],
+            "Open a run folder: one training elsewhere (another window, a terminal, a GPU machine whose folder is "
+            "synced here) is shown live and read-only; a stopped one can be continued here")
         self.recent = RecentMenu(self)
         self.recent.chosen.connect(self.open_recent)
         self.recent_menu = self.recent.menu
@@ -80,7 +84,8 @@ class MenuRoom:
         self.quit_action = self._make_action(
             "&Quit", self.close, _keys(sk.Quit, "Ctrl+Q"), "Close the studio (asks first while training)",
             QAction.MenuRole.QuitRole)  # close, not quit: closing asks about training
-        for a in (self.open_dataset_action, self.open_generator_action, self.open_recipe_action):
+        for a in (self.open_dataset_action, self.open_generator_action, self.open_recipe_action,
+                  self.follow_run_action):
             file_menu.addAction(a)
         file_menu.addMenu(self.recent_menu)
         file_menu.addSeparator()
@@ -161,6 +166,15 @@ class MenuRoom:
         folder = QFileDialog.getExistingDirectory(self, "Choose a folder of pictures to train on")
         if folder:
             self.run_drop_option(DropOption("train-dataset", "", (folder,), "train"))
+
+    def open_run_folder(self) -> None:
+        from studio.ui.workspace import workspace_dir
+
+        start = workspace_dir() / "runs"
+        folder = QFileDialog.getExistingDirectory(self, "Choose a run folder to follow or continue",
+                                                  str(start if start.is_dir() else Path.home()))
+        if folder:
+            self.run_drop_option(DropOption("train-resume", "", (folder,), "train"))
 
     def open_generator_file(self) -> None:
         from studio.ui.workspace import workspace_dir
