@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -500,7 +501,9 @@ def _use_preferences(args: argparse.Namespace) -> Path | None:
         from studio.engine.device import use_threads
 
         use_threads(runtime.cpu_threads)
-    if args.command == "train" and not (args.out or args.resume or args.estimate):
+    # a process torchrun started, other than rank 0: rank 0 names the run folder (cli_train broadcasts it)
+    follower = os.environ.get("WORLD_SIZE", "1") not in ("", "1") and os.environ.get("RANK", "0") != "0"
+    if args.command == "train" and not (args.out or args.resume or args.estimate or follower):
         from studio.engine.runs import new_run_dir
 
         made = new_run_dir(runtime.runs_dir)

@@ -216,8 +216,9 @@ def _launch_processes(args: argparse.Namespace) -> int:
             skip = True
         elif not a.startswith("--nproc="):
             argv.append(a)
-    if not args.resume and not args.out:  # one folder for all the processes, chosen here
-        argv += ["--out", str(new_run_dir())]
+    out_given = any(a == "--out" or a.startswith("--out=") for a in argv)
+    if not args.resume and not out_given:  # one folder for all the processes, chosen here
+        argv += ["--out", args.out or str(new_run_dir())]
     cmd = launch_command(args.nproc, argv)
     print(f"training in {args.nproc} processes: {' '.join(cmd[1:])}", flush=True)
     child = subprocess.Popen(cmd)
@@ -263,12 +264,9 @@ def _train(args: argparse.Namespace, cfg, dist) -> int:
     else:
         from studio.engine.gan.checkpoints import checkpoint_candidates
 
-        if args.out:
-            run_dir = Path(args.out)
-        elif dist is None:
-            run_dir = new_run_dir()
-        else:  # torchrun without --out: rank 0 names the folder
-            run_dir = Path(dist.broadcast_object(str(new_run_dir()) if dist.main else None))
+        run_dir = Path(args.out) if args.out else new_run_dir() if main else None
+        if dist is not None:  # one folder for every process: rank 0's (it may have named it just now)
+            run_dir = Path(dist.broadcast_object(str(run_dir) if dist.main else None))
         if (run_dir / "config.json").exists() and checkpoint_candidates(run_dir / "checkpoints"):
             print(f"error: {run_dir} already holds a run; use --resume {run_dir} to continue it",
                   file=sys.stderr)

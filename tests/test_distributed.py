@@ -168,3 +168,37 @@ def test_a_batch_must_split_evenly_and_peer_errors_are_told_apart():
     assert is_peer_failure(RuntimeError("[gloo] Connection closed by peer [127.0.0.1]:1234"))
     assert not is_peer_failure(RuntimeError("mat1 and mat2 shapes cannot be multiplied (8x3 and 4x4)"))
     assert not is_peer_failure(ValueError("Connection closed"))
+
+
+def test_sigterm_to_train_nproc_stops_every_process_at_one_step_with_a_checkpoint(tmp_path):
+    """`python -m studio train --nproc 2` (torch's launcher underneath), no --out: the processes share one new run
+    folder in the workspace. A scheduler's SIGTERM reaches every process, they agree on the step to stop at, and
+    rank 0 saves exactly there."""
+    data = _pictures(tmp_path / "pics")
+    runs = Path(os.environ["GAN_STUDIO_WORKSPACE"]) / "runs"
+    before = set(runs.iterdir()) if runs.exists() else set()
+    cmd = [sys.executable, "-m", "studio", "train", "--data", str(data), "--preset", "lite32", "--kinds", "0",
+           "--steps", "0", "--device", "cpu", "--quiet", "--batch-size", "8", "--nproc", "2"]
+    proc = subprocess.Popen(cmd, env=_env(), cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            made = set(runs.iterdir()) - before if runs.exists() else set()
+            metrics = [p / "metrics.jsonl" for p in made if (p / "metrics.jsonl").exists()]
+            if metrics and len(metrics[0].read_text().splitlines()) >= 20:
+                break
+            assert proc.poll() is None, proc.stdout.read()
+            assert time.monotonic() < deadline, "the two processes did not reach step 20"
+            time.sleep(0.2)
+        proc.send_signal(signal.SIGTERM)
+        out, _ = proc.communicate(timeout=90)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert "training in 2 processes" in out
+    assert set(runs.iterdir()) - before == {metrics[0].parent}  # one folder, no empty one per process
+    run = metrics[0].parent
+    ck = load_newest_intact(RunDir(run).checkpoints_dir).checkpoint
+    last = json.loads(metrics[0].read_text().splitlines()[-1])["step"]
+    assert ck is not None and ck.step == last >= 20, out[-3000:]  # nothing trained was lost
+    assert "Stopped at step" in out
