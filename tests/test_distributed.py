@@ -123,7 +123,10 @@ def _rank_pids(parent: int) -> dict[int, int]:
 
 
 @pytest.mark.skipif(not Path("/proc/self/environ").exists(), reason="reads the processes' ranks from /proc")
-def test_killing_one_process_stops_the_other_with_a_checkpoint(tmp_path):
+@pytest.mark.parametrize("victim", [1, 0])
+def test_killing_one_process_stops_the_other_with_a_checkpoint(tmp_path, victim):
+    """Rank 1 dies: rank 0 saves the last agreed state. Rank 0 (the writer) dies: rank 1 takes its free lock
+    and saves that state instead."""
     data, run = _pictures(tmp_path / "pics"), tmp_path / "run"
     cmd = _torchrun(2, "-m", "studio", "train", "--data", str(data), "--preset", "lite32", "--kinds", "0",
                     "--steps", "0", "--out", str(run), "--device", "cpu", "--quiet", "--batch-size", "8")
@@ -141,7 +144,7 @@ def test_killing_one_process_stops_the_other_with_a_checkpoint(tmp_path):
         ranks = _rank_pids(proc.pid)
         assert set(ranks) == {0, 1}
         t0 = time.monotonic()
-        os.kill(ranks[1], signal.SIGKILL)
+        os.kill(ranks[victim], signal.SIGKILL)
         out, _ = proc.communicate(timeout=90)
         took = time.monotonic() - t0
     finally:
@@ -150,6 +153,8 @@ def test_killing_one_process_stops_the_other_with_a_checkpoint(tmp_path):
     assert proc.returncode != 0  # torchrun reports the lost process
     assert took < 45, f"the survivor took {took:.0f} s to stop"
     assert "Another training process stopped" in out, out[-3000:]
+    if victim == 0:
+        assert "saved step" in out, out[-3000:]
     ck = load_newest_intact(RunDir(run).checkpoints_dir).checkpoint
     assert ck is not None and ck.step >= 50 and ck.step % 50 == 0
     # and it continues in one process

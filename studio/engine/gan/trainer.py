@@ -660,6 +660,8 @@ class _TrainLoop:
                     self.metrics_fh.close()
             ctx.notice(f"Another training process stopped ({lost}); keeping step {st['step']}, the last state "
                        "every process agreed on", "warning")
+            if not self.writes:
+                self._save_for_lost_writer()
         if not rd.sample_path(st["step"]).exists():
             self.write_samples()
         self.save()
@@ -668,6 +670,25 @@ class _TrainLoop:
         elapsed = time.perf_counter() - started
         return TrainResult(rd.path, st["step"], self.last_ckpt, stopped_early=stopped,
                            images_per_second=self.ips, extra={"seconds": elapsed, "rollbacks": self.rollbacks})
+
+    def _save_for_lost_writer(self) -> None:
+        """Rank 0 (the writer) may be the process that died: then its lock is free, and the first other process
+        to take it saves the agreed state. While rank 0 lives it holds the lock and saves that state itself."""
+        from studio.engine.runs import RunLockedError
+
+        try:
+            with self.job.run_dir.lock():
+                self.writes = True
+                try:
+                    self.save()
+                finally:
+                    self.writes = False
+        except RunLockedError:
+            return
+        except (OSError, CheckpointError) as exc:
+            self.ctx.notice(f"Could not save the agreed state: {describe_error(exc)}", "error")
+            return
+        self.ctx.notice(f"The writing process is gone; saved step {self.state['step']} in its place", "warning")
 
     def _checkpoint_due(self, seconds: float, steps: int) -> bool:
         interval = self.cfg.checkpoint_every_min * 60
