@@ -51,7 +51,13 @@ class RunFollower(QObject):
         page._has_checkpoint = False  # not ours to export from while another process writes it
         page.plots.clear()
         page.samples.clear()
-        page.small_data.run_attached(self._config(), [])
+        cfg = self._config()
+        page.small_data.run_attached(cfg, [])
+        if cfg:  # the run's own settings on show (read-only while it trains there)
+            page.settings.load_config(cfg)
+            source = cfg.get("dataset_source") or cfg.get("data")
+            if source:
+                page.dataset.show_run_source(f"This run's pictures: {source}")
         self._show_holder()
         self._read_new()
         self.timer.start()

@@ -106,7 +106,12 @@ class DropRoom:
             ok = bool(page.resume_run(paths[0]))
             if ok:
                 self._remember(paths[0])
-            self.show_status(f"Ready to continue {name}: press Continue." if ok else f"{name} cannot be continued.")
+            if ok:
+                self.show_status(f"Ready to continue {name}: press Continue.")
+            elif getattr(getattr(page, "follower", None), "is_following", lambda: False)():
+                self.show_status(f"Following {name} read-only: it is training elsewhere.")
+            else:
+                self.show_status(f"{name} cannot be continued.")
             return ok
         elif option.action == "open-recipe":
             ok = bool(page.open_recipe(paths[0]))
