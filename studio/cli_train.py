@@ -187,10 +187,10 @@ def cmd_train(args: argparse.Namespace) -> int:
         return 2
     from studio.engine.gan.distributed import from_env, launched_by_torchrun
 
+    if args.estimate:  # one process's estimate (the processes share the work of one global batch)
+        return _print_estimate(cfg, args)
     if args.nproc and args.nproc > 1 and not launched_by_torchrun():
         return _launch_processes(args)
-    if args.estimate:
-        return _print_estimate(cfg, args)
     dist = from_env(cfg.device)  # one of several processes torchrun started, or None
     try:
         return _train(args, cfg, dist)
