@@ -207,3 +207,25 @@ def test_sigterm_to_train_nproc_stops_every_process_at_one_step_with_a_checkpoin
     last = json.loads(metrics[0].read_text().splitlines()[-1])["step"]
     assert ck is not None and ck.step == last >= 20, out[-3000:]  # nothing trained was lost
     assert "Stopped at step" in out
+
+
+def test_small_data_recipe_with_kinds_r1_and_msg_trains_in_two_processes(tmp_path):
+    """The paths one process never takes apart: kinds sorted by rank 0 and broadcast, the conditional D through
+    DDP, R1's gradient of a gradient through DDP, and MSG's pyramid as DDP's forward."""
+    pytest.importorskip("torchvision")
+    from studio.engine.gan.regimes import vgg16_installed
+
+    if not vgg16_installed():
+        pytest.skip("kinds need the VGG16 weights (make models)")
+    data, run = _pictures(tmp_path / "pics"), tmp_path / "run"
+    cmd = _torchrun(2, "-m", "studio", "train", "--data", str(data), "--preset", "lite32", "--kinds", "4", "--msg",
+                    "--r1", "0.05", "--steps", "9", "--out", str(run), "--device", "cpu", "--quiet",
+                    "--batch-size", "8")
+    done = subprocess.run(cmd, env=_env(), cwd=ROOT, capture_output=True, text=True, timeout=240)
+    assert done.returncode == 0, done.stderr[-3000:]
+    ck = load_newest_intact(RunDir(run).checkpoints_dir).checkpoint
+    assert ck.step == 9 and ck.extra("kinds").shape == (48,) and int(ck.extra("kinds").max()) == 3
+    assert any("to_rgb_low" in k for k in ck.tensors)  # MSG's heads trained
+    rows = [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
+    assert len(rows) == 9 and all(np.isfinite(r["loss_d"]) and np.isfinite(r["loss_g"]) for r in rows)
+    assert (run / "kinds.png").is_file()  # rank 0 showed the kinds it found
