@@ -185,9 +185,10 @@ def test_look_anchor_is_the_largest_scale_up_to_512_with_finer_ones_after_it():
 def test_finer_scales_keep_the_anchor_look(images, monkeypatch):
     """Above the anchor the result, downscaled to the anchor's size, is held to the anchor's objective: the finer
     pass reports it as "look", and the finished picture scores better on it than without."""
-    from studio.engine.style import gatys
+    from studio.engine.style import budget
 
-    monkeypatch.setattr(gatys, "ANCHOR_SIDE", 32)  # tiny sizes: 32 px plays the 512 px pass
+    monkeypatch.setattr(budget, "ANCHOR_SIDE", 32)  # tiny sizes: 32 px plays the 512 px pass
+
     def run(keep: bool):
         s = _tiny(optimizer="lbfgs", scales=[32, 64], scale_iterations=[12, 12], style_weight=30.0, keep_look=keep,
                   style_layers={"conv1_1": 1.0, "conv2_1": 1.0, "conv3_1": 1.0})
