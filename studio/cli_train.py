@@ -62,6 +62,9 @@ def _add_train(sub: argparse._SubParsersAction) -> None:
                    help="sort the pictures into K kinds (pretrained VGG16 features) and train G and D on them "
                    "(small-data presets; 0 = off; default: about one kind per dozen pictures on small folders)")
     g.add_argument("--r1", type=float, metavar="GAMMA", help="R1 gradient penalty on D's real pictures (0 = off)")
+    g.add_argument("--lecam", type=float, metavar="WEIGHT",
+                   help="LeCam regulariser: keeps D's verdicts near their running averages, against a D that "
+                   "memorises a small folder (0 = off)")
     g.add_argument("--metrics-every", type=int, metavar="N",
                    help="KID, FD and LPIPS diversity every N steps into metrics.jsonl (0 = never)")
     g.add_argument("--metrics-samples", type=int, metavar="N", help="samples per quality check (default 128)")
@@ -164,7 +167,7 @@ def _train_config(args: argparse.Namespace):
         "ada_target": args.ada_target, "ema": args.ema, "ema_halflife_imgs": args.ema_halflife,
         "spectral_norm": args.spectral_norm, "metrics_every": args.metrics_every,
         "metrics_samples": args.metrics_samples, "init_from": args.init_from, "msg": args.msg,
-        "kinds": args.kinds, "r1_gamma": args.r1, "precision": args.precision, "compile": args.compile,
+        "kinds": args.kinds, "r1_gamma": args.r1, "lecam": args.lecam, "precision": args.precision, "compile": args.compile,
         "sync_batchnorm": args.sync_bn,
     }
     overrides = {k: v for k, v in overrides.items() if v is not None}

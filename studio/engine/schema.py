@@ -449,7 +449,7 @@ RUN_CONFIG = Obj({
     "aug_p": Opt(Num(0, 1)), "ada_target": Num(0, 1), "ada_speed_imgs": Int(1, 1 << 40), "ada_interval": Int(1, 1 << 20),
     "ema": Opt(Bool()), "ema_halflife_imgs": Int(0, 1 << 40), "ema_rampup": Num(0, 1),
     "sample_weights": Enum("ema", "raw"), "spectral_norm": Opt(Bool()), "msg": Opt(Bool()),
-    "kinds": Opt(Int(0, 64)), "r1_gamma": Num(0, 1e6), "rgb_head": Enum("convT", "up"),
+    "kinds": Opt(Int(0, 64)), "r1_gamma": Num(0, 1e6), "lecam": Num(0, 100), "rgb_head": Enum("convT", "up"),
     "metrics_every": Opt(Int(0, 1 << 40)), "metrics_samples": Int(4, 1 << 20), "health": Bool(),
     "health_window": Int(1, 1 << 30), "snapshot_every": Int(1, 1 << 30), "max_rollbacks": Int(0, 1000),
     "init_from": Str(1 << 20), "resolved_channels": Enum(1, 3), "image_size": Int(8, MAX_SIDE),

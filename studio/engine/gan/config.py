@@ -193,6 +193,7 @@ class TrainConfig:
     sample_weights: str = "ema"  # which G draws the sample grids when EMA is on: "ema" | "raw"
     spectral_norm: bool | None = None  # on D's layers
     r1_gamma: float = 0.0  # R1 gradient penalty on D's real pictures (0: off)
+    lecam: float = 0.0  # LeCam regulariser's weight (Tseng et al. 2021): D's verdicts kept near their averages (0: off)
     rgb_head: str = "convT"  # small-data generator: "up" (nearest ×2 + 3×3 convs) or "convT" (runs made before it)
     kinds: int | None = None  # sort the pictures into this many kinds and condition on them (0: off; None: by size)
     msg: bool | None = None  # multi-scale gradients (MSG-GAN; small-data family only): None = the preset's choice
@@ -284,6 +285,8 @@ class TrainConfig:
             problems.append(f"the generator's picture head must be one of {', '.join(RGB_HEADS)}")
         elif self.rgb_head != "convT" and self.preset in PRESETS and PRESETS[self.preset].family != "lite":
             problems.append("the generator's picture head can be changed only in the small-data presets")
+        if not 0 <= self.lecam <= 100:
+            problems.append("the LeCam weight must be between 0 and 100")
         if self.r1_gamma < 0:
             problems.append("the R1 penalty must be 0 (off) or more")
         if self.metrics_every is not None and self.metrics_every < 0:

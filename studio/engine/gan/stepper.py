@@ -30,6 +30,7 @@ from studio.engine.gan.losses import d_loss, g_loss
 from studio.engine.gan.models import PRESETS, build_gan
 from studio.engine.runs import RunDir
 
+LECAM_DECAY = 0.99  # LeCam's running averages (the paper's)
 R1_EVERY = 4  # lazy regularisation (StyleGAN2): the penalty every 4th step, scaled by 4
 
 
@@ -89,6 +90,8 @@ class GanStepper:
             self.ema = GeneratorEMA(G, cfg.ema_halflife_imgs, cfg.ema_rampup, calibration_latents=calib)
         self.msg = bool(getattr(G, "msg", False))
         self.state = {"step": 0, "epoch": 0, "data_pos": 0, "last_loss_d": math.inf}
+        if cfg.lecam > 0:  # LeCam's running averages of D's verdicts (logits) on real and on fake pictures
+            self.state.update(lecam_real=0.0, lecam_fake=0.0)
         self.n = len(data)
         self.batch = min(cfg.batch_size, self.n)  # a small folder trains on all of it each step
         if dist is not None:  # the global batch, split evenly
@@ -171,6 +174,12 @@ class GanStepper:
         D = self.D_run if D is None else D
         return D(self.d_input(x)) if kinds is None else D(self.d_input(x), kinds)
 
+    def lecam_penalty(self, out_r: torch.Tensor, out_f: torch.Tensor) -> torch.Tensor:
+        """LeCam (Tseng et al. 2021): D's verdicts on real pictures pulled toward its running average on fakes and
+        vice versa, so a D that starts to memorise a small folder cannot push the two apart without limit."""
+        st = self.state
+        return (out_r - st["lecam_fake"]).square().mean() + (out_f - st["lecam_real"]).square().mean()
+
     def _amp(self):
         if self.amp_dtype is None:
             return contextlib.nullcontext()
@@ -217,6 +226,8 @@ class GanStepper:
                 with self._amp():
                     out_r, out_f = self.judge(real, real_kinds), self.judge(self._detach(fake), fake_kinds)
                 loss_d = d_loss(cfg.loss, out_r.float(), out_f.float())
+                if cfg.lecam > 0:
+                    loss_d = loss_d + cfg.lecam * self.lecam_penalty(out_r.float(), out_f.float())
                 if cfg.r1_gamma > 0 and self.state["step"] % R1_EVERY == 0:
                     loss_d = loss_d + self.r1_penalty(real, real_kinds) * (0.5 * cfg.r1_gamma * R1_EVERY)
                 self._backward_step(loss_d, self.opt_d, "D")
@@ -239,10 +250,15 @@ class GanStepper:
         if self.ada is not None:
             self.aug.p = self.ada.update()
         vals = torch.stack([loss_g.detach(), loss_d.detach(), torch.sigmoid(out_r.detach()).mean(),
-                            torch.sigmoid(out_f.detach()).mean()]).float()
+                            torch.sigmoid(out_f.detach()).mean(), out_r.detach().float().mean(),
+                            out_f.detach().float().mean()]).float()
         if self.dist is not None:  # every process sees (and decides on) the global batch's numbers
             self.dist.mean_(vals)
         vals = vals.tolist()
+        if cfg.lecam > 0:
+            st = self.state
+            st["lecam_real"] = LECAM_DECAY * st["lecam_real"] + (1 - LECAM_DECAY) * vals[4]
+            st["lecam_fake"] = LECAM_DECAY * st["lecam_fake"] + (1 - LECAM_DECAY) * vals[5]
         self.state["last_loss_d"] = vals[1]
         out = {"loss_g": vals[0], "loss_d": vals[1], "d_real": vals[2], "d_fake": vals[3],
                "d_skipped": float(skip_d)}
