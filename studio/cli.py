@@ -165,7 +165,9 @@ def _add_stylize(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--optimizer", choices=OPTIMIZERS)
     p.add_argument("--lr", type=float, help="Adam learning rate")
     p.add_argument("--init", choices=INITS)
-    p.add_argument("--colors", choices=COLOR_MODES, help="none, keep (photo colours), match")
+    p.add_argument("--colors", choices=COLOR_MODES,
+                   help="adopt (default: the paintings' palette), none (free: drifts from the photo's colours), "
+                   "keep (the photo's colours exactly), match (the paintings recoloured to the photo)")
     p.add_argument("--scales", help="working sizes coarse to fine, e.g. 256,512 (default automatic)")
     p.add_argument("--style-scale", type=float, help="style image size relative to the output")
     p.add_argument("--backbone", choices=["auto", "vgg19", "vgg16", "random"])

@@ -421,3 +421,40 @@ def test_recipes_keep_their_look_guide_setting_and_older_ones_run_without_it(tmp
     (tmp_path / "old.json").write_text(json.dumps(old))
     assert load_recipe(tmp_path / "old.json")[0].keep_look is False
 
+
+
+def test_use_the_paintings_colours_gives_the_result_the_paintings_palette(tmp_path):
+    """Issue 17: a blue photo and an orange and dark-red painting. "Use the painting's colours" (adopt, the default) ends far
+    nearer the painting's colours than the free mode, which keeps mostly the photo's; the layout stays the photo's."""
+    rng = np.random.default_rng(0)
+    photo = np.zeros((64, 64, 3), np.uint8)
+    photo[:] = (40, 70, 200)
+    photo[16:48, 16:48] = (220, 220, 240)  # a pale square: the layout to keep
+    blot = np.kron(rng.random((8, 8)) < 0.5, np.ones((8, 8)))[..., None] > 0  # orange and dark-red patches
+    paint = np.where(blot, np.array([230, 120, 30]), np.array([90, 30, 20]))
+    paint = np.clip(paint + rng.normal(0, 12, (64, 64, 3)), 0, 255).astype(np.uint8)
+    Image.fromarray(photo).save(tmp_path / "photo.png")
+    Image.fromarray(paint).save(tmp_path / "paint.png")
+    assert StyleSettings().colors == "adopt"
+    mean = {}
+    for mode in ("none", "adopt"):
+        out = run_job(StyleTransferJob(_tiny(colors=mode), tmp_path / "photo.png", [tmp_path / "paint.png"]))
+        assert out.error is None, out.details
+        img = out.result.image.astype(float)
+        mean[mode] = img.reshape(-1, 3).mean(0)
+        if mode == "adopt":  # the square is still there: the result's brightness follows the photo's layout
+            square = np.zeros((64, 64))
+            square[16:48, 16:48] = 1
+            assert np.corrcoef(img.mean(-1).ravel(), square.ravel())[0, 1] > 0.5
+    target = paint.reshape(-1, 3).mean(0)
+    far, near = np.abs(mean["none"] - target).sum(), np.abs(mean["adopt"] - target).sum()
+    assert near < 0.35 * far, (mean, target)
+
+
+def test_a_recipe_without_a_colour_mode_reruns_as_it_was_made():
+    from studio.engine.style.settings import StyleSettings as S
+
+    old = S().to_dict()
+    del old["colors"]
+    assert S.from_dict(old).colors == "none"
+    assert S.from_dict(S(colors="keep").to_dict()).colors == "keep"

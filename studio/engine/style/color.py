@@ -1,4 +1,5 @@
-"""Colour control for style transfer: keep the photo's colours, or give the painting the photo's palette.
+"""Colour control for style transfer: keep the photo's colours, give the painting the photo's palette, or give the
+photo the paintings' palette before the optimisation starts ("adopt").
 
 Both work on float RGB arrays in [0, 1] (H×W×3). YCbCr uses the full-range BT.601 matrix (JPEG's).
 """
@@ -50,6 +51,31 @@ def _sqrtm(cov: np.ndarray, inverse: bool = False) -> np.ndarray:
     vals = np.clip(vals, 1e-8, None)
     p = -0.5 if inverse else 0.5
     return (vecs * vals**p) @ vecs.T
+
+
+def palette_of(paintings: list[np.ndarray], weights: list[float] | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """The mean and covariance of the paintings' pixels, each painting counted by its blend weight."""
+    weights = list(weights) if weights is not None else [1.0] * len(paintings)
+    total = sum(w for w in weights if w > 0) or 1.0
+    mu = np.zeros(3)
+    second = np.zeros((3, 3))
+    for img, w in zip(paintings, weights, strict=True):
+        if w <= 0:
+            continue
+        p = img.reshape(-1, 3).astype(np.float64)
+        mu += (w / total) * p.mean(0)
+        second += (w / total) * (p.T @ p) / len(p)
+    return mu, second - np.outer(mu, mu)
+
+
+def recolor_to(photo: np.ndarray, mean: np.ndarray, cov: np.ndarray, eps: float = 1e-4) -> np.ndarray:
+    """The photo with the given colour statistics (affine, as ``match_colors``): its layout in another palette."""
+    c = photo.reshape(-1, 3).astype(np.float64)
+    mu_c = c.mean(0)
+    cov_c = np.cov(c, rowvar=False) + eps * np.eye(3)
+    a = _sqrtm(cov + eps * np.eye(3)) @ _sqrtm(cov_c, inverse=True)
+    out = (c - mu_c) @ a.T + mean
+    return np.clip(out, 0.0, 1.0).reshape(photo.shape).astype(np.float32)
 
 
 def match_colors(style: np.ndarray, content: np.ndarray, eps: float = 1e-4) -> np.ndarray:

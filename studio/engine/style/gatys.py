@@ -341,6 +341,9 @@ def _style_factor(full: float, here: float) -> float:
     return min(1.0e3, max(1.0e-3, full / here))
 
 
+# the side at which the paintings' colour statistics are read for "adopt" (plenty for a mean and a 3×3 covariance)
+PALETTE_SIDE = 256
+
 # ------------------------------------------------------------------------------------------- the finite guard
 
 MAX_ROLLBACKS_PER_SCALE = 4
@@ -667,7 +670,7 @@ class StyleTransferJob:
         if (x.shape[-1], x.shape[-2]) != fit_long_side(content_img.size, s.size):
             size = fit_long_side(content_img.size, s.size)  # stopped before the finest scale: upsample
             content_np = _resized(content_img, size)
-            target_np = color.luminance(content_np) if s.colors == "keep" else content_np
+            target_np = self._content_target(content_np, styles)
             x = self._upsample(x, prev_target, _to_tensor(target_np, x.device), size)
         image = self._finish(x, content_np)
         self._keep_frame(frames, image)
@@ -684,7 +687,7 @@ class StyleTransferJob:
         s = self.settings
         size = fit_long_side(content_img.size, side)
         content_np = _resized(content_img, size)
-        target_np = color.luminance(content_np) if s.colors == "keep" else content_np
+        target_np = self._content_target(content_np, styles)
         target_t = _to_tensor(target_np, device)
         loss_fn.set_content(target_t)
         if loss_fn.style_layers:
@@ -701,6 +704,19 @@ class StyleTransferJob:
             loss_fn.set_styles(style_tensors, self.blend, mask_tensors)
             loss_fn.set_regions(None if regions is None else mask_tensor(resize_mask(regions, size), device))
         return content_np, target_t
+
+    def _content_target(self, content_np: np.ndarray, styles) -> np.ndarray:
+        """The photo as the content loss sees it (and the optimisation starts from): its luminance for "keep", its
+        layout in the paintings' palette for "adopt", the photo itself otherwise."""
+        colors = self.settings.colors
+        if colors == "keep":
+            return color.luminance(content_np)
+        if colors == "adopt" and styles:
+            if getattr(self, "_palette", None) is None:  # once per run, from every painting by its blend weight
+                looks = [_resized(im, fit_long_side(im.size, PALETTE_SIDE)) for im, _ in styles]
+                self._palette = color.palette_of(looks, self.blend)
+            return color.recolor_to(content_np, *self._palette)
+        return content_np
 
     @staticmethod
     @torch.no_grad()

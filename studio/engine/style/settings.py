@@ -23,7 +23,7 @@ DEFAULT_STYLE_LAYERS = {"conv1_1": 1.0, "conv2_1": 1.0, "conv3_1": 1.0, "conv4_1
 LESSON_STYLE_LAYERS = {"conv1_1": 1.0, "conv2_1": 1.0, "conv3_1": 1.0, "conv4_1": 1.0}
 INITS = ("content", "noise", "style", "content+noise")
 OPTIMIZERS = ("lbfgs", "adam")
-COLOR_MODES = ("none", "keep", "match")
+COLOR_MODES = ("adopt", "none", "keep", "match")
 PRECISIONS = ("auto", "fp32", "bf16")
 RECIPE_KIND = ARTWORK_KIND  # the recipe format is the recipes module's (one copy)
 
@@ -54,7 +54,10 @@ class StyleSettings:
     style_layers: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_STYLE_LAYERS))
     style_blend: list[float] | None = None  # one weight per style image (default: equal)
     style_scale: float = 1.0  # style image long side relative to the working size
-    colors: str = "none"  # "none" | "keep" (luminance-only transfer) | "match" (style recoloured)
+    # "adopt" (the photo recoloured to the paintings' palette first: the result's colours are the paintings') |
+    # "none" (free: the optimisation drifts from the photo's colours) | "keep" (luminance-only transfer) |
+    # "match" (the paintings recoloured to the photo)
+    colors: str = "adopt"
     scales: list[int] | None = None  # working long sides, coarse to fine; None = automatic
     scale_iterations: list[int] | None = None  # evaluations per scale; None = most at the coarsest
     min_scale: int = 128  # automatic scales halve the size while it stays at least this
@@ -104,7 +107,9 @@ class StyleSettings:
     @classmethod
     def from_dict(cls, d: dict) -> StyleSettings:
         known = {f for f in cls.__dataclass_fields__}
-        return cls(**{k: v for k, v in d.items() if k in known})
+        d = {k: v for k, v in d.items() if k in known}
+        d.setdefault("colors", "none")  # written before the colour modes existed: re-run as it was made
+        return cls(**d)
 
 
 # ------------------------------------------------------------------------------------------- presets

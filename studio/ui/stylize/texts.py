@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from studio.engine.style.settings import LESSON_PRESET_INFO, preset_description, preset_title  # noqa: F401
 
-COLOR_LABELS = {"none": "Use the painting's colours", "keep": "Keep the photo's colours",
-                "match": "Recolour the painting to the photo"}
+COLOR_LABELS = {"adopt": "Use the painting's colours", "none": "Let the colours drift from the photo's",
+                "keep": "Keep the photo's colours", "match": "Recolour the painting to the photo"}
 STYLE_MASK_HINT = ("Paint over the parts of this painting whose texture and colours you want — the sky, the "
                    "brushwork in one corner. Only painted parts are copied; soft edges count partly. "
                    "Wheel: zoom · right-drag or Space+drag: move.")
