@@ -19,12 +19,11 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import QEvent, QPointF, QRect, QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QImage, QKeyEvent, QMouseEvent, QPainter, QPen, QRegion, QWheelEvent
+from PySide6.QtGui import QColor, QImage, QKeyEvent, QMouseEvent, QPainter, QWheelEvent
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from studio.engine.style.mask_png import (
@@ -38,9 +37,12 @@ from studio.engine.style.mask_png import (
 )
 
 from . import ops
-from .brush import DabPath, dab_spacing, dabs_box, stamp_line
-from .history import TILE, Box, PatchHistory, tile_grid_shape, tiles_in_box
+from .history import Box, PatchHistory
+from .keys import key_action
+from .overlay import MaskOverlay
+from .ring import draw_ring, ring_region
 from .select import select_similar
+from .strokes import Stroke
 from .view import ViewTransform
 
 TOOLS = ("brush", "eraser", "fill")
@@ -76,20 +78,6 @@ def _as_rgb_uint8(image: np.ndarray) -> np.ndarray:
     return out
 
 
-@dataclass
-class _Stroke:
-    """One press-drag-release of the brush or eraser."""
-
-    path: DabPath
-    region: int
-    erase: bool
-    size: float
-    hardness: float
-    touched: np.ndarray  # bool tile grid: where the coverage buffer was raised
-    smoothed: tuple[float, float]
-    chunk_travel: float  # composite and repaint after this much travel in image px (see _stamp)
-
-
 class MaskEditor(QWidget):
     """Paint a selection mask or region weights over an image. See the module docstring.
 
@@ -115,7 +103,7 @@ class MaskEditor(QWidget):
         self._live: np.ndarray | None = None  # H×W×C weights on show (mid-stroke included)
         self._base: np.ndarray | None = None  # the weights before the current stroke
         self._cov: np.ndarray | None = None  # H×W stroke coverage, zero outside a stroke
-        self._overlay: QImage | None = None
+        self._overlay = MaskOverlay([DEFAULT_MASK_COLOR])
         self._regions = 0  # 0 = mask mode
         self._region_colors: list[tuple[int, int, int]] = []
         self._mask_color = DEFAULT_MASK_COLOR
@@ -130,13 +118,12 @@ class MaskEditor(QWidget):
         self._overlay_visible = True
         self._overlay_opacity = 0.5
         self._view_tf = ViewTransform()
-        self._stroke: _Stroke | None = None
+        self._stroke: Stroke | None = None
         self._pan_from: QPointF | None = None
         self._pan_button = Qt.MouseButton.NoButton
         self._space_down = False
         self._hover: QPointF | None = None
         self._history = PatchHistory(max(50, int(history_limit)))
-        self._lut = self._mask_lut()
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setMouseTracking(True)
@@ -149,7 +136,8 @@ class MaskEditor(QWidget):
         changed it is resampled to the new size (and the undo history, which is per size, cleared)."""
         self._end_stroke()
         if image is None:
-            self._image = self._qimage = self._live = self._base = self._cov = self._overlay = None
+            self._image = self._qimage = self._live = self._base = self._cov = None
+            self._overlay.clear()
             self._history.clear()
             self.history_changed.emit()
             self.update()
@@ -400,7 +388,7 @@ class MaskEditor(QWidget):
 
     def overlay_image(self) -> QImage | None:
         """A copy of the overlay as drawn over the picture (premultiplied ARGB32, image-sized)."""
-        return None if self._overlay is None else self._overlay.copy()
+        return self._overlay.copy()
 
     # ================================================================================ whole-mask edits
     def invert(self) -> bool:
@@ -541,32 +529,21 @@ class MaskEditor(QWidget):
         self._live = np.ascontiguousarray(masks, dtype=np.float32)
         self._base = self._live.copy()
         self._cov = np.zeros(self._live.shape[:2], np.float32)
-        h, w = self._live.shape[:2]
-        self._overlay = QImage(w, h, QImage.Format.Format_ARGB32_Premultiplied)
+        self._overlay.reset(*self._live.shape[:2])
         self._refresh_overlay_all()
 
     # ========================================================================================= strokes
     def _begin_stroke(self, x: float, y: float) -> None:
         assert self._live is not None
-        h, w = self._live.shape[:2]
-        self._stroke = _Stroke(
-            path=DabPath((x, y), dab_spacing(self._size, self._hardness)), region=self._active,
-            erase=self._erasing, size=self._size, hardness=self._hardness,
-            touched=np.zeros(tile_grid_shape(h, w), bool), smoothed=(x, y),
-            chunk_travel=max(96.0, 2.0 * self._size))
+        self._stroke = Stroke.start(x, y, self._live.shape[:2], self._active, self._erasing, self._size,
+                                    self._hardness)
         self._stamp(self._stroke.path.start())
         self.history_changed.emit()  # can_undo() is true from the first dab
 
     def _continue_stroke(self, x: float, y: float) -> None:
         s = self._stroke
-        if s is None:
-            return
-        if self._smoothing > 0.0:
-            k = 1.0 - self._smoothing
-            sx, sy = s.smoothed
-            x, y = sx + k * (x - sx), sy + k * (y - sy)
-        s.smoothed = (x, y)
-        self._stamp(s.path.advance((x, y)))
+        if s is not None:
+            self._stamp(s.path.advance(s.smooth_to(x, y, self._smoothing)))
 
     def _end_stroke(self, x: float | None = None, y: float | None = None) -> None:
         """Finish the stroke (walking to (x, y) first, unsmoothed) and record it for undo."""
@@ -578,91 +555,27 @@ class MaskEditor(QWidget):
         self._stamp(s.path.finish())
         self._stroke = None
         assert self._live is not None and self._base is not None and self._cov is not None
-        tiles = [(int(ty), int(tx)) for ty, tx in np.argwhere(s.touched)]
-        boxes = self._history.record(self._base, self._live, tiles)
-        h, w = self._cov.shape
-        for ty, tx in tiles:
-            y0, x0 = ty * TILE, tx * TILE
-            y1, x1 = min(y0 + TILE, h), min(x0 + TILE, w)
-            self._base[y0:y1, x0:x1] = self._live[y0:y1, x0:x1]
-            self._cov[y0:y1, x0:x1] = 0.0
-        if boxes:
+        if s.finish(self._base, self._live, self._cov, self._history):
             self.changed.emit()
         self.history_changed.emit()
 
     def _stamp(self, points: list[tuple[float, float]]) -> None:
-        """Raise the coverage by the dabs at ``points`` (one straight run, from ``DabPath``), then
-        recompute paint and overlay and schedule a repaint, a stretch of the run at a time: a long fast
-        drag then recomputes a chain of small boxes hugging the stroke, not one huge box around it."""
-        s = self._stroke
-        if s is None or not points or self._cov is None:
-            return
-        if stamp_line(self._cov, points, s.size, s.hardness) is None:
-            return  # entirely outside the picture
-        per_chunk = max(1, int(s.chunk_travel / s.path.spacing))
-        for i in range(0, len(points), per_chunk):
-            box = dabs_box(points[i:i + per_chunk], s.size, self._cov.shape)
-            if box is not None:
-                self._flush(box)
+        if self._stroke is not None and self._cov is not None:
+            self._stroke.stamp(points, self._cov, self._flush)
 
     def _flush(self, box: Box) -> None:
-        s = self._stroke
-        assert s is not None and self._live is not None and self._base is not None
-        y0, y1, x0, x1 = box
-        ops.paint_over(self._base[y0:y1, x0:x1], self._cov[y0:y1, x0:x1], s.region, s.erase,
-                       out=self._live[y0:y1, x0:x1])
-        self._update_overlay(box)
-        s.touched[tiles_in_box(box)] = True
+        """One recomputed box of the stroke: paint, overlay, repaint (only there)."""
+        assert self._stroke is not None and self._live is not None and self._base is not None
+        self._stroke.composite(box, self._base, self._cov, self._live)
+        self._overlay.update_box(self._live, box)
         self.update(self._widget_rect(box))
 
     # ========================================================================================= overlay
-    def _overlay_words(self) -> np.ndarray:
-        """A writable H×W uint32 numpy view of the overlay QImage's own pixels (0xAARRGGBB each, in
-        native byte order, which is exactly how QImage stores ARGB32)."""
-        assert self._overlay is not None
-        img = self._overlay
-        h, w = img.height(), img.width()
-        return np.frombuffer(img.bits(), np.uint32).reshape(h, img.bytesPerLine() // 4)[:, :w]
-
-    def _paint_colors(self) -> np.ndarray:
-        cols = self._region_colors if self._regions else [self._mask_color]
-        return np.asarray(cols, np.float32).reshape(-1, 3)
-
-    def _mask_lut(self) -> np.ndarray:
-        """Mask mode: the premultiplied overlay pixel for each of the 256 alpha levels."""
-        a = np.arange(256, dtype=np.uint32)
-        r, g, b = (((a * c) + 127) // 255 for c in self._mask_color)  # rounded, never above alpha
-        return (a << 24) | (r << 16) | (g << 8) | b
-
-    def _update_overlay(self, box: Box) -> None:
-        """Rewrite the overlay's pixels inside ``box`` from the weights, in place: colour Σ wᵢ·colourᵢ
-        and alpha Σ wᵢ, premultiplied (mask mode: a 256-entry lookup by alpha)."""
-        if self._overlay is None or self._live is None:
-            return
-        y0, y1, x0, x1 = box
-        w = self._live[y0:y1, x0:x1]
-        words = self._overlay_words()[y0:y1, x0:x1]
-        if w.shape[2] == 1:
-            level = w[..., 0] * np.float32(255.0)
-            level += np.float32(0.5)
-            np.minimum(level, np.float32(255.0), out=level)
-            words[...] = self._lut[level.astype(np.uint8)]
-            return
-        # one matrix product gives colour and alpha: the last column of ``mix`` is 255 per region
-        mix = np.concatenate([self._paint_colors(), np.full((w.shape[2], 1), 255.0, np.float32)], axis=1)
-        argb = w @ mix
-        argb += np.float32(0.5)
-        np.minimum(argb, np.float32(255.0), out=argb)
-        b = argb.astype(np.uint32)
-        words[...] = (b[..., 3] << 24) | (b[..., 0] << 16) | (b[..., 1] << 8) | b[..., 2]
-
     def _refresh_overlay_all(self) -> None:
-        self._lut = self._mask_lut()
+        self._overlay.set_colors(self._region_colors if self._regions else [self._mask_color])
         if self._live is None:
             return
-        h, w = self._live.shape[:2]
-        for y0 in range(0, h, 256):  # in bands: bounded temporaries on big pictures
-            self._update_overlay((y0, min(y0 + 256, h), 0, w))
+        self._overlay.rebuild(self._live)
         self.update()
 
     def _refresh_boxes(self, boxes: list[Box]) -> None:
@@ -673,7 +586,7 @@ class MaskEditor(QWidget):
             self._refresh_overlay_all()
             return
         for box in boxes:
-            self._update_overlay(box)
+            self._overlay.update_box(self._live, box)
             self.update(self._widget_rect(box))
 
     # ============================================================================================ view
@@ -756,7 +669,7 @@ class MaskEditor(QWidget):
         s, ox, oy = self._view()
         iw, ih = self._image_size()
         painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, s < 1.0)
-        show_overlay = self._overlay_visible and self._overlay_opacity > 0 and self._overlay is not None
+        show_overlay = self._overlay_visible and self._overlay_opacity > 0 and self._overlay.image is not None
         for rect in event.region():  # only what was exposed; each rect draws only its image pixels
             painter.setClipRect(rect)
             painter.fillRect(rect, background)
@@ -771,7 +684,7 @@ class MaskEditor(QWidget):
             painter.drawImage(target, self._qimage, source)
             if show_overlay:
                 painter.setOpacity(self._overlay_opacity)
-                painter.drawImage(target, self._overlay, source)
+                painter.drawImage(target, self._overlay.image, source)
                 painter.setOpacity(1.0)
         painter.setClipping(False)
         self._paint_ring(painter)
@@ -785,38 +698,8 @@ class MaskEditor(QWidget):
                 and not self._space_down)
 
     def _paint_ring(self, painter: QPainter) -> None:
-        """The brush outline under the pointer: a dark and a light circle, visible on any picture."""
-        if self._hover is None or not self._shows_ring():
-            return
-        c, r = self._hover, self._ring_radius()
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
-        painter.setBrush(Qt.BrushStyle.NoBrush)
-        for color, radius in ((QColor(0, 0, 0, 200), r + 0.5), (QColor(255, 255, 255, 220), r - 0.5)):
-            painter.setPen(QPen(color, 1.0))
-            painter.drawEllipse(c, max(radius, 0.5), max(radius, 0.5))
-        if self._erasing:  # a small minus sign: this brush removes paint
-            painter.setPen(QPen(QColor(255, 255, 255, 220), 1.5))
-            painter.drawLine(QPointF(c.x() + r * 0.7 + 3, c.y() - r * 0.7 - 3),
-                             QPointF(c.x() + r * 0.7 + 9, c.y() - r * 0.7 - 3))
-
-    def _ring_region(self, center: QPointF, r: float) -> QRegion:
-        """Where the ring (and its minus sign) is drawn, as a few small boxes along the circle, so moving
-        a large brush repaints a thin band, not the whole disc."""
-        pad = 12.0  # pens, antialiasing and the eraser mark
-        if r < 24.0:
-            return QRegion(QRectF(center.x() - r - pad, center.y() - r - pad, 2 * (r + pad),
-                                  2 * (r + pad)).toAlignedRect())
-        n = int(min(48, max(8, 2 * math.pi * r / 64.0)))  # few boxes: each is one drawImage call
-        sag = r * (1.0 - math.cos(math.pi / n)) + pad
-        region = QRegion()
-        for i in range(n):
-            a0, a1 = 2 * math.pi * i / n, 2 * math.pi * (i + 1) / n
-            xs = (center.x() + r * math.cos(a0), center.x() + r * math.cos(a1))
-            ys = (center.y() + r * math.sin(a0), center.y() + r * math.sin(a1))
-            region += QRectF(min(xs) - sag, min(ys) - sag, abs(xs[1] - xs[0]) + 2 * sag,
-                             abs(ys[1] - ys[0]) + 2 * sag).toAlignedRect()
-        mark = QRectF(center.x() + r * 0.7, center.y() - r * 0.7 - 8, 14, 10).toAlignedRect()
-        return region + mark
+        if self._hover is not None and self._shows_ring():
+            draw_ring(painter, self._hover, self._ring_radius(), self._erasing)
 
     def _update_ring(self, old: QPointF | None, new: QPointF | None) -> None:
         """Schedule repainting of the ring where it was and where it is now."""
@@ -824,7 +707,7 @@ class MaskEditor(QWidget):
             return
         r = self._ring_radius()
         for c in {(p.x(), p.y()) for p in (old, new) if p is not None}:
-            self.update(self._ring_region(QPointF(*c), r))
+            self.update(ring_region(QPointF(*c), r))
 
     def _set_hover(self, pos: QPointF | None) -> None:
         old, self._hover = self._hover, pos
@@ -926,38 +809,15 @@ class MaskEditor(QWidget):
         super().focusOutEvent(event)
 
     # --- keys -----------------------------------------------------------------------------------------
-    @staticmethod
-    def _key_action(event: QKeyEvent) -> str | None:
-        key = event.key()
-        mods = event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
-        ctrl = bool(mods & Qt.KeyboardModifier.ControlModifier)
-        shift = bool(mods & Qt.KeyboardModifier.ShiftModifier)
-        alt_meta = bool(mods & (Qt.KeyboardModifier.AltModifier | Qt.KeyboardModifier.MetaModifier))
-        if alt_meta:
-            return None
-        k = Qt.Key
-        if ctrl:
-            return {(k.Key_Z, False): "undo", (k.Key_Z, True): "redo", (k.Key_Y, False): "redo",
-                    (k.Key_0, False): "fit", (k.Key_1, False): "actual",
-                    (k.Key_Equal, False): "zoom-in", (k.Key_Plus, False): "zoom-in",
-                    (k.Key_Plus, True): "zoom-in", (k.Key_Minus, False): "zoom-out"}.get((key, shift))
-        if key in (k.Key_BraceLeft, k.Key_BraceRight) or (
-                shift and key in (k.Key_BracketLeft, k.Key_BracketRight)):
-            return "softer" if key in (k.Key_BraceLeft, k.Key_BracketLeft) else "harder"
-        if shift:
-            return None
-        return {k.Key_BracketLeft: "smaller", k.Key_BracketRight: "bigger", k.Key_E: "eraser",
-                k.Key_X: "swap", k.Key_Space: "pan"}.get(key)
-
     def event(self, event: QEvent) -> bool:
         # Claim our keys before window-wide shortcuts (e.g. an app-level Ctrl+Z) take them.
-        if event.type() == QEvent.Type.ShortcutOverride and self._key_action(event) is not None:
+        if event.type() == QEvent.Type.ShortcutOverride and key_action(event) is not None:
             event.accept()
             return True
         return super().event(event)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt override
-        action = self._key_action(event)
+        action = key_action(event)
         if action is None:
             return super().keyPressEvent(event)
         event.accept()
