@@ -229,3 +229,23 @@ def test_small_data_recipe_with_kinds_r1_and_msg_trains_in_two_processes(tmp_pat
     rows = [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
     assert len(rows) == 9 and all(np.isfinite(r["loss_d"]) and np.isfinite(r["loss_g"]) for r in rows)
     assert (run / "kinds.png").is_file()  # rank 0 showed the kinds it found
+
+
+def test_a_batch_that_does_not_split_is_refused_but_a_small_folder_is_rounded_down():
+    """Checked where the batch is made (before any process group is touched)."""
+    from studio.engine.data import PreparedImages
+    from studio.engine.gan.distributed import Dist
+    from studio.engine.gan.models import build_gan
+    from studio.engine.gan.stepper import GanStepper
+    from studio.engine.gan.trainer import TrainConfig
+
+    three = Dist(rank=0, world=3, local_rank=0, backend="gloo")
+    g, d = build_gan("lesson-mlp", 1)
+    big = PreparedImages(np.zeros((100, 1, 28, 28), np.uint8))
+    with pytest.raises(ValueError, match="does not split evenly over 3 processes"):
+        GanStepper(TrainConfig.for_preset("lesson-mlp", batch_size=32, precision="fp32"), g, d, big,
+                   torch.device("cpu"), dist=three)
+    small = PreparedImages(np.zeros((20, 1, 28, 28), np.uint8))  # all 20 pictures: 18 split over 3
+    s = GanStepper(TrainConfig.for_preset("lesson-mlp", batch_size=32, precision="fp32"), g, d, small,
+                   torch.device("cpu"), dist=three)
+    assert s.batch == 18 and s.noise().shape[0] == 6

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     import torch
 
 __all__ = ["DeviceUnavailable", "available_or_auto", "configure_threads", "describe_device", "pick_device",
-           "preferred_device", "set_preferred_device", "usable_cpus", "use_threads"]
+           "preferred_device", "set_preferred_device", "usable_cpus", "use_threads", "fast_bf16"]
 
 _preferred: str = "auto"  # what "auto" tries first in this process (set_preferred_device), "auto" = nothing
 
@@ -148,3 +148,20 @@ def describe_device(pref: str = "auto", preferred: str | None = None) -> str:
         return "Apple MPS"
     threads = torch.get_num_threads()
     return f"CPU · {threads} thread" + ("" if threads == 1 else "s")
+
+
+def fast_bf16(device: torch.device | str) -> bool:
+    """Whether bf16 convolutions run natively (and so about 1.7× faster than fp32) on ``device``."""
+    import torch
+
+    device = torch.device(device)
+    try:
+        if device.type == "cuda":
+            return bool(torch.cuda.is_bf16_supported())
+        if device.type == "cpu":
+            cpu = torch.cpu
+            return bool(getattr(cpu, "_is_avx512_bf16_supported", lambda: False)()
+                        or getattr(cpu, "_is_amx_tile_supported", lambda: False)())
+    except Exception:  # noqa: BLE001 - a probe, never a failure
+        return False
+    return False

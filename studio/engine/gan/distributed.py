@@ -176,10 +176,12 @@ def resolve_precision(precision: str, device: torch.device) -> torch.dtype | Non
     asked for (CPUs with native bf16 run it fast). fp16 needs a GPU, and runs with loss scaling."""
     if precision in ("fp32", "", None):
         return None
+    from studio.engine.device import fast_bf16
+
     if precision == "auto":
-        return torch.bfloat16 if device.type == "cuda" and torch.cuda.is_bf16_supported() else None
+        return torch.bfloat16 if device.type == "cuda" and fast_bf16(device) else None
     if precision == "bf16":
-        if device.type == "cuda" and not torch.cuda.is_bf16_supported():
+        if device.type == "cuda" and not fast_bf16(device):
             raise ValueError("This GPU has no bf16; use --precision fp16 (with loss scaling) or fp32")
         return torch.bfloat16
     if precision == "fp16":

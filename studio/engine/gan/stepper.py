@@ -97,7 +97,8 @@ class GanStepper:
         if dist is not None:  # the global batch, split evenly
             from studio.engine.gan.distributed import split_problem
 
-            self.batch -= self.batch % dist.world
+            if self.batch < cfg.batch_size:  # a small folder: all of it, rounded down to what splits evenly
+                self.batch -= self.batch % dist.world
             problem = split_problem(self.batch, dist.world)
             if problem:
                 raise ValueError(problem)

@@ -9,6 +9,7 @@ import os
 
 import torch
 
+from studio.engine.device import fast_bf16  # noqa: F401 - re-exported (gatys, tests)
 from studio.engine.style.settings import StyleSettings
 
 
@@ -170,21 +171,6 @@ def _largest_fitting(settings: StyleSettings, field_name: str, lo, hi, fits, int
         setattr(probe, field_name, mid)
         lo, hi = (mid, hi) if fits(probe) else (lo, mid)
     return math.floor(lo * 100) / 100
-
-
-def fast_bf16(device: torch.device | str) -> bool:
-    """Whether bf16 convolutions run natively (and so about 1.7× faster than fp32) on ``device``."""
-    device = torch.device(device)
-    try:
-        if device.type == "cuda":
-            return bool(torch.cuda.is_bf16_supported())
-        if device.type == "cpu":
-            cpu = torch.cpu
-            return bool(getattr(cpu, "_is_avx512_bf16_supported", lambda: False)()
-                        or getattr(cpu, "_is_amx_tile_supported", lambda: False)())
-    except Exception:  # noqa: BLE001 - a probe, never a failure
-        return False
-    return False
 
 
 def use_bf16(precision: str, device: torch.device | str) -> bool:

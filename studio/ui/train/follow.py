@@ -137,7 +137,7 @@ class RunFollower(QObject):
             self.page.plots.append(batch)
         health = rd.read_health()  # whole lines only; a torn last one waits for the next look
         if len(health) > self._health_count:
-            self.page.small_data._show_past(health[self._health_count:])
+            self.page.small_data.show_health_records(health[self._health_count:])
             self._health_count = len(health)
         elif len(health) < self._health_count:  # rewritten by a resume there
             self._health_count = len(health)

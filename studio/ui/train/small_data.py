@@ -65,7 +65,7 @@ class SmallDataControls(QObject):
         """A run starts (or continues, with the health events it had up to its checkpoint): its own health,
         weights and target line."""
         self.health.clear()
-        self._show_past(past_health or [])
+        self.show_health_records(past_health or [])
         self.health.set_live(True)
         self._pending = []
         self._weights = None
@@ -79,13 +79,14 @@ class SmallDataControls(QObject):
         """A run folder was picked to continue: its curves are on show, and the health events it had up to its
         checkpoint (their remedies apply once it runs again)."""
         self.health.clear()
-        self._show_past(past_health or [])
+        self.show_health_records(past_health or [])
         self.health.set_live(False)
         self._attached_cfg = dict(cfg)
         self.page.plots.set_ada_target(cfg.get("ada_target"))
         self.update_controls()
 
-    def _show_past(self, records: list[dict]) -> None:
+    def show_health_records(self, records: list[dict]) -> None:
+        """Health cards for saved records (a run lined up or followed), in order."""
         from studio.engine.gan.health import event_from_dict
 
         for rec in records:  # in order: a later event of the same kind updates its card
