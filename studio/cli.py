@@ -157,9 +157,14 @@ def _add_stylize(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--recipe", metavar="FILE", help="restore settings from a recipe .json or an artwork")
     p.add_argument("--size", type=int, help="output long side in px (default 512)")
     p.add_argument("--iterations", type=int, help="optimiser evaluations over all scales (default 200)")
-    p.add_argument("--style-weight", type=float, help="style strength")
+    p.add_argument("--style-weight", type=float,
+                   help="style strength (default 5): about 0.5 a hint of the painting, 50 the painting's surface over "
+                        "the photo's layout; the same for every painting (see --absolute)")
     p.add_argument("--content-weight", type=float)
-    p.add_argument("--tv-weight", type=float, help="smoothness")
+    p.add_argument("--tv-weight", type=float, help="smoothness (default 0.1)")
+    p.add_argument("--absolute", action="store_true",
+                   help="the lesson's absolute losses instead of strengths relative to the photo and the painting "
+                        "(the lesson presets use them; the strength needed then depends on the painting)")
     p.add_argument("--content-layers", help="e.g. conv4_2 or conv4_2:1,conv5_1:0.5")
     p.add_argument("--style-layers", help="e.g. conv1_1,conv2_1:2,conv3_1")
     p.add_argument("--optimizer", choices=OPTIMIZERS)
@@ -227,7 +232,7 @@ def _stylize_job(args: argparse.Namespace):
                  "content_weight": args.content_weight, "tv_weight": args.tv_weight, "optimizer": args.optimizer,
                  "lr": args.lr, "init": args.init, "colors": args.colors, "style_scale": args.style_scale,
                  "backbone": args.backbone, "vgg19_path": args.vgg19, "pooling": args.pooling, "seed": args.seed,
-                 "device": args.device}
+                 "device": args.device, "normalize": False if args.absolute else None}
     for key, value in overrides.items():
         if value is not None:
             setattr(settings, key, value)

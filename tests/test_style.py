@@ -458,3 +458,89 @@ def test_a_recipe_without_a_colour_mode_reruns_as_it_was_made():
     del old["colors"]
     assert S.from_dict(old).colors == "none"
     assert S.from_dict(S(colors="keep").to_dict()).colors == "keep"
+
+
+def _faded(src: Path, dest: Path, amount: float = 0.5) -> Path:
+    a = np.asarray(Image.open(src).convert("RGB"), float)
+    Image.fromarray(np.clip(128 + amount * (a - 128), 0, 255).astype(np.uint8)).save(dest)
+    return dest
+
+
+@needs_vgg16
+def test_relative_losses_start_every_painting_and_layer_at_the_same_pressure(images, tmp_path):
+    """Issue 17: with normalize (the default) the style term of the photo itself is exactly the layer weights' sum,
+    layer by layer, for a painting and for a contrast-reduced copy of it, while the absolute losses differ per layer
+    by orders of magnitude."""
+    assert StyleSettings().normalize and not StyleSettings.from_dict({"size": 64}).normalize
+    bb = backbones.load_backbone("vgg16", None, "cpu")
+    layers = {"conv1_1": 1.0, "conv2_1": 1.0, "conv3_1": 1.0, "conv4_1": 1.0}
+
+    def tensor(p):
+        return torch.from_numpy(np.asarray(Image.open(p).convert("RGB"), np.float32) / 255).permute(2, 0, 1)[None]
+
+    photo = tensor(images["astronaut"])
+    for painting in (images["coffee"], _faded(images["coffee"], tmp_path / "faded.png")):
+        per_layer = {}
+        for norm in (True, False):
+            loss = GatysLoss(bb, {"conv4_2": 1.0}, layers, 1.0, 1.0, 0.0, normalize=norm)
+            loss.set_content(photo)
+            loss.set_styles([tensor(painting)], [1.0])
+            with torch.no_grad():
+                feats = loss.features(photo)
+                per_layer[norm] = [float(torch.nn.functional.mse_loss(gram(feats[i]), loss.style_targets[i]))
+                                   / loss.style_scale.get(i, 1.0) for i in sorted(loss.style_layers)]
+                if norm:
+                    assert float(loss(photo)["style"]) == pytest.approx(1.0, rel=1e-4)
+                    assert float(loss(photo)["content"]) == pytest.approx(0.0, abs=1e-6)
+        assert per_layer[True] == pytest.approx([1.0] * 4, rel=1e-4)
+        assert max(per_layer[False]) > 50 * min(per_layer[False])  # what the normalisation takes away
+
+
+@needs_vgg16
+def test_relative_losses_move_every_style_layer_for_a_painting_and_its_faded_copy(images, tmp_path):
+    """A short run at one strength brings every style layer well towards the painting, for the painting and for a
+    faded copy; with the absolute losses the finest layer (colours and small strokes) hardly moves."""
+    bb = backbones.load_backbone("vgg16", None, "cpu")
+
+    def remaining(painting: Path, normalize: bool) -> list[float]:
+        s = _tiny(iterations=12, optimizer="lbfgs", scales=[64], scale_iterations=[12], normalize=normalize,
+                  style_weight=5.0, colors="none", tv_weight=0.1)
+        out = run_job(StyleTransferJob(s, images["astronaut"], [painting]))
+        assert out.error is None, out.details
+        img = out.result.image
+        loss = GatysLoss(bb, s.content_layers, s.style_layers, 1.0, 1.0, 0.0)
+
+        def t(a):
+            return torch.from_numpy(np.asarray(a, np.float32) / 255).permute(2, 0, 1)[None]
+
+        photo = Image.open(images["astronaut"]).convert("RGB").resize((img.shape[1], img.shape[0]), Image.LANCZOS)
+        with torch.no_grad():
+            fr, fp, fs = loss.features(t(img)), loss.features(t(photo)), loss.features(t(Image.open(painting)))
+        return [float(torch.nn.functional.mse_loss(gram(fr[i]), gram(fs[i]))
+                      / torch.nn.functional.mse_loss(gram(fp[i]), gram(fs[i]))) for i in sorted(loss.style_layers)]
+
+    for painting in (images["coffee"], _faded(images["coffee"], tmp_path / "faded.png")):
+        assert max(remaining(painting, True)) < 0.5, painting
+    assert remaining(images["coffee"], False)[0] > 0.55  # conv1_1 under the absolute losses
+
+
+def test_a_recipe_from_before_the_relative_losses_reruns_with_the_absolute_ones():
+    from studio.engine.style.settings import StyleSettings as S
+
+    old = S(colors="adopt", style_weight=7.0).to_dict()
+    del old["normalize"]
+    s = S.from_dict(old)
+    assert not s.normalize and s.style_weight == 7.0 and s.colors == "adopt"
+    assert all(not preset_settings(n).normalize for n in ("lesson-content-style", "lesson-content-only"))
+
+
+def test_every_coarse_pass_shows_a_preview_before_the_first_full_size_evaluation(images):
+    s = _tiny(iterations=12, optimizer="lbfgs", scales=[32, 64], scale_iterations=[6, 6], preview_every_s=3600.0)
+    order: list[str] = []
+    job = StyleTransferJob(s, images["astronaut"], [images["coffee"]],
+                           on_iteration=lambda step, side, x: order.append(f"eval{side}"))
+    out = run_job(job, lambda e: order.append(f"preview{max(e.image.shape[:2])}") if isinstance(e, Preview)
+                  else None)
+    assert out.error is None, out.details
+    # the clock would give no preview for an hour: the coarse pass's end gives one, before any 64 px evaluation
+    assert "preview32" in order and order.index("preview32") < order.index("eval64")

@@ -429,7 +429,7 @@ STYLE_SETTINGS = Obj({
     "min_scale": Int(16, 16384), "center_crop": Bool(), "backbone": Str(64), "vgg19_path": Opt(Str()),
     "pooling": Enum("max", "avg"), "device": Str(32), "preview_every_s": Num(0, 3600), "timelapse_frames": Int(0, 10_000),
     "timelapse_side": Int(16, 4096), "keep_on_stop": Bool(), "lbfgs_history": Int(1, 10_000), "precision": Str(16),
-    "keep_look": Bool(), "look_weight": _WEIGHT,
+    "keep_look": Bool(), "look_weight": _WEIGHT, "normalize": Bool(),
 })
 STYLE_RECIPE = Obj({"kind": Str(64), "content": Str(), "styles": List(Str(), 0, 64),
                     "style_blend": List(Num(0, 1e6), 0, 64), "settings": Opt(STYLE_SETTINGS),

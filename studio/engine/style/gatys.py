@@ -89,9 +89,18 @@ class GatysLoss(torch.nn.Module):
     """Content + style + variation loss with targets computed once (style Grams blended across paintings)."""
 
     def __init__(self, backbone: Backbone, content_layers: dict[str, float], style_layers: dict[str, float],
-                 content_weight: float, style_weight: float, tv_weight: float, bf16: bool = False) -> None:
+                 content_weight: float, style_weight: float, tv_weight: float, bf16: bool = False,
+                 normalize: bool = False) -> None:
         super().__init__()
         self.bf16 = bf16
+        # relative terms (StyleSettings.normalize): each style layer's error over the photo's own error there against
+        # the same target, the content error over the photo's and paintings' mean feature energy — set with the
+        # targets
+        self.normalize = normalize
+        self._photo_grams: dict[int, torch.Tensor] = {}
+        self.content_scale: dict[int, float] = {}
+        self.style_scale: dict[int, float] = {}
+        self.per_style_scale: list[dict[int, float]] = []
         self.content_layers = {backbone.index(k): w for k, w in _normalised(content_layers).items()}
         self.style_layers = {backbone.index(k): w for k, w in _normalised(style_layers).items()}
         if content_weight == 0:
@@ -140,6 +149,20 @@ class GatysLoss(torch.nn.Module):
     def set_content(self, content: torch.Tensor) -> None:
         feats = self.features(content)
         self.content_targets = {i: feats[i].detach() for i in self.content_layers}
+        if self.normalize:
+            self._photo_energy = {i: float(feats[i].square().mean()) for i in self.content_layers}
+            self.content_scale = {i: max(e, 1e-8) for i, e in self._photo_energy.items()}
+            self._photo_grams = {i: gram(feats[i]) for i in self.style_layers}
+
+    def _scale_of(self, i: int, target: torch.Tensor) -> float:
+        """The photo's own style error at layer ``i`` against ``target`` (what 1.0 means there), floored at 1 % of the
+        target's energy so a painting that already resembles the photo in one layer does not make that layer's
+        weight explode. 1.0 without normalisation or before the photo is known."""
+        photo = self._photo_grams.get(i) if self.normalize else None
+        if photo is None:
+            return 1.0
+        target = target if target.dim() == photo.dim() else target.expand_as(photo)
+        return max(float(F.mse_loss(photo, target)), 0.01 * float(target.square().mean()), 1e-12)
 
     @torch.no_grad()
     def set_styles(self, styles: list[torch.Tensor], blend: list[float],
@@ -148,8 +171,11 @@ class GatysLoss(torch.nn.Module):
         total = sum(blend)
         targets: dict[int, torch.Tensor] = {}
         self.per_style_targets = []
+        energy = dict.fromkeys(self.content_layers, 0.0)
         for k, (img, w) in enumerate(zip(styles, blend, strict=True)):
             feats = self.features(img)
+            for i in energy:
+                energy[i] += float(feats[i].square().mean()) * (w / total if total > 0 else 1 / len(styles))
             mask = masks[k] if masks else None
             grams: dict[int, torch.Tensor] = {}
             for i in self.style_layers:
@@ -159,6 +185,12 @@ class GatysLoss(torch.nn.Module):
                 targets[i] = g if i not in targets else targets[i] + g
             self.per_style_targets.append(grams)
         self.style_targets = targets
+        if self.normalize and getattr(self, "_photo_energy", None):
+            # the content error counts in the mean feature energy of the photo and the paintings: a flat photo
+            # (little energy) would otherwise make the content term so stiff that no style gets in
+            self.content_scale = {i: max(0.5 * (e + energy.get(i, e)), 1e-8) for i, e in self._photo_energy.items()}
+        self.style_scale = {i: self._scale_of(i, t) for i, t in targets.items()}
+        self.per_style_scale = [{i: self._scale_of(i, t) for i, t in g.items()} for g in self.per_style_targets]
 
     def set_regions(self, regions: torch.Tensor | None) -> None:
         """Content regions (1, R, H, W) at the working size: region r takes painting r's Gram; what is left
@@ -185,8 +217,8 @@ class GatysLoss(torch.nn.Module):
 
     def _style_loss(self, feats: dict[int, torch.Tensor], zero: torch.Tensor) -> torch.Tensor:
         if getattr(self, "regions", None) is None:
-            return sum((w * F.mse_loss(gram(feats[i]), self.style_targets[i]) for i, w in self.style_layers.items()),
-                       zero)
+            return sum((w / self.style_scale.get(i, 1.0) * F.mse_loss(gram(feats[i]), self.style_targets[i])
+                        for i, w in self.style_layers.items()), zero)
         loss = zero
         last = self.regions.shape[1] - 1
         for i, w in self.style_layers.items():
@@ -197,8 +229,9 @@ class GatysLoss(torch.nn.Module):
             grams = region_grams(f, plan)
             for k, (r, frac) in enumerate(zip(plan.regions, plan.shares, strict=True)):
                 target = self.style_targets[i] if r == last else self.per_style_targets[r][i]
+                norm = self.style_scale.get(i, 1.0) if r == last else self.per_style_scale[r].get(i, 1.0)
                 # × area share: every pixel feels the same style pressure as without regions
-                loss = loss + w * frac * F.mse_loss(grams[k], target[0] if target.dim() == 3 else target)
+                loss = loss + w * frac / norm * F.mse_loss(grams[k], target[0] if target.dim() == 3 else target)
         return loss
 
     def forward(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
@@ -206,8 +239,8 @@ class GatysLoss(torch.nn.Module):
         raw = set(self.style_layers) - set(self.content_layers) if regions else frozenset()
         feats = self.features(x, raw) if self.wanted else {}
         zero = x.new_zeros(())
-        content = sum((w * F.mse_loss(feats[i], self.content_targets[i]) for i, w in self.content_layers.items()),
-                      zero)
+        content = sum((w / self.content_scale.get(i, 1.0) * F.mse_loss(feats[i], self.content_targets[i])
+                       for i, w in self.content_layers.items()), zero)
         style = self._style_loss(feats, zero) if self.style_layers else zero
         tv = tv_loss(x) if self.tw > 0 else zero
         total = self.cw * content + self.sw * style + self.tw * tv
@@ -565,7 +598,7 @@ class StyleTransferJob:
                                 backbone.source, backbone.arch)
         self.backbone = backbone
         loss_fn = GatysLoss(backbone, s.content_layers, s.style_layers, s.content_weight, s.style_weight,
-                            s.tv_weight, bf16=use_bf16(s.precision, device)).to(device)
+                            s.tv_weight, bf16=use_bf16(s.precision, device), normalize=s.normalize).to(device)
         recipe = self.recipe(content_name, [n for _, n in styles], backbone)
         gen = torch.Generator().manual_seed(s.seed)
         plan = plan_scales(s)
@@ -591,7 +624,7 @@ class StyleTransferJob:
             ref_loss, ref_target = loss_fn, None
             if anchor_i is not None:
                 guide = GatysLoss(backbone, s.content_layers, s.style_layers, s.content_weight, s.style_weight, 0.0,
-                                  bf16=loss_fn.bf16).to(device)
+                                  bf16=loss_fn.bf16, normalize=s.normalize).to(device)
                 _, ref_target = self._set_targets(guide, plan[anchor_i][0], content_img, styles, style_masks,
                                                   regions, device)
                 ref_loss = guide
@@ -659,6 +692,13 @@ class StyleTransferJob:
                         self._keep_frame(frames, img)
                         next_preview = time.perf_counter() + s.preview_every_s
                 x = x.detach()
+                if s.preview_every_s > 0 and scale_i < len(plan) - 1 and accepted:
+                    # every coarse pass ends with a look, whatever the clock says: the first recognisable picture
+                    # comes seconds into a run, before the first full-size evaluation (the viewer scales it up)
+                    img = self._finish(x, content_np)
+                    ctx.emit(Preview(step, img, "stylize"))
+                    self._keep_frame(frames, img)
+                    next_preview = time.perf_counter() + s.preview_every_s
         except Cancelled:
             if not s.keep_on_stop or x is None:
                 raise

@@ -46,10 +46,15 @@ class StyleSettings:
     noise: float = 0.25  # "content+noise": amplitude of the uniform noise added
     seed: int = 0
     content_weight: float = 1.0
-    # our Gram is divided by H·W only (not C·H·W), so weights are far below the tutorial's 1e6: measured at 256 px,
-    # 3–10 repaints the photo clearly in the painting's manner, 30 starts copying the painting's layout
+    # with the relative losses (normalize, the default) the style term starts at exactly this weight for any photo and
+    # painting and the content term counts the photo's features' energy as 1. Measured on real paintings
+    # (tests/bench/bench_paintings.py, 256 px): 2 is a clear hint, 5 repaints the photo in the painting's strokes and
+    # palette with the photo readable (style distance below the classic recipe's), 20 is mostly the painting's
+    # surface. With the absolute losses (normalize False: the lesson presets, older recipes) 3–10 did about the same
+    # for one photo and painting, and the right number moved from painting to painting
     style_weight: float = 5.0
-    tv_weight: float = 1.0
+    # 0.1 with the relative losses (1.0 was set for the absolute ones, whose content term is ~8× larger)
+    tv_weight: float = 0.1
     content_layers: dict[str, float] = field(default_factory=lambda: {"conv4_2": 1.0})
     style_layers: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_STYLE_LAYERS))
     style_blend: list[float] | None = None  # one weight per style image (default: equal)
@@ -78,6 +83,10 @@ class StyleSettings:
     # output keeps the look of the 512 px one instead of washing its brushwork back towards the photo
     keep_look: bool = True
     look_weight: float = 1.0
+    # relative losses: each style layer's error is divided by the photo's own error there against the painting, and
+    # the content error by the photo's feature energy, at every working size. So one strength means the same pressure
+    # for a soft watercolour and a violent canvas, for every layer and scale. False = the absolute losses of before
+    normalize: bool = True
 
     def validate(self) -> None:
         if self.optimizer not in OPTIMIZERS:
@@ -109,6 +118,7 @@ class StyleSettings:
         known = {f for f in cls.__dataclass_fields__}
         d = {k: v for k, v in d.items() if k in known}
         d.setdefault("colors", "none")  # written before the colour modes existed: re-run as it was made
+        d.setdefault("normalize", False)  # written before the relative losses existed: absolute, as it was made
         return cls(**d)
 
 
@@ -117,7 +127,7 @@ class StyleSettings:
 def _lesson(**kw) -> dict:
     base = {"size": 256, "center_crop": True, "backbone": "vgg16", "optimizer": "adam", "lr": 0.02,
             "content_layers": {"conv4_2": 1.0}, "style_layers": dict(LESSON_STYLE_LAYERS),
-            "colors": "none", "scales": [256], "min_scale": 256}
+            "colors": "none", "normalize": False, "scales": [256], "min_scale": 256}
     base.update(kw)
     return base
 

@@ -33,7 +33,10 @@ from studio.ui.widgets.collapsible import CollapsibleSection
 from studio.ui.widgets.features_panel import FeaturesPanel
 from studio.ui.widgets.style_advanced import AdvancedStylePanel, WeightSpinBox, nice_weight
 
-STYLE_LOG_RANGE = (-2.0, 4.0)  # style_weight 0.01 … 1e4 (the spin box goes further); default 5 near the middle; 0 = off
+# style_weight on the slider, by whether the losses are relative (the default: 0.1 a hint … 100 the painting's surface,
+# default 5 at 57 %) or absolute (the lesson's scale, 0.01 … 1e4); the spin box goes further; far left = 0 = off
+STYLE_LOG_RANGE = (-1.0, 2.0)
+ABSOLUTE_STYLE_LOG_RANGE = (-2.0, 4.0)
 TV_LOG_RANGE = (-2.0, 2.0)  # tv_weight 1e-2 … 1e2; slider middle = 1; 0 = off
 PAGE_DEFAULTS = {"preview_every_s": 0.25}  # the GUI wants livelier previews than the CLI
 BASIC_FIELDS = ("size", "iterations", "style_weight", "tv_weight", "colors", "backbone", "vgg19_path")
@@ -93,9 +96,11 @@ class SettingsForm(QObject):
         self.strength_spin = WeightSpinBox(0.0, 1e9, d.style_weight, step_from_zero=10 ** STYLE_LOG_RANGE[0],
                                            parent=host)
         self.strength_spin.setObjectName("styleWeight")
-        self.strength.setValue(weight_to_slider(d.style_weight, *STYLE_LOG_RANGE))
-        tip = ("How strongly the painting's textures count against the photo's content. "
-               "Right: more painting; left: more photo; far left: off (no style).")
+        self.strength.setValue(weight_to_slider(d.style_weight, *STYLE_LOG_RANGE))  # the default is relative
+        tip = ("How strongly the painting's strokes and textures count against the photo's content: about 0.5 a "
+               "hint of the painting, 5 (the default) the photo repainted in its manner, 50 the painting's "
+               "surface over the photo's layout. The same number means the same for every painting. "
+               "Far left: off (no style).")
         self.strength.setToolTip(tip)
         self.strength_spin.setToolTip(tip + " Type an exact number if you like.")
         self.smooth = QSlider(Qt.Orientation.Horizontal, host)
@@ -148,6 +153,7 @@ class SettingsForm(QObject):
         self.colors_combo.currentIndexChanged.connect(self.controls_changed)
         self.features.changed.connect(self.controls_changed)
         self.advanced.changed.connect(self.controls_changed)
+        self.advanced.normalize.toggled.connect(self._sync_strength_slider)
 
     # -- values ---------------------------------------------------------------------------------------
     def control_values(self) -> dict:
@@ -193,6 +199,7 @@ class SettingsForm(QObject):
                 self.features.set_vgg19_path(d["vgg19_path"])
             self.advanced.set_arch(self.features.arch())
             self.advanced.set_values({k: v for k, v in d.items() if k in AdvancedStylePanel.FIELDS})
+            self._sync_strength_slider()
             self._extras = {**PAGE_DEFAULTS, **{k: v for k, v in d.items()
                                                 if k in known and k not in CONTROL_FIELDS}}
         finally:
@@ -251,7 +258,7 @@ class SettingsForm(QObject):
     def _on_strength_slider(self, pos: int) -> None:
         if not self._syncing:
             self._syncing = True
-            self.strength_spin.setValue(nice_weight(slider_to_weight(pos, *STYLE_LOG_RANGE)))
+            self.strength_spin.setValue(nice_weight(slider_to_weight(pos, *self.style_range())))
             self._syncing = False
 
     def _on_smooth_slider(self, pos: int) -> None:
@@ -260,12 +267,22 @@ class SettingsForm(QObject):
             self.smooth_spin.setValue(nice_weight(slider_to_weight(pos, *TV_LOG_RANGE)))
             self._syncing = False
 
+    def style_range(self) -> tuple[float, float]:
+        """The strength slider's log range: relative strengths (the default) or the lesson's absolute scale."""
+        return STYLE_LOG_RANGE if self.advanced.normalize.isChecked() else ABSOLUTE_STYLE_LOG_RANGE
+
     def _on_strength_spin(self, value: float) -> None:
         if not self._syncing:
             self._syncing = True
-            self.strength.setValue(weight_to_slider(value, *STYLE_LOG_RANGE))
+            self.strength.setValue(weight_to_slider(value, *self.style_range()))
             self._syncing = False
         self.controls_changed()
+
+    def _sync_strength_slider(self) -> None:
+        """The slider's position for the number on show, in the range the losses now use."""
+        self._syncing = True
+        self.strength.setValue(weight_to_slider(float(self.strength_spin.value()), *self.style_range()))
+        self._syncing = False
 
     def _on_smooth_spin(self, value: float) -> None:
         if not self._syncing:

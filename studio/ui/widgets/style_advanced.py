@@ -193,7 +193,7 @@ class AdvancedStylePanel(QWidget):
 
     changed = Signal()
     FIELDS = ("content_layers", "content_weight", "style_layers", "init", "noise", "optimizer", "lr", "seed",
-              "pooling", "scales", "min_scale", "style_scale", "center_crop", "keep_look")
+              "pooling", "scales", "min_scale", "style_scale", "center_crop", "keep_look", "normalize")
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -291,6 +291,13 @@ class AdvancedStylePanel(QWidget):
                                   "so a big print has the same brushwork, only sharper. Off: the big passes only "
                                   "add fine texture and the bolder strokes fade back towards the photo.")
 
+        self.normalize = QCheckBox("Same strength for every painting", self)
+        self.normalize.setChecked(d.normalize)
+        self.normalize.setToolTip("Measure the style and content pressure relative to how far the photo is from "
+                                  "the painting, layer by layer, so one strength repaints as strongly with a soft "
+                                  "watercolour as with a violent canvas. Off: the absolute losses of the lesson, "
+                                  "where the strength needed depends on the painting (the lesson presets use it).")
+
         form = QFormLayout()
         form.setContentsMargins(0, 0, 0, 0)
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
@@ -318,6 +325,7 @@ class AdvancedStylePanel(QWidget):
         form.addRow("Style scale", self.style_scale)
         form.addRow("", self.center_crop)
         form.addRow("", self.keep_look)
+        form.addRow("", self.normalize)
         self._form = form
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
@@ -331,6 +339,7 @@ class AdvancedStylePanel(QWidget):
         self.scales.textChanged.connect(self._emit)
         self.center_crop.toggled.connect(self._emit)
         self.keep_look.toggled.connect(self._emit)
+        self.normalize.toggled.connect(self._emit)
         self.style_layers.changed.connect(self._emit)
         self._sync_enabled()
 
@@ -415,13 +424,14 @@ class AdvancedStylePanel(QWidget):
             "style_scale": float(self.style_scale.value()),
             "center_crop": bool(self.center_crop.isChecked()),
             "keep_look": bool(self.keep_look.isChecked()),
+            "normalize": bool(self.normalize.isChecked()),
         }
 
     def set_values(self, values: dict) -> None:
         """Show the given fields (others keep their values); emits ``changed`` once."""
         widgets = (self.content_layer, self.content_weight, self.init_combo, self.noise, self.optimizer, self.lr,
                    self.seed, self.pooling, self.scales, self.min_scale, self.style_scale, self.center_crop,
-                   self.keep_look, self.style_layers)
+                   self.keep_look, self.normalize, self.style_layers)
         for w in widgets:
             w.blockSignals(True)
         try:
@@ -450,6 +460,8 @@ class AdvancedStylePanel(QWidget):
                 self.center_crop.setChecked(bool(values["center_crop"]))
             if "keep_look" in values:
                 self.keep_look.setChecked(bool(values["keep_look"]))
+            if "normalize" in values:
+                self.normalize.setChecked(bool(values["normalize"]))
         finally:
             for w in widgets:
                 w.blockSignals(False)
