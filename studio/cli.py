@@ -7,6 +7,7 @@ import os
 import sys
 from pathlib import Path
 
+from studio.cli_animate import add_animation_arguments, cmd_stylize_animation
 from studio.cli_common import STOP_SIGNALS, _run_with_ctrl_c, _show_progress_or_notice, fail  # noqa: F401
 from studio.cli_train import (  # noqa: F401 - tests and scripts reach these through studio.cli
     _add_train,
@@ -186,8 +187,10 @@ def _add_stylize(sub: argparse._SubParsersAction) -> None:
                    help="which style goes where on the photo: painted in the region colours (red = style 1, "
                         "green = 2, blue = 3, yellow = 4, …); black parts take the blend of all styles")
     p.add_argument("--timelapse", metavar="GIF", help="also write a GIF of the optimisation")
-    p.add_argument("--out", required=True, help="art.png, art.jpg or art.webp (recipe written beside as .json)")
+    p.add_argument("--out", required=True, help="art.png, art.jpg or art.webp (recipe written beside as .json); "
+                   "for an animation out.gif, out.mp4 or a folder of PNG frames")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    add_animation_arguments(p)
 
 
 def _layer_weights(text: str) -> dict[str, float]:
@@ -287,9 +290,17 @@ def cmd_stylize(args: argparse.Namespace) -> int:
     from studio.engine.export import ExportError
     from studio.engine.images import ImageRejected
     from studio.engine.jobs import JobToken, Metrics
+    from studio.engine.style.animation import is_animation
     from studio.engine.style.gatys import StyleError, check_output_path, estimate_output_bytes, save_result
 
     out = Path(args.out)
+    content = args.content or args.content_pos
+    if content and is_animation(content):
+        try:
+            still = _stylize_job(args)
+        except (StyleError, ImageRejected, OSError, ValueError) as exc:
+            return fail(describe_error(exc), 2)
+        return cmd_stylize_animation(args, still)
     if out.suffix.lower() not in (".png", ".jpg", ".jpeg", ".webp"):
         return fail("--out must end in .png, .jpg or .webp", 2)
     try:

@@ -456,12 +456,16 @@ class StyleTransferJob:
 
     def __init__(self, settings: StyleSettings, content, styles: list | tuple = (),
                  style_blend: list[float] | None = None, on_iteration=None,
-                 style_masks: list | None = None, content_mask=None) -> None:
+                 style_masks: list | None = None, content_mask=None, start: np.ndarray | None = None,
+                 temporal: tuple[np.ndarray, np.ndarray, float] | None = None) -> None:
         """``style_masks``: one entry per style (None, a mask path/image/array; white = use these pixels);
         ``content_mask``: which style goes where on the photo (a colour-coded PNG/array, H×W×R weights, or a list of
         per-style grayscale masks), see ``masks``. ``on_iteration(step, side, x)`` (optional) sees the image tensor
-        after every step: benchmarks use it."""
+        after every step: benchmarks use it. Animations (animation.py): ``start`` (H×W×3 float in [0, 1] at the
+        output size) replaces the start image of the first scale; ``temporal`` = (target, reliability H×W, weight)
+        adds weight × mean(reliability × (x − target)²) at the output size, the temporal loss of Ruder et al."""
         check_settings(settings)
+        self.start, self.temporal = start, temporal
         self.on_iteration = on_iteration
         self.style_masks = list(style_masks) if style_masks is not None else [None] * len(styles)
         if len(self.style_masks) != len(styles):
@@ -644,15 +648,28 @@ class StyleTransferJob:
                 if ref_pressure is not None and scale_i < ref_i:
                     loss_fn.sw = s.style_weight * _style_factor(ref_pressure, self._style_pressure(loss_fn, target_t))
                 look_guide = guide if anchor_i is not None and scale_i > anchor_i else None
+                if x is None and self.start is not None:
+                    x = _to_tensor(np.asarray(Image.fromarray(_to_uint8(self.start)).resize(size, Image.BICUBIC),
+                                              np.float32) / 255.0, device)
+                    prev_target = target_t
                 x = self._start_image(x, prev_target, target_t, styles, size, gen, device)
+                follow = None  # the temporal loss's target and weights, at the output size only
+                if self.temporal is not None and scale_i == len(plan) - 1:
+                    t_img, t_mask, t_w = self.temporal
+                    if t_img.shape[:2] == (size[1], size[0]) and t_w > 0:
+                        follow = (_to_tensor(np.asarray(t_img, np.float32), device),
+                                  torch.from_numpy(np.asarray(t_mask, np.float32))[None, None].to(device), t_w)
                 prev_target = target_t
                 x.requires_grad_(True)
                 guard = _FiniteGuard(s, x)
                 parts: dict[str, torch.Tensor] = {}
 
-                def closure(guard=guard, parts=parts, x=x, look_guide=look_guide) -> torch.Tensor:
+                def closure(guard=guard, parts=parts, x=x, look_guide=look_guide, follow=follow) -> torch.Tensor:
                     guard.opt.zero_grad(set_to_none=True)
                     out = loss_fn(x)
+                    if follow is not None:  # stay with the previous frame's paint where the motion is known
+                        temporal = (follow[1] * (x - follow[0]).square()).mean()
+                        out = {**out, "temporal": temporal, "total": out["total"] + follow[2] * temporal}
                     if look_guide is not None:  # the 512 px look: the same objective on the result downscaled
                         small = F.interpolate(x, size=guide_hw, mode="bicubic", align_corners=False, antialias=True)
                         look = look_guide(small)["total"]
