@@ -7,7 +7,7 @@ import os
 import sys
 from pathlib import Path
 
-from studio.cli_animate import add_animation_arguments, cmd_stylize_animation
+from studio.cli_animate import add_animation_arguments, cmd_stylize_animation, cmd_walk_styled
 from studio.cli_common import STOP_SIGNALS, _run_with_ctrl_c, _show_progress_or_notice, fail  # noqa: F401
 from studio.cli_train import (  # noqa: F401 - tests and scripts reach these through studio.cli
     _add_train,
@@ -49,6 +49,15 @@ def _add_walk(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--device", default="cpu", help="cpu (default), cuda, mps, auto")
     p.add_argument("--out", required=True, metavar="PATH", help="walk.gif, walk.mp4, walk.sheet.png or a folder")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--style", action="append", default=[], metavar="PAINTING",
+                   help="paint the walk in the style of this painting, frame-coherently (repeat for several); "
+                        "the walk's frames go to OUT-walk/ first, the painted frames to OUT.frames/")
+    p.add_argument("--style-size", type=int, metavar="S", help="with --style: the painted frames' long side "
+                   "(default 256)")
+    p.add_argument("--style-weight", type=float, help="with --style: style strength (default 5)")
+    p.add_argument("--style-iterations", type=int, help="with --style: evaluations for the first frame (default 200)")
+    p.add_argument("--follow-iterations", type=int,
+                   help="with --style: evaluations for each later frame (default 50)")
 
 
 def _walk_job(args: argparse.Namespace):
@@ -119,6 +128,9 @@ def _walk_job(args: argparse.Namespace):
 
 def cmd_walk(args: argparse.Namespace) -> int:
     from tqdm import tqdm
+
+    if args.style:
+        return cmd_walk_styled(args, _walk_job)
 
     from studio.engine.export import ExportError
     from studio.engine.jobs import Finished, JobToken

@@ -73,3 +73,63 @@ def cmd_stylize_animation(args: argparse.Namespace, still_job) -> int:
         return 130
     print(f"wrote {r.output} ({r.frames} frames, {r.seconds:.0f} s)")
     return 0
+
+
+def cmd_walk_styled(args: argparse.Namespace, walk_job) -> int:
+    """``walk … --style PAINTING``: render the walk's frames to ``OUT-walk/`` (PNG, the walk recipe beside them),
+    then paint them frame-coherently into ``--out``. Re-running the command resumes the painting."""
+    from tqdm import tqdm
+
+    from studio.engine.jobs import JobToken
+    from studio.engine.style.animation import OUTPUT_SUFFIXES, AnimationSettings, AnimationStyleJob
+    from studio.engine.style.settings import StyleError, StyleSettings
+
+    out = Path(args.out)
+    if out.suffix and out.suffix.lower() not in OUTPUT_SUFFIXES:
+        return fail("with --style, --out must end in .gif or .mp4, or name a folder for PNG frames", 2)
+    if args.style_size is not None and not 16 <= args.style_size <= 4096:
+        return fail("--style-size must be between 16 and 4096 pixels", 2)
+    missing = [p for p in args.style if not Path(p).is_file()]
+    if missing:
+        return fail(f"{missing[0]} does not exist", 2)
+    frames = out.parent / f"{out.stem if out.suffix else out.name}-walk"
+    walk_args = argparse.Namespace(**{**vars(args), "out": str(frames)})
+    try:
+        job = walk_job(walk_args)
+        still = StyleSettings(size=args.style_size or 256)
+        if args.style_weight is not None:
+            still.style_weight = args.style_weight
+        if args.style_iterations is not None:
+            still.iterations = args.style_iterations
+        fps = args.fps or job.timeline.fps
+        anim = AnimationSettings(still=still, fps=fps)
+        if args.follow_iterations is not None:
+            anim.follow_iterations = args.follow_iterations
+        anim.validate(1)
+        paint = AnimationStyleJob(anim, frames, list(args.style), out)
+        still.validate()
+    except (StyleError, ValueError, OSError) as exc:
+        return fail(describe_error(exc), 2)
+    token = JobToken()
+    bar = tqdm(total=None, unit="frame", disable=args.quiet, dynamic_ncols=True)
+    walked = _run_with_ctrl_c(job, lambda ev: _show_progress_or_notice(bar, ev), token, bar,
+                              "Cancelling… (no file will be left behind)")
+    if walked.error:
+        bar.close()
+        return fail(walked.error.split(": ", 1)[-1])
+    if walked.cancelled:
+        bar.close()
+        return 130
+    bar.reset()
+    painted = _run_with_ctrl_c(paint, lambda ev: _show_progress_or_notice(bar, ev), token, bar,
+                               "Stopping… (finished frames are kept; run the same command to resume)")
+    bar.close()
+    if painted.error:
+        return fail(painted.error.split(": ", 1)[-1])
+    r = painted.result
+    if r is None or r.stopped:
+        if r is not None:
+            print(f"stopped: {r.frames} of {r.total} frames painted; run the same command to resume")
+        return 130
+    print(f"wrote {r.output} ({r.frames} painted frames of the walk in {frames})")
+    return 0

@@ -660,3 +660,30 @@ def test_cli_walk_grid_layout_survives_the_recipe(gen_path, tmp_path):
     with Image.open(out) as a, Image.open(again) as b:
         assert a.size == b.size and a.size[0] > 2 * 32  # two cells per row plus padding
         assert a.n_frames == b.n_frames == 6
+
+
+def test_cli_walk_with_a_style_paints_the_walk_and_its_recipe_reruns(gen_path, tmp_path):
+    """Issue 18: ``walk … --style PAINTING`` renders the walk, then paints it frame-coherently; the walk recipe with
+    the same style gives the same frames."""
+    import skimage.data as data
+
+    painting = tmp_path / "painting.png"
+    Image.fromarray(data.coffee()).resize((48, 32)).save(painting)
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    base = [sys.executable, "-m", "studio", "walk", "--style", str(painting), "--style-size", "32", "--quiet",
+            "--style-iterations", "8", "--follow-iterations", "3"]
+    r = subprocess.run(base + ["--generator", str(gen_path), "--seeds", "3,17", "--frames", "3", "--size", "32",
+                               "--fps", "6", "--out", str(tmp_path / "painted.gif")],
+                       capture_output=True, text=True, env=env, timeout=400)
+    assert r.returncode == 0, r.stderr
+    with Image.open(tmp_path / "painted.gif") as im:
+        assert im.n_frames == 4 and im.size == (32, 32)  # 3 frames per segment + the last keyframe
+    walk = tmp_path / "painted-walk"
+    first = [np.asarray(Image.open(p)) for p in sorted((tmp_path / "painted.gif.frames").glob("frame_*.png"))]
+    assert len(first) == 4 and len(list(walk.glob("frame_*.png"))) == 4
+    r = subprocess.run(base + ["--recipe", str(walk.with_name(walk.name + ".json")),
+                               "--out", str(tmp_path / "again.gif")], capture_output=True, text=True, env=env,
+                       timeout=400)
+    assert r.returncode == 0, r.stderr
+    again = [np.asarray(Image.open(p)) for p in sorted((tmp_path / "again.gif.frames").glob("frame_*.png"))]
+    assert len(again) == 4 and max(np.abs(a.astype(int) - b).max() for a, b in zip(first, again, strict=True)) <= 2
