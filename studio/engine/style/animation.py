@@ -273,6 +273,7 @@ class AnimationStyleJob:
         self.blend = style_blend
         self.style_masks, self.content_mask = style_masks, content_mask
         self.frames_dir = frames_dir_for(self.output)
+        self._left = ""  # ", about … left" once two frames have been timed
 
     def recipe(self, source: FrameSource) -> dict:
         return {"kind": "gan-art-studio/animation", "content": str(self.content),
@@ -313,6 +314,13 @@ class AnimationStyleJob:
         while done < n and (d / f"frame_{done + 1:05d}.png").exists():
             done += 1
         return min(done, int(state.get("done", done)))
+
+    def frames_done(self) -> int:
+        """How many frames of this work are already painted in the output's frames folder (0: none yet);
+        StyleError when that folder holds other work. Cheap: reads the source's header only."""
+        source = FrameSource(self.content, None)
+        start, end, step = self.settings.validate(len(source))
+        return self._done(self._fingerprint(self.recipe(source)), len(range(start, end, step)))
 
     def _write_state(self, fingerprint: str, done: int, n: int, recipe: dict) -> None:
         tmp = self.frames_dir / (STATE + ".tmp")
@@ -377,11 +385,12 @@ class AnimationStyleJob:
                 self._write_state(fingerprint, k + 1, n, recipe)
                 prev_content, prev_out = frame, result.image
                 seconds.append(time.perf_counter() - f0)
-                left = ""
-                if len(seconds) >= 2:  # the first frame is a still; the rest cost alike
-                    left = f", {_minutes(float(np.median(seconds[1:])) * (n - k - 1))} left"
-                ctx.progress(k + 1, n, f"frame {k + 1} of {n} painted{left}")
-                ctx.emit(Preview(k + 1, result.image, "animation"))
+                if len(seconds) >= 2 and a.coherent:  # the first frame is a still; the rest cost alike
+                    self._left = f", {_minutes(float(np.median(seconds[1:])) * (n - k - 1))} left"
+                elif len(seconds) >= 1 and not a.coherent:
+                    self._left = f", {_minutes(float(np.median(seconds)) * (n - k - 1))} left"
+                ctx.progress(k + 1, n, f"frame {k + 1} of {n} painted{self._left}")
+                ctx.emit(Preview(k + 1, side_by_side(frame, result.image), "animation"))
         except Cancelled:
             stopped = True
         painted = sorted(self.frames_dir.glob("frame_*.png"))[:n]
@@ -405,11 +414,11 @@ class AnimationStyleJob:
         from studio.engine.jobs import Notice, Progress
 
         if isinstance(ev, Preview):
-            ctx.emit(Preview(k + 1, ev.image, "animation"))
+            ctx.emit(Preview(k + 1, side_by_side(frame, ev.image), "animation"))
         elif isinstance(ev, Notice):
             ctx.emit(Notice(ev.level, f"Frame {k + 1}: {ev.text}"))
         elif isinstance(ev, Progress) and ev.total:
-            ctx.progress(k, n, f"frame {k + 1} of {n}: {ev.text}")
+            ctx.progress(k, n, f"frame {k + 1} of {n}: {ev.text}{self._left}")
 
     def _encode(self, painted: list[Path], fps: float) -> None:
         from studio.engine import export
@@ -421,6 +430,17 @@ class AnimationStyleJob:
         elif suffix == ".mp4":
             export.write_mp4(frames, self.output, fps=fps)
         # a folder output is the frames folder itself
+
+
+def side_by_side(content: np.ndarray, painted: np.ndarray, gap: int = 4) -> np.ndarray:
+    """The content frame (scaled to the painted frame's height) and the painted frame next to it: what the Stylize
+    page shows while an animation is painted."""
+    h, w = painted.shape[:2]
+    cw = max(1, round(content.shape[1] * h / content.shape[0]))
+    left = np.asarray(Image.fromarray(content).resize((cw, h), Image.LANCZOS))
+    out = np.full((h, cw + gap + w, 3), 255, np.uint8)
+    out[:, :cw], out[:, cw + gap:] = left[..., :3], painted[..., :3]
+    return out
 
 
 def _minutes(seconds: float) -> str:

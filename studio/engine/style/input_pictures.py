@@ -22,6 +22,15 @@ def load_thumbnail(path: str | Path, side: int = THUMB_SIDE) -> np.ndarray:
     mask painted on the full picture lines up with it). Raises OSError/ValueError for unreadable files."""
     from PIL import Image, ImageOps
 
+    from studio.engine.style.animation import VIDEO_SUFFIXES, FrameSource
+
+    if Path(path).is_dir() or Path(path).suffix.lower() in VIDEO_SUFFIXES:  # an animation: its first frame
+        try:
+            im = Image.fromarray(next(FrameSource(path).frames()))
+        except StopIteration:
+            raise ValueError(f"{Path(path).name} has no frames") from None
+        im.thumbnail((side, side))
+        return np.asarray(im, dtype=np.uint8).copy()
     with Image.open(path) as im:
         im.draft("RGB", (side, side))  # JPEG: decode at a fraction of the size
         im = ImageOps.exif_transpose(im).convert("RGB")

@@ -17,6 +17,7 @@ from PySide6.QtGui import QGuiApplication, QKeySequence, QShortcut
 from PySide6.QtWidgets import QFileDialog, QPushButton, QWidget
 
 from studio.engine.errors import describe_error
+from studio.engine.style.animation import AnimationResult, AnimationStyleJob
 from studio.engine.style.eta import EtaEstimator, format_duration, plan_costs
 from studio.engine.style.gatys import (
     StyleError,
@@ -31,6 +32,7 @@ from studio.engine.style.recipe_files import artwork_for_recipe
 from studio.ui.job_runner import JobRunner
 from studio.ui.qimage import uint8_to_qimage
 from studio.ui.stylize import session
+from studio.ui.stylize.animation_panel import AnimationPanel
 from studio.ui.stylize.clipboard import paths_from_mime, place_pasted
 from studio.ui.stylize.layout import build_layout, fit_to_page
 from studio.ui.stylize.mask_windows import MaskWindows
@@ -62,7 +64,7 @@ class StylizePage(QWidget):
         self.open_recipe_button.setToolTip("Repeat an earlier artwork: choose its recipe (.json) or the saved "
                                            "picture; every setting, the photo and the paintings come back.")
         self.content = ContentBox(self)
-        self.content.drop.label.setText("Drop a photo here (or paste one: Ctrl+V)")
+        self.content.drop.label.setText("Drop a photo, GIF or video clip here (or paste: Ctrl+V)")
         self.styles = StyleList(self)
         self.styles.drop.label.setText("Drop one or more style paintings here")
         self.form = SettingsForm(self, self._aspect, lambda: self.overrides)
@@ -70,6 +72,7 @@ class StylizePage(QWidget):
         self.masks = MaskWindows(self, self.content, self.styles, self.runner.is_running)
         self.saver = ArtworkSaver(self, self.content.path)
         self.run_panel = RunPanel(self)
+        self.animation = AnimationPanel(self)
         self._alias_parts()
         build_layout(self)
         self._connect()
@@ -108,6 +111,7 @@ class StylizePage(QWidget):
         self.styles.rejected.connect(self._show_error)
         self.masks.error.connect(self._show_error)
         self.form.changed.connect(self._on_form_changed)
+        self.animation.changed.connect(self._update_state)
         self.open_recipe_button.clicked.connect(self._open_recipe_clicked)
         self.start_button.clicked.connect(self.start)
         self.stop_button.clicked.connect(self._stop_clicked)
@@ -200,6 +204,8 @@ class StylizePage(QWidget):
         needs_style = (s.style_weight > 0 and bool(s.style_layers)) or s.init == "style"
         if needs_style and not self.styles.paths():
             return "Add at least one style painting."
+        if self.animation.active() and self.animation.frame_count() == 0:
+            return "Choose at least one frame of the animation to paint."
         if self.features.rung() is None:
             return ("The chosen network is not on this computer: get it under Settings → Features, "
                     "or choose 'Best available'.")
@@ -226,6 +232,7 @@ class StylizePage(QWidget):
         self.styles.set_enabled_editing(not running)
         self.content.set_regions_editable(not running)
         self.masks.set_running(running)
+        self.animation.set_editable(not running)
         if not running and self.result is None and self.error_label.isHidden() and not shown:
             self.progress_label.setText(missing or "Ready — press Start.")
 
@@ -240,10 +247,26 @@ class StylizePage(QWidget):
             missing = self._missing_inputs()
             if missing:
                 raise StyleError(missing)
-            job = StyleTransferJob(settings, self.content.path(), self.styles.paths(), self.styles.weights(),
-                                   style_masks=self.styles.masks(), content_mask=self.content.regions())
-        except (StyleError, TypeError, ValueError) as exc:
+            if self.animation.active():
+                from studio.preferences import resolve_runtime
+
+                job = self.animation.make_job(settings, self.content.path(), self.styles.paths(),
+                                              self.styles.weights(), self.styles.masks(), self.content.regions(),
+                                              resolve_runtime().workspace / "animations")
+            else:
+                job = StyleTransferJob(settings, self.content.path(), self.styles.paths(), self.styles.weights(),
+                                       style_masks=self.styles.masks(), content_mask=self.content.regions())
+        except (StyleError, TypeError, ValueError, OSError) as exc:
             self._show_error(describe_error(exc))
+            return
+        if isinstance(job, AnimationStyleJob):
+            self._job, self.result = job, None
+            self.saver.drop_offer()
+            self.view.clear_losses()
+            self.eta.reset(None)
+            self.preview.set_placeholder("Painting the first frame…")
+            self.run_panel.run_started(self.animation.frame_count())
+            self.runner.start(job)
             return
         self._job = job
         self.result = None
@@ -265,7 +288,7 @@ class StylizePage(QWidget):
     def stop(self, keep: bool = True) -> None:
         if not self.runner.is_running():
             return
-        if self._job is not None:
+        if isinstance(self._job, StyleTransferJob):
             self._job.settings.keep_on_stop = keep
         self.progress_label.setText("Keeping the current result…" if keep else "Stopping…")
         self.runner.stop()
@@ -277,6 +300,11 @@ class StylizePage(QWidget):
         self._update_state()
 
     def _on_progress(self, ev) -> None:
+        if isinstance(self._job, AnimationStyleJob) and ev.total:  # counted in frames; the job says time left
+            self.progress_label.setText(ev.text[:1].upper() + ev.text[1:])
+            self.progress_bar.setRange(0, ev.total)
+            self.progress_bar.setValue(ev.step)
+            return
         self.run_panel.show_progress(ev, self.eta)
 
     def _on_metrics(self, items: list) -> None:
@@ -294,7 +322,11 @@ class StylizePage(QWidget):
     def _on_finished(self, ev) -> None:
         self._job = None
         self.progress_bar.hide()
-        if not isinstance(ev.result, StyleResult):
+        if isinstance(ev.result, AnimationResult):
+            self.progress_label.setText(self.animation.finished(ev.result))
+            if not ev.result.stopped:
+                self.saved.emit(ev.result.output)
+        elif not isinstance(ev.result, StyleResult):
             self.preview.set_image(None)
             self.preview.set_placeholder("Stopped — nothing kept. Press Start to paint again.")
             self.progress_label.setText("Stopped; nothing kept.")
@@ -322,6 +354,9 @@ class StylizePage(QWidget):
 
     # ====================================================================================== inputs
     def _on_content_changed(self) -> None:
+        problem = self.animation.set_source(self.content.path())
+        if problem:
+            self._show_error(problem)
         self.masks.photo_changed()
         if self.preview.image is None or self.result is None:
             self._set_before(self.content.path())

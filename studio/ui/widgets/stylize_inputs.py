@@ -41,6 +41,8 @@ from studio.ui.widgets.image_view import ImageView
 from studio.ui.widgets.mask_dialog import mask_summary
 
 IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.webp *.bmp *.tif *.tiff *.gif)"
+CONTENT_FILTER = ("Photos and animations (*.png *.jpg *.jpeg *.webp *.bmp *.tif *.tiff *.gif *.mp4 *.webm *.mov "
+                  "*.mkv *.m4v);;All files (*)")
 MAX_REGIONS = len(DEFAULT_REGION_COLORS)
 REGIONS_TIP = ("Paint on the photo which style painting goes where, one colour per painting — the sky in one style, "
                "the people in another. Parts you leave unpainted get a blend of all the paintings. Most useful with "
@@ -129,7 +131,7 @@ class ContentBox(QWidget):
         return self._path
 
     def choose(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Choose photo", "", IMAGE_FILTER)
+        path, _ = QFileDialog.getOpenFileName(self, "Choose a photo or an animation", "", CONTENT_FILTER)
         if path:
             self.set_path(path)
 
