@@ -8,11 +8,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PIL import Image
+from test_stylize_page import WAIT_MS, _backbone, _choose_backbone, drop_files
 
 from studio.engine.jobs import Preview
 from studio.preferences import resolve_runtime
 from studio.ui.stylize.page import StylizePage
-from test_stylize_page import WAIT_MS, _choose_backbone, _backbone, drop_files
 
 
 def _gif(tmp_path: Path, n: int = 4, side: int = 40) -> Path:
@@ -79,3 +79,31 @@ def test_a_dropped_gif_is_painted_into_the_animations_folder_and_a_stop_resumes(
         assert im.n_frames == 4 and im.size == (32, 32)
     assert {p: p.stat().st_mtime_ns for p in frames} == before  # the two kept frames were not painted again
     assert out.with_name(out.name + ".json").exists()
+
+
+def test_a_painted_animations_recipe_opens_on_the_stylize_page_with_its_frames(qtbot, page, tmp_path):
+    """The Gallery sends a painted GIF's recipe to Stylize; it restores the clip, the painting and the frames."""
+    import skimage.data as data
+
+    from studio.engine.gallery import open_target
+    from studio.engine.jobs import run_job
+    from studio.engine.style.animation import AnimationSettings, AnimationStyleJob
+    from studio.engine.style.settings import StyleSettings
+
+    gif = _gif(tmp_path, n=5)
+    painting = tmp_path / "coffee.png"
+    Image.fromarray(data.coffee()).resize((60, 40)).save(painting)
+    still = StyleSettings(size=32, iterations=3, scales=[32], backbone=_backbone(), style_weight=7.0,
+                          content_layers={"conv3_2": 1.0}, style_layers={"conv1_1": 1.0, "conv2_1": 1.0})
+    out = tmp_path / "painted.mp4"
+    r = run_job(AnimationStyleJob(AnimationSettings(still=still, start=1, end=5, step=2, follow_iterations=2), gif,
+                                  [painting], out))
+    assert r.error is None, r.details
+    where, recipe = open_target("animation", out)
+    assert where == "stylize" and recipe == out.with_name("painted.mp4.json")
+    assert page.open_recipe(recipe)
+    assert page.content.path() == str(gif) and page.styles.paths() == [str(painting)]
+    assert page.strength_spin.value() == pytest.approx(7.0)
+    a = page.animation
+    assert a.isVisible() and (a.first_spin.value(), a.last_spin.value(), a.step_spin.value()) == (2, 5, 2)
+    assert a.output_combo.currentData() == ".mp4" and a.frame_count() == 2

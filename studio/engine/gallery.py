@@ -681,6 +681,8 @@ def open_target(item_or_kind: GalleryItem | str, path: str | Path | None = None)
         recipe = p.with_name(p.name + ".json")
         if recipe.is_file() and recipe_kind(recipe) == "walk":
             return "explore", recipe
+        if recipe.is_file() and recipe_kind(recipe) == STYLE_RECIPE_KIND:  # a painted animation: back to Stylize
+            return "stylize", recipe
         return "reveal", p
     beside = p.with_suffix(".json")
     for cand in (beside, p):

@@ -238,9 +238,13 @@ class AnimationSettings:
         return d
 
     @classmethod
-    def from_dict(cls, d: dict) -> AnimationSettings:
-        known = {k: v for k, v in d.items() if k in cls.__dataclass_fields__ and k != "still"}
-        return cls(still=StyleSettings.from_dict(dict(d.get("still") or {})), **known)
+    def from_recipe(cls, recipe: dict) -> AnimationSettings | None:
+        """The animation settings of a recipe this job wrote (None for a still's recipe)."""
+        anim = recipe.get("animation")
+        if not isinstance(anim, dict):
+            return None
+        known = {k: v for k, v in anim.items() if k in cls.__dataclass_fields__ and k != "still"}
+        return cls(still=StyleSettings.from_dict(dict(recipe.get("settings") or {})), **known)
 
 
 @dataclass
@@ -276,18 +280,22 @@ class AnimationStyleJob:
         self._left = ""  # ", about … left" once two frames have been timed
 
     def recipe(self, source: FrameSource) -> dict:
-        return {"kind": "gan-art-studio/animation", "content": str(self.content),
-                "styles": [str(s) for s in self.styles], "style_blend": self.blend,
-                "source": {"frames": len(source), "fps": source.fps, "size": list(source.size)},
-                "settings": self.settings.to_dict()}
+        """An artwork recipe (the still's format, so Open recipe and the Gallery restore it on the Stylize page)
+        with the animation's own block: which frames, how they follow each other, and the source they came from."""
+        from studio.engine.recipes import ARTWORK_KIND
+
+        anim = self.settings.to_dict()
+        still = anim.pop("still")
+        return {"kind": ARTWORK_KIND, "content": str(self.content), "styles": [str(s) for s in self.styles],
+                "style_blend": list(self.blend) if self.blend else [1.0] * len(self.styles), "settings": still,
+                "animation": {**anim, "source": {"frames": len(source), "fps": source.fps,
+                                                 "size": list(source.size)}}}
 
     def _fingerprint(self, recipe: dict) -> str:
         """What the painted frames depend on (not the output format): a resume only continues the same work."""
-        keep = {k: recipe[k] for k in ("content", "styles", "style_blend", "source")}
-        s = dict(recipe["settings"])
-        s.pop("fps", None)
-        keep["settings"] = {k: v for k, v in s.items() if k != "still"}
-        still = dict(s["still"])
+        keep = {k: recipe[k] for k in ("content", "styles", "style_blend")}
+        keep["animation"] = {k: v for k, v in recipe["animation"].items() if k != "fps"}
+        still = dict(recipe["settings"])
         for k in ("preview_every_s", "timelapse_frames", "device", "keep_on_stop"):
             still.pop(k, None)
         keep["still"] = still
@@ -397,7 +405,7 @@ class AnimationStyleJob:
         painted = [p for p in painted if not p.name.endswith(".tmp.png")]
         fps = a.fps or source.fps / step
         recipe["result"] = {"frames": len(painted), "of": n, "stopped": stopped, "fps": fps,
-                            "seconds": round(time.perf_counter() - t0, 2)}
+                            "seconds": round(time.perf_counter() - t0, 2), "output": str(self.output)}
         if not stopped and len(painted) == n:
             ctx.progress(n, n, "encoding")
             self._encode(painted, fps)

@@ -171,6 +171,29 @@ class AnimationPanel(QWidget):
                                  "The last frame comes before the first: nothing to paint.")
         self.changed.emit()
 
+    def apply_recipe(self, path: Path) -> None:
+        """The frames and output kind of an animation recipe (a still's recipe changes nothing here)."""
+        if self.source is None or Path(path).suffix.lower() != ".json":
+            return
+        import json
+
+        try:
+            recipe = json.loads(Path(path).read_text(encoding="utf-8"))
+            a = AnimationSettings.from_recipe(recipe)
+        except (OSError, ValueError, TypeError):
+            return
+        if a is None:
+            return
+        n = len(self.source)
+        self.first_spin.setValue(max(1, min(n, int(a.start) + 1)))
+        self.last_spin.setValue(max(1, min(n, int(a.end or n))))
+        self.step_spin.setValue(max(1, int(a.step)))
+        out = str((recipe.get("result") or {}).get("output", ""))
+        suffix = Path(out).suffix.lower() if out else ".gif"
+        i = self.output_combo.findData(suffix if suffix in (".gif", ".mp4") else "")
+        if i >= 0:
+            self.output_combo.setCurrentIndex(i)
+
     def set_editable(self, on: bool) -> None:
         for w in (self.first_spin, self.last_spin, self.step_spin, self.output_combo):
             w.setEnabled(on)

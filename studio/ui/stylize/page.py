@@ -436,6 +436,7 @@ class StylizePage(QWidget):
         try:
             self._show_error("")
             notes = restore_recipe(path, self.form, self.content, self.styles)
+            self.animation.apply_recipe(path)
         except StyleError as exc:
             self._show_error(describe_error(exc))
             return False
