@@ -773,3 +773,30 @@ def test_a_failed_job_shows_the_engines_sentence_as_it_is(qtbot, page):
     page.export_runner.failed.emit(Failed(sentence, "details for a bug report"))
     assert sentence in page.error_message()
     assert "details for a bug report" not in page.error_message()
+
+
+def test_stylize_this_walk_renders_the_frames_and_hands_them_to_stylize(qtbot, page, trained):
+    """Issue 18: the walk's frames land in the workspace's animations folder and the page asks for them on
+    Stylize, where they open as an animation."""
+    from studio.ui.stylize.page import StylizePage
+
+    _run, gen = trained
+    open_and_wait(qtbot, page, gen)
+    favourites_path(gen).unlink(missing_ok=True)
+    for tile in page.grid.tiles[:2]:
+        qtbot.mouseClick(tile.star, Qt.MouseButton.LeftButton)
+    _drop_favourites_on_timeline(page, [0, 1])
+    page.set_segment(0, frames=4, easing="linear", interp="slerp")
+    page.size_spin.setValue(40)
+    frames = page.current_timeline().frame_count
+    assert page.export_panel.stylize_button.isEnabled()
+    with qtbot.waitSignal(page.stylize_requested, timeout=WAIT_MS) as got:
+        qtbot.mouseClick(page.export_panel.stylize_button, Qt.MouseButton.LeftButton)
+    folder = got.args[0]
+    assert folder.parent == default_workspace() / "animations" and len(list(folder.glob("frame_*.png"))) == frames
+    stylize = StylizePage()
+    qtbot.addWidget(stylize)
+    stylize.show()
+    stylize.content.set_path(str(folder))
+    assert stylize.animation.isVisible() and stylize.animation.frame_count() == frames
+    stylize.shutdown(WAIT_MS)

@@ -86,6 +86,11 @@ class ExportPanel(QFrame):
         self.export_button.setObjectName("exportWalk")
         self.export_button.setToolTip("Render the whole animation and save it (Ctrl+S)")
         self.export_button.setProperty("primary", True)
+        self.stylize_button = QPushButton("Stylize this walk…")
+        self.stylize_button.setObjectName("stylizeWalk")
+        self.stylize_button.setToolTip("Render the walk's frames (at the size above) into the workspace and open "
+                                       "them on the Stylize page, to paint the whole walk in a painting's style "
+                                       "without flicker")
         self.cancel_export_button = QPushButton("Cancel")
         self.cancel_export_button.setObjectName("cancelExport")
         self.cancel_export_button.setToolTip("Stop the export; nothing half-written is kept")
@@ -134,10 +139,10 @@ class ExportPanel(QFrame):
             label.setObjectName("caption")
             ep.addWidget(label, row, 0)
             ep.addWidget(widget, row, 1)
-        for row, widget in enumerate((self.size_estimate_label, self.export_button, self.cancel_export_button,
-                                      self.export_progress, self.export_status), start=7):
+        for row, widget in enumerate((self.size_estimate_label, self.export_button, self.stylize_button,
+                                      self.cancel_export_button, self.export_progress, self.export_status), start=7):
             ep.addWidget(widget, row, 0, 1, 2)
-        ep.setRowStretch(12, 1)
+        ep.setRowStretch(13, 1)
 
     # ------------------------------------------------------------------ settings
     def gif_loop(self) -> int:
@@ -223,11 +228,24 @@ class ExportPanel(QFrame):
             path, _ = QFileDialog.getSaveFileName(self, "Export animation", suggestion, SAVE_FILTERS[fmt])
         return path
 
-    def export_walk(self, timeline, source: Path, path: str | Path, use_ema: bool) -> bool:
-        """Write ``timeline`` to ``path`` in the chosen format, in the background."""
+    def frames_for_stylize(self, base: str) -> Path:
+        """A new folder in the workspace's animations folder for the walk's PNG frames, to paint on Stylize."""
+        from studio.engine.gallery import ensure_workspace_folder
+        from studio.ui.workspace import workspace_dir
+
+        folder = ensure_workspace_folder("animation", workspace_dir())
+        n = 1
+        while (folder / (f"{base}-frames" + ("" if n == 1 else f"-{n}"))).exists():
+            n += 1
+        return folder / (f"{base}-frames" + ("" if n == 1 else f"-{n}"))
+
+    def export_walk(self, timeline, source: Path, path: str | Path, use_ema: bool, fmt: str | None = None) -> bool:
+        """Write ``timeline`` to ``path`` in the chosen format (or ``fmt``), in the background."""
         if self.runner.is_running():
             return False
         s = self.export_settings()
+        if fmt is not None:
+            s["fmt"] = fmt
         suffix = format_suffix(s["fmt"])
         out = Path(path)
         if suffix and not out.name.lower().endswith(suffix):
@@ -272,6 +290,7 @@ class ExportPanel(QFrame):
     def update_controls(self, has_timeline: bool) -> None:
         exporting = self.runner.is_running()
         self.export_button.setEnabled(has_timeline and not exporting)
+        self.stylize_button.setEnabled(has_timeline and not exporting)
         self.cancel_export_button.setEnabled(exporting)
         for w in (self.format_combo, self.size_spin, self.resample_combo, self.gif_plays_spin, self.palette_combo):
             w.setEnabled(not exporting)

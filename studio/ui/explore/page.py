@@ -11,7 +11,7 @@ import random
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QCoreApplication, Qt
+from PySide6.QtCore import QCoreApplication, Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QWidget
 
@@ -64,6 +64,8 @@ PART_METHODS = {
 
 class ExplorePage(QWidget):
     """See the module docstring."""
+
+    stylize_requested = Signal(object)  # a folder of the walk's PNG frames, for the Stylize page
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -137,9 +139,11 @@ class ExplorePage(QWidget):
         ep = self.export_panel
         ep.cells_changed.connect(self.player.redraw)
         ep.saved.connect(self.result_banner.show_saved)
+        ep.saved.connect(self._on_walk_saved)
         ep.failed.connect(self._on_export_failed)
         ep.refused.connect(self._on_export_refused)
         ep.export_button.clicked.connect(self._ask_export)
+        ep.stylize_button.clicked.connect(self.stylize_walk)
         self.export_runner.running_changed.connect(self._update_controls)
         q = self.queue
         q.progress.connect(self._on_render_progress)
@@ -420,6 +424,23 @@ class ExplorePage(QWidget):
         path = self.export_panel.ask_path((source.stem if source is not None else "walk") + "-walk")
         if path:
             self.export_walk(path)
+
+    def stylize_walk(self) -> bool:
+        """Render the walk's frames into the workspace, then ask for them on the Stylize page (stylize_requested)."""
+        source = self.session.source
+        tl = self.current_timeline()
+        if tl is None or source is None:
+            return False
+        folder = self.export_panel.frames_for_stylize((source.stem if source is not None else "walk") + "-walk")
+        ok = self.export_panel.export_walk(tl, source, folder, self.uses_ema(), fmt="png-sequence")
+        if ok:
+            self._stylize_pending = folder
+        return ok
+
+    def _on_walk_saved(self, path) -> None:
+        if getattr(self, "_stylize_pending", None) is not None and Path(path) == self._stylize_pending:
+            self._stylize_pending = None
+            self.stylize_requested.emit(Path(path))
 
     def export_walk(self, path: str | Path) -> bool:
         """Write the timeline to ``path`` in the chosen format, in the background."""

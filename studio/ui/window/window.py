@@ -215,7 +215,20 @@ class MainWindow(StudioShell, QMainWindow):
             if info.ok:
                 self._explore_page = self._install_page("explore", "studio.ui.explore.page", "ExplorePage")
                 self._stylize_page = self._install_page("stylize", "studio.ui.stylize.page", "StylizePage")
+                if self._explore_page is not None and hasattr(self._explore_page, "stylize_requested"):
+                    self._explore_page.stylize_requested.connect(self.stylize_animation)
         self.engine_ready.emit(info)
+
+    def stylize_animation(self, path) -> bool:
+        """Open an animation (a walk's frames from Explore) as the Stylize page's content."""
+        page = self._stylize_page
+        if page is None or page.is_busy():
+            self.statusBar().showMessage("Stylize is painting; open the walk again when it has finished.", 8000)
+            return False
+        self.show_page("stylize")
+        page.content.set_path(str(path))
+        self.statusBar().showMessage("The walk is on the Stylize page: add a painting and press Start.", 8000)
+        return True
 
     def _install_train_page(self, info: EngineInfo) -> None:
         spec = PAGES[0]
