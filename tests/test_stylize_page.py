@@ -656,3 +656,20 @@ def test_loss_plot_marks_where_each_finer_scale_starts(qtbot, page: StylizePage,
     _tiny_run(qtbot, page, size=64, iterations=2)  # one scale: the old marker goes
     assert page.scale_lines == []
     assert not [i for i in page.plot.getPlotItem().items if isinstance(i, pg.InfiniteLine)]
+
+
+def test_the_strength_slider_reads_relative_strengths_and_the_lessons_absolute_ones(page):
+    """Issue 17: with the relative losses the slider spans 0.1 (a hint) … 100 (the painting's surface), the default
+    5 past its middle; a lesson preset switches to its absolute losses, and the slider to their range."""
+    assert page.advanced.normalize.isChecked() and page.settings().normalize
+    assert slider_to_weight(1, *STYLE_LOG_RANGE) == pytest.approx(0.1, rel=0.08)
+    assert slider_to_weight(100, *STYLE_LOG_RANGE) == pytest.approx(100.0)
+    page.strength.setValue(100)
+    assert page.strength_spin.value() == pytest.approx(100.0)
+    page.apply_preset("lesson-content-style")
+    assert not page.advanced.normalize.isChecked() and not page.settings().normalize
+    assert page.strength_spin.value() == pytest.approx(1e4)
+    assert page.strength.value() == weight_to_slider(1e4, -2.0, 4.0)  # on the slider, not pinned at its end
+    page.advanced.normalize.setChecked(True)  # the number stays; the slider shows it in the relative range
+    assert page.strength_spin.value() == pytest.approx(1e4) and page.strength.value() == 100
+    assert page.preset() == ""  # no lesson preset any more: its losses are absolute

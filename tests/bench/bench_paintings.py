@@ -199,13 +199,27 @@ def palette_distance(a: np.ndarray, b: np.ndarray, n: int = 20000, directions: i
 # ------------------------------------------------------------------------------------------- the two recipes
 
 def run_ours(photo: Path, painting: Path, size: int, **overrides) -> dict:
+    from studio.engine.jobs import Progress
+    from studio.engine.style.eta import EtaEstimator, plan_costs
+    from studio.engine.style.gatys import look_anchor, plan_scales
+
     s = StyleSettings(size=size, timelapse_frames=0, **overrides)
+    plan = plan_scales(s)
+    eta = EtaEstimator()
+    eta.reset(plan_costs(plan, look_anchor(plan) if s.keep_look and s.look_weight > 0 else None))
     t0 = time.perf_counter()
     first: list[float] = []
+    first_eta: list[tuple[float, float]] = []  # (seconds into the run, predicted end) the first time there is one
 
     def on_event(ev) -> None:
         if isinstance(ev, Preview) and not first:
             first.append(time.perf_counter() - t0)
+        if isinstance(ev, Progress) and ev.step > 0 and ev.total and not first_eta:
+            eta.update(ev.step, ev.total)
+            left = eta.seconds_left()
+            if left is not None:
+                now = time.perf_counter() - t0
+                first_eta.append((now, now + left))
 
     out = run_job(StyleTransferJob(s, str(photo), [str(painting)]), on_event)
     if out.error:
@@ -213,7 +227,7 @@ def run_ours(photo: Path, painting: Path, size: int, **overrides) -> dict:
     img = out.result.image
     img = img.astype(np.float32) / 255.0 if img.dtype == np.uint8 else img
     return {"image": img, "seconds": time.perf_counter() - t0,
-            "first_preview": first[0] if first else None}
+            "first_preview": first[0] if first else None, "first_eta": first_eta[0] if first_eta else None}
 
 
 def run_classic(photo: Path, painting: Path, size: int, evals: int, seed: int = 0) -> dict:
@@ -327,9 +341,12 @@ def main() -> None:
                 sc = judge.score(img, photo_np, paint_np)
                 row.append(img)
                 rec = {"photo": ph, "painting": pn, "recipe": label, **sc, "seconds": r["seconds"],
-                       "first_preview": r["first_preview"]}
+                       "first_preview": r["first_preview"], "first_eta": r.get("first_eta")}
                 results.append(rec)
                 fp = f"{r['first_preview']:.1f}" if r["first_preview"] is not None else "—"
+                if r.get("first_eta"):
+                    at, end = r["first_eta"]
+                    fp += f" (ETA from {at:.1f} s: {end / r['seconds']:.2f}× the real time)"
                 print(f"| {ph} | {pn} | {label} | {sc['style']:.3f} | {sc['palette']:.2f} | {sc['content']:.3f} | "
                       f"{r['seconds']:.1f} | {fp} |", flush=True)
             rows.append(row)
