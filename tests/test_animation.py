@@ -176,3 +176,28 @@ def test_the_cli_paints_a_gif_into_an_mp4_and_a_folder_of_frames(tmp_path):
     bad = subprocess.run(common + ["--out", str(tmp_path / "x.png")], cwd=REPO, capture_output=True, text=True,
                          timeout=240)
     assert bad.returncode == 2 and "must end in .gif or .mp4" in bad.stderr
+
+
+def test_the_job_streams_frames_instead_of_holding_the_clip(tmp_path):
+    """Big source frames, painted tiny: the Python heap's peak while painting 24 frames stays that of 4 frames
+    (a job that held the clip would add ~0.5 MB per frame)."""
+    import tracemalloc
+
+    rng = np.random.default_rng(0)
+    base = (rng.random((400, 500, 3)) * 255).astype(np.uint8)
+    still = _tiny_still(size=16, scales=[16], iterations=1, scale_iterations=[1],
+                        style_layers={"conv1_1": 1.0}, content_layers={"conv1_2": 1.0})
+    peaks = {}
+    for n in (2, 4, 24):  # the first run loads the network (a one-time heap peak): not compared
+        src = tmp_path / f"src{n}"
+        src.mkdir()
+        for i in range(n):
+            Image.fromarray(np.roll(base, i, axis=1)[:, :400]).save(src / f"f{i:03d}.png", compress_level=0)
+        tracemalloc.start()
+        r = run_job(AnimationStyleJob(AnimationSettings(still=still, follow_iterations=1), src, [_painting(tmp_path)],
+                                      tmp_path / f"out{n}"))
+        peaks[n] = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+        assert r.error is None, r.details
+        assert r.result.frames == n
+    assert peaks[24] < peaks[4] + 4 * 2**20, peaks
