@@ -201,3 +201,25 @@ def test_the_job_streams_frames_instead_of_holding_the_clip(tmp_path):
         assert r.error is None, r.details
         assert r.result.frames == n
     assert peaks[24] < peaks[4] + 4 * 2**20, peaks
+
+
+def test_the_gallery_shows_a_painted_animation_once_and_unfinished_frames_as_one_item(tmp_path):
+    import json
+
+    from studio.engine.gallery import open_target, scan_workspace
+    from studio.engine.recipes import ARTWORK_KIND
+
+    anim = tmp_path / "animations"
+    anim.mkdir()
+    frames = _pan(2, 16)
+    _gif(frames, anim / "done.gif")
+    (anim / "done.gif.json").write_text(json.dumps({"kind": ARTWORK_KIND, "content": "clip.gif", "styles": []}))
+    for name, n in (("done.gif.frames", 2), ("stopped.mp4.frames", 3)):
+        (anim / name).mkdir()
+        (anim / name / "state.json").write_text("{}")
+        for i in range(n):
+            Image.fromarray(frames[i % 2]).save(anim / name / f"frame_{i + 1:05d}.png")
+    items = {it.name: it for it in scan_workspace(tmp_path).items}
+    assert set(items) == {"done", "stopped.mp4.frames"}, sorted(items)
+    assert items["done"].recipe == anim / "done.gif.json" and items["stopped.mp4.frames"].detail == "3 PNG frames"
+    assert open_target(items["done"]) == ("stylize", anim / "done.gif.json")

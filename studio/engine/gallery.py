@@ -221,6 +221,11 @@ def _scan_folder(folder: Path, depth: int, max_depth: int, result: ScanResult, m
                 continue
             if depth == 0 and name == WORKSPACE_FOLDERS["run"]:
                 _scan_runs(path, result)
+            elif name.endswith(".frames") and (path / "state.json").is_file():
+                # a painted animation's working frames: the GIF/MP4 beside stands for them once it is written;
+                # until then (stopped, to be resumed) they are shown as one item, not as hundreds of pictures
+                if name[: -len(".frames")] not in names:
+                    _add(result, _frames_item(path, names))
             elif f"{name}.json" in names and _holds_frames(path):  # PNG frames with their recipe beside
                 _add(result, _frames_item(path, names))
             elif (path / "config.json").is_file():  # a run saved somewhere of the artist's choosing

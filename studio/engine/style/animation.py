@@ -411,8 +411,7 @@ class AnimationStyleJob:
             self._encode(painted, fps)
             from studio.engine.recipes import write_recipe
 
-            write_recipe(self.output.with_name(self.output.name + ".json") if self.output.suffix else
-                         self.output / "recipe.json", recipe)
+            write_recipe(self.output.with_name(self.output.name + ".json"), recipe)  # beside, as walks do
         return AnimationResult(self.output, self.frames_dir, len(painted), n, stopped,
                                time.perf_counter() - t0, recipe)
 
