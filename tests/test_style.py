@@ -544,3 +544,9 @@ def test_every_coarse_pass_shows_a_preview_before_the_first_full_size_evaluation
     assert out.error is None, out.details
     # the clock would give no preview for an hour: the coarse pass's end gives one, before any 64 px evaluation
     assert "preview32" in order and order.index("preview32") < order.index("eval64")
+
+
+def test_a_scale_too_small_for_the_deepest_layer_is_refused_in_words(images):
+    s = _tiny(size=32, scales=[16, 32], scale_iterations=[1, 1], style_layers={"conv1_1": 1.0, "conv5_1": 1.0})
+    out = run_job(StyleTransferJob(s, images["astronaut"], [images["coffee"]]))
+    assert out.error and "too small for the network's conv5_1" in out.error and "16 px" in out.error

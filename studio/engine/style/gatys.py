@@ -606,6 +606,7 @@ class StyleTransferJob:
         recipe = self.recipe(content_name, [n for _, n in styles], backbone)
         gen = torch.Generator().manual_seed(s.seed)
         plan = plan_scales(s)
+        self._check_sizes(plan, content_img, styles, needed)
         total = sum(n for _, n in plan)
         step = 0
         x: torch.Tensor | None = None
@@ -737,6 +738,26 @@ class StyleTransferJob:
         if rollbacks:
             recipe["result"]["rollbacks"] = rollbacks
         return StyleResult(image, recipe, step, stopped, last, seconds, frames, style_masks, regions)
+
+    def _check_sizes(self, plan, content_img: Image.Image, styles, needed: list[str]) -> None:
+        """Refuse, in words, a working size at which the deepest layer would see less than a pixel (each block of
+        the network halves the picture): the photo's or a painting's short side at that scale is too small."""
+        blocks = [int(n[4]) for n in needed if n.startswith("conv") and n[4:5].isdigit()]
+        if not blocks:
+            return
+        need = 2 ** (max(blocks) - 1)
+        deepest = max((n for n in needed if n.startswith("conv")), key=lambda n: int(n[4]))
+        for side, _ in plan:
+            pictures = [("the photo", content_img.size, side)] + [
+                (f"painting {k + 1}", im.size, max(16, round(side * self.settings.style_scale)))
+                for k, (im, _) in enumerate(styles)]
+            for what, size, long_side in pictures:
+                w, h = fit_long_side(size, long_side)
+                if min(w, h) < need:
+                    raise StyleError(
+                        f"at the {side} px scale {what} is {w} × {h} px: too small for the network's {deepest}, "
+                        f"which needs at least {need} px on the short side. Choose a larger size (or smallest "
+                        "scale), or leave out the deepest layers")
 
     def _set_targets(self, loss_fn: GatysLoss, side: int, content_img: Image.Image, styles, style_masks, regions,
                      device) -> tuple[np.ndarray, torch.Tensor]:
