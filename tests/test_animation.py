@@ -223,3 +223,25 @@ def test_the_gallery_shows_a_painted_animation_once_and_unfinished_frames_as_one
     assert set(items) == {"done", "stopped.mp4.frames"}, sorted(items)
     assert items["done"].recipe == anim / "done.gif.json" and items["stopped.mp4.frames"].detail == "3 PNG frames"
     assert open_target(items["done"]) == ("stylize", anim / "done.gif.json")
+
+
+def test_what_enters_the_picture_starts_from_the_photo_not_from_smeared_borders(tmp_path):
+    """start_fill: the carried picture where the pixel came from inside the previous frame, the still's usual start
+    (the photo) where it entered the picture; and came_from_inside marks the entering strip of a pan."""
+    from studio.engine.style.animation import came_from_inside
+    from studio.engine.style.gatys import StyleTransferJob
+
+    a, b = _texture()[:64, :64], np.ascontiguousarray(_texture()[0:64, 4:68])  # the camera moved 4 px right
+    inside = came_from_inside(optical_flow(b, a))
+    assert inside[:, :50].mean() > 0.95 and inside[:, -3:].mean() < 0.2
+    photo = tmp_path / "photo.png"
+    Image.fromarray(b).save(photo)
+    fill = np.zeros((64, 64), np.float32)
+    fill[:, :32] = 1
+    s = _tiny_still(size=64, scales=[64], iterations=1, scale_iterations=[1], optimizer="adam", lr=1e-6,
+                    colors="none", style_weight=0.0, tv_weight=0.0)
+    out = run_job(StyleTransferJob(s, photo, [], start=np.zeros((64, 64, 3), np.float32), start_fill=fill))
+    assert out.error is None, out.details
+    img = out.result.image.astype(float)
+    assert img[:, :30].mean() < 3  # the carried (black) picture
+    assert np.abs(img[:, 34:] - b[:, 34:]).mean() < 3  # the photo itself

@@ -168,20 +168,25 @@ def warp(img: np.ndarray, flow: np.ndarray) -> np.ndarray:
     return cv2.remap(src, gx + flow[..., 0], gy + flow[..., 1], cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
 
 
+def came_from_inside(back: np.ndarray) -> np.ndarray:
+    """Per pixel of the new frame (float32 0/1): whether the flow brings it from inside the previous frame."""
+    h, w = back.shape[:2]
+    gx, gy = np.meshgrid(np.arange(w), np.arange(h))
+    sx, sy = gx + back[..., 0], gy + back[..., 1]
+    return ((sx >= 0) & (sx <= w - 1) & (sy >= 0) & (sy <= h - 1)).astype(np.float32)
+
+
 def reliability(back: np.ndarray, fwd: np.ndarray) -> np.ndarray:
     """Where the carried picture can be trusted, per pixel of the new frame (float32 0/1), as in Ruder et al.:
     ``back`` = flow new → previous, ``fwd`` = flow previous → new. A pixel is unreliable where the two disagree
     (disocclusion), where a motion boundary runs through it, or where it came from outside the previous frame."""
-    h, w = back.shape[:2]
     fwd_at = warp(fwd, back)  # the forward flow where each new pixel came from
     total = back + fwd_at
     consistent = (total ** 2).sum(-1) <= 0.01 * ((back ** 2).sum(-1) + (fwd_at ** 2).sum(-1)) + 0.5
     du_y, du_x = np.gradient(back[..., 0])
     dv_y, dv_x = np.gradient(back[..., 1])
     boundary = du_x ** 2 + du_y ** 2 + dv_x ** 2 + dv_y ** 2 > 0.01 * (back ** 2).sum(-1) + 0.002
-    gx, gy = np.meshgrid(np.arange(w), np.arange(h))
-    sx, sy = gx + back[..., 0], gy + back[..., 1]
-    inside = (sx >= 0) & (sx <= w - 1) & (sy >= 0) & (sy <= h - 1)
+    inside = came_from_inside(back) > 0
     return (consistent & ~boundary & inside).astype(np.float32)
 
 
@@ -380,7 +385,10 @@ class AnimationStyleJob:
                     there = np.asarray(Image.fromarray(prev_content).resize(size, Image.LANCZOS))
                     back, fwd = optical_flow(here, there), optical_flow(there, here)
                     carried = warp(prev_out.astype(np.float32) / 255.0, back)
-                    kwargs = {"start": carried, "temporal": (carried, reliability(back, fwd), a.temporal_weight)}
+                    # what enters the picture (the camera moved) starts as a still would, not as the border's
+                    # pixels smeared inwards
+                    kwargs = {"start": carried, "start_fill": came_from_inside(back),
+                              "temporal": (carried, reliability(back, fwd), a.temporal_weight)}
                     still.scales, still.scale_iterations = [still.size], [a.follow_iterations]
                     still.iterations = a.follow_iterations
                 sub = JobContext(lambda ev, k=k, frame=frame: self._forward(ctx, ev, k, n, frame), ctx.token)

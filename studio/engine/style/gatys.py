@@ -457,15 +457,17 @@ class StyleTransferJob:
     def __init__(self, settings: StyleSettings, content, styles: list | tuple = (),
                  style_blend: list[float] | None = None, on_iteration=None,
                  style_masks: list | None = None, content_mask=None, start: np.ndarray | None = None,
-                 temporal: tuple[np.ndarray, np.ndarray, float] | None = None) -> None:
+                 temporal: tuple[np.ndarray, np.ndarray, float] | None = None,
+                 start_fill: np.ndarray | None = None) -> None:
         """``style_masks``: one entry per style (None, a mask path/image/array; white = use these pixels);
         ``content_mask``: which style goes where on the photo (a colour-coded PNG/array, H×W×R weights, or a list of
         per-style grayscale masks), see ``masks``. ``on_iteration(step, side, x)`` (optional) sees the image tensor
         after every step: benchmarks use it. Animations (animation.py): ``start`` (H×W×3 float in [0, 1] at the
-        output size) replaces the start image of the first scale; ``temporal`` = (target, reliability H×W, weight)
-        adds weight × mean(reliability × (x − target)²) at the output size, the temporal loss of Ruder et al."""
+        output size) replaces the start image of the first scale where ``start_fill`` (H×W in [0, 1], default all
+        1) says so, the usual start elsewhere; ``temporal`` = (target, reliability H×W, weight) adds
+        weight × mean(reliability × (x − target)²) at the output size, the temporal loss of Ruder et al."""
         check_settings(settings)
-        self.start, self.temporal = start, temporal
+        self.start, self.temporal, self.start_fill = start, temporal, start_fill
         self.on_iteration = on_iteration
         self.style_masks = list(style_masks) if style_masks is not None else [None] * len(styles)
         if len(self.style_masks) != len(styles):
@@ -652,6 +654,11 @@ class StyleTransferJob:
                 if x is None and self.start is not None:
                     x = _to_tensor(np.asarray(Image.fromarray(_to_uint8(self.start)).resize(size, Image.BICUBIC),
                                               np.float32) / 255.0, device)
+                    if self.start_fill is not None:  # elsewhere the usual start (the photo as the content sees it)
+                        fill = Image.fromarray(np.asarray(self.start_fill, np.float32)).resize(size, Image.BILINEAR)
+                        m = torch.from_numpy(np.array(fill, np.float32))[None, None].to(device)
+                        base = self._start_image(None, None, target_t, styles, size, gen, device)
+                        x = m * x + (1 - m) * base
                     prev_target = target_t
                 x = self._start_image(x, prev_target, target_t, styles, size, gen, device)
                 follow = None  # the temporal loss's target and weights, at the output size only
@@ -659,7 +666,7 @@ class StyleTransferJob:
                     t_img, t_mask, t_w = self.temporal
                     if t_img.shape[:2] == (size[1], size[0]) and t_w > 0:
                         follow = (_to_tensor(np.asarray(t_img, np.float32), device),
-                                  torch.from_numpy(np.asarray(t_mask, np.float32))[None, None].to(device), t_w)
+                                  torch.from_numpy(np.array(t_mask, np.float32))[None, None].to(device), t_w)
                 prev_target = target_t
                 x.requires_grad_(True)
                 guard = _FiniteGuard(s, x)
