@@ -245,3 +245,25 @@ def test_what_enters_the_picture_starts_from_the_photo_not_from_smeared_borders(
     img = out.result.image.astype(float)
     assert img[:, :30].mean() < 3  # the carried (black) picture
     assert np.abs(img[:, 34:] - b[:, 34:]).mean() < 3  # the photo itself
+
+
+def test_a_cut_is_painted_like_a_still_not_held_to_the_previous_picture(tmp_path):
+    """Flow calls a flat frame 'reliable' even when the picture changed completely; the colour check does not, so
+    a cut to black is painted from the black frame (like a still), not kept as the previous painting."""
+    from studio.engine.style.animation import agrees
+
+    face = _texture()[:48, :48]
+    black = np.zeros_like(face)
+    assert agrees(black, face, optical_flow(black, face)).mean() < 0.2
+    assert agrees(face, face, optical_flow(face, face)).mean() > 0.95
+    moved = np.ascontiguousarray(_texture()[1:49, 2:50])
+    gif = _gif([face, moved, black], tmp_path / "cut.gif")
+    events = []
+    r = run_job(AnimationStyleJob(AnimationSettings(still=_tiny_still(size=48, scales=[48], iterations=6,
+                                                                      scale_iterations=[6], colors="none"),
+                                                    follow_iterations=3),
+                                  gif, [_painting(tmp_path)], tmp_path / "cut"), events.append)
+    assert r.error is None, r.details
+    frames = [np.asarray(Image.open(p)).astype(float) for p in sorted((tmp_path / "cut").glob("frame_*.png"))]
+    assert any(isinstance(e, Notice) and "Frame 3 is a new shot" in e.text for e in events)
+    assert frames[2].mean() < 0.5 * frames[1].mean()  # the black frame stays dark

@@ -35,6 +35,8 @@ VIDEO_SUFFIXES = (".mp4", ".webm", ".mov", ".mkv", ".avi", ".m4v")
 FRAME_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp", ".bmp")
 OUTPUT_SUFFIXES = (".gif", ".mp4")  # anything else is a folder of PNG frames
 MAX_FRAMES = 100_000
+PHOTO_TOLERANCE = 0.08  # content colours that still "agree" after the flow (mean |difference|, colours in [0, 1])
+NEW_SHOT = 0.3  # below this share of trustworthy pixels a frame is a new shot: painted like a still
 STATE = "state.json"
 
 
@@ -174,6 +176,15 @@ def came_from_inside(back: np.ndarray) -> np.ndarray:
     gx, gy = np.meshgrid(np.arange(w), np.arange(h))
     sx, sy = gx + back[..., 0], gy + back[..., 1]
     return ((sx >= 0) & (sx <= w - 1) & (sy >= 0) & (sy <= h - 1)).astype(np.float32)
+
+
+def agrees(new: np.ndarray, prev: np.ndarray, back: np.ndarray, tolerance: float = PHOTO_TOLERANCE) -> np.ndarray:
+    """Per pixel of the new content frame (float32 0/1): whether the previous content frame, carried by the flow,
+    shows the same colour there (mean |difference| over the channels ≤ ``tolerance``, colours in [0, 1]). Flow
+    alone calls a flat area reliable even when the picture changed (a cut, a walk that jumps): this catches it."""
+    a = new.astype(np.float32) / 255.0 if new.dtype == np.uint8 else new.astype(np.float32)
+    b = prev.astype(np.float32) / 255.0 if prev.dtype == np.uint8 else prev.astype(np.float32)
+    return (np.abs(a - warp(b, back)).mean(-1) <= tolerance).astype(np.float32)
 
 
 def reliability(back: np.ndarray, fwd: np.ndarray) -> np.ndarray:
@@ -384,13 +395,19 @@ class AnimationStyleJob:
                     here = np.asarray(Image.fromarray(frame).resize(size, Image.LANCZOS))
                     there = np.asarray(Image.fromarray(prev_content).resize(size, Image.LANCZOS))
                     back, fwd = optical_flow(here, there), optical_flow(there, here)
-                    carried = warp(prev_out.astype(np.float32) / 255.0, back)
-                    # what enters the picture (the camera moved) starts as a still would, not as the border's
-                    # pixels smeared inwards
-                    kwargs = {"start": carried, "start_fill": came_from_inside(back),
-                              "temporal": (carried, reliability(back, fwd), a.temporal_weight)}
-                    still.scales, still.scale_iterations = [still.size], [a.follow_iterations]
-                    still.iterations = a.follow_iterations
+                    same = agrees(here, there, back)
+                    trusted = reliability(back, fwd) * same
+                    if trusted.mean() >= NEW_SHOT:
+                        carried = warp(prev_out.astype(np.float32) / 255.0, back)
+                        # what enters the picture (the camera moved) or changed starts as a still would, not as
+                        # the border's pixels smeared inwards or the previous picture's paint
+                        kwargs = {"start": carried, "start_fill": came_from_inside(back) * same,
+                                  "temporal": (carried, trusted, a.temporal_weight)}
+                        still.scales, still.scale_iterations = [still.size], [a.follow_iterations]
+                        still.iterations = a.follow_iterations
+                    else:
+                        ctx.notice(f"Frame {k + 1} is a new shot (too little of it follows from frame {k}): painted "
+                                   "like a still", "info")
                 sub = JobContext(lambda ev, k=k, frame=frame: self._forward(ctx, ev, k, n, frame), ctx.token)
                 result = StyleTransferJob(still, frame, self.styles, self.blend, style_masks=self.style_masks,
                                           content_mask=self.content_mask, **kwargs).run(sub)
