@@ -7,7 +7,8 @@ Two clips:
 - **camera**: a synthetic camera move over a photo (scikit-image's coffee): a pan with a slow zoom, so the true motion
   is known and sub-pixel;
 - **walk**: a latent walk of our own generator (lite32 trained for --train-steps steps on the 200 LFW faces that come
-  with scikit-image, then a slerp walk through four seeds), upscaled to the painting size.
+  with scikit-image, then a slerp walk through four seeds, 8 frames between keyframes; the first --frames frames),
+  upscaled to the painting size.
 
 Each clip is painted twice with the same painting and the still's defaults: every frame as an independent still
 (``coherent=False``), and by the coherent job (warm start along the flow + temporal loss). Reported per clip:
@@ -86,8 +87,7 @@ def walk_clip(n: int, size: int, steps: int, tmp: Path) -> list[np.ndarray]:
     if out.error:
         raise SystemExit(out.details)
     gen = export_generator(tmp / "run", tmp / "gen.safetensors")
-    per = max(1, (n - 1) // 3)
-    tl = Timeline.from_seeds([3, 17, 42, 7], frames=per, fps=12)
+    tl = Timeline.from_seeds([3, 17, 42, 7], frames=8, fps=12)  # 8 frames between keyframes: a smooth walk
     folder = tmp / "walk"
     res = run_job(WalkExportJob(gen, tl, folder, size=size))
     if res.error:
