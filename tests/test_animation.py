@@ -267,3 +267,16 @@ def test_a_cut_is_painted_like_a_still_not_held_to_the_previous_picture(tmp_path
     frames = [np.asarray(Image.open(p)).astype(float) for p in sorted((tmp_path / "cut").glob("frame_*.png"))]
     assert any(isinstance(e, Notice) and "Frame 3 is a new shot" in e.text for e in events)
     assert frames[2].mean() < 0.5 * frames[1].mean()  # the black frame stays dark
+
+
+def test_a_video_clip_is_read_frame_by_frame_through_ffmpeg(tmp_path):
+    from studio.engine.export import write_mp4
+
+    frames = _pan(5, 48)
+    clip = write_mp4(np.stack(frames), tmp_path / "clip.mp4", fps=10)
+    assert is_animation(clip)
+    src = FrameSource(clip)
+    assert len(src) == 5 and src.size == (48, 48) and src.fps == pytest.approx(10.0)
+    got = list(src.frames())
+    assert len(got) == 5 and got[2].shape == (48, 48, 3)
+    assert np.abs(got[2].astype(float) - frames[2]).mean() < 12  # H.264 is lossy, but it is the same picture
