@@ -36,7 +36,7 @@ FRAME_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp", ".bmp")
 OUTPUT_SUFFIXES = (".gif", ".mp4")  # anything else is a folder of PNG frames
 MAX_FRAMES = 100_000
 PHOTO_TOLERANCE = 0.08  # content colours that still "agree" after the flow (mean |difference|, colours in [0, 1])
-NEW_SHOT = 0.3  # below this share of trustworthy pixels a frame is a new shot: painted like a still
+NEW_SHOT = 0.15  # below this share of pixels whose carried content still matches, a frame is a new shot (a cut)
 STATE = "state.json"
 
 
@@ -397,7 +397,7 @@ class AnimationStyleJob:
                     back, fwd = optical_flow(here, there), optical_flow(there, here)
                     same = agrees(here, there, back)
                     trusted = reliability(back, fwd) * same
-                    if trusted.mean() >= NEW_SHOT:
+                    if same.mean() >= NEW_SHOT:  # a morph (a walk) keeps what still matches; a cut starts anew
                         carried = warp(prev_out.astype(np.float32) / 255.0, back)
                         # what enters the picture (the camera moved) or changed starts as a still would, not as
                         # the border's pixels smeared inwards or the previous picture's paint
