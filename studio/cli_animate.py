@@ -58,8 +58,12 @@ def cmd_stylize_animation(args: argparse.Namespace, still_job) -> int:
                                 style_masks=still_job.style_masks, content_mask=still_job.content_mask)
     except (StyleError, OSError, ValueError) as exc:
         return fail(describe_error(exc), 2)
-    token = JobToken()
     bar = tqdm(total=None, unit="frame", disable=args.quiet, dynamic_ncols=True)
+    return _paint(job, JobToken(), bar)
+
+
+def _paint(job, token, bar) -> int:
+    """Run an AnimationStyleJob under the bar (closed here) and say how it ended: 0 written, 130 stopped."""
     outcome = _run_with_ctrl_c(job, lambda ev: _show_progress_or_notice(bar, ev), token, bar,
                                "Stopping… (finished frames are kept; run the same command to resume)")
     bar.close()
@@ -121,15 +125,4 @@ def cmd_walk_styled(args: argparse.Namespace, walk_job) -> int:
         bar.close()
         return 130
     bar.reset()
-    painted = _run_with_ctrl_c(paint, lambda ev: _show_progress_or_notice(bar, ev), token, bar,
-                               "Stopping… (finished frames are kept; run the same command to resume)")
-    bar.close()
-    if painted.error:
-        return fail(painted.error.split(": ", 1)[-1])
-    r = painted.result
-    if r is None or r.stopped:
-        if r is not None:
-            print(f"stopped: {r.frames} of {r.total} frames painted; run the same command to resume")
-        return 130
-    print(f"wrote {r.output} ({r.frames} painted frames of the walk in {frames})")
-    return 0
+    return _paint(paint, token, bar)
