@@ -37,8 +37,16 @@ def seed_latents(seeds, dim: int) -> torch.Tensor:
 
 
 def truncate(z: torch.Tensor, psi: float) -> torch.Tensor:
-    """Pull latents toward the mean (0) by ``psi``: 1 = off, smaller = safer, less varied pictures."""
-    return z if psi == 1.0 else z * float(psi)
+    """Pull latents toward the mean (0) by ``psi``: 1 = off, smaller = safer, less varied pictures.
+
+    The first coordinate is left alone: a generator trained on kinds of pictures reads the kind from it
+    (``clusters.ClusterGenerator``), and pulling it in would draw only the middle kinds — a calmer grid must still
+    show every kind as often as the folder holds it. For any other generator it is one of ~100 coordinates."""
+    if psi == 1.0 or z.shape[-1] < 2:
+        return z if psi == 1.0 else z * float(psi)
+    out = z * float(psi)
+    out[..., 0] = z[..., 0]
+    return out
 
 
 def _segment_latents(a: torch.Tensor, b: torch.Tensor, seg: Segment, ts: torch.Tensor) -> torch.Tensor:
