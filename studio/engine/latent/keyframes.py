@@ -42,10 +42,11 @@ def truncate(z: torch.Tensor, psi: float) -> torch.Tensor:
     The first coordinate is left alone: a generator trained on kinds of pictures reads the kind from it
     (``clusters.ClusterGenerator``), and pulling it in would draw only the middle kinds — a calmer grid must still
     show every kind as often as the folder holds it. For any other generator it is one of ~100 coordinates."""
-    if psi == 1.0 or z.shape[-1] < 2:
-        return z if psi == 1.0 else z * float(psi)
+    if psi == 1.0:
+        return z
     out = z * float(psi)
-    out[..., 0] = z[..., 0]
+    if z.shape[-1] > 1:
+        out[..., 0] = z[..., 0]
     return out
 
 
