@@ -188,3 +188,41 @@ def test_fine_tuning_follows_the_earlier_generator(tmp_path):
     # an explicit, different number of kinds is refused in words
     out = run_job(GanTrainingJob(tiny(steps=2, kinds=2, init_from=str(tmp_path / "a")), tmp_path / "d"))
     assert out.error and "Kinds of pictures to 3" in out.error
+
+
+def test_each_minibatch_std_group_holds_one_kind_real_and_generated():
+    """D's minibatch-std compares the pictures of a group. With kinds, every group holds one kind, real and generated,
+    so a kind G draws as one picture whatever the latent stands out to D (a batch of mixed kinds hid it)."""
+    from studio.engine.gan.models import MBSTD_GROUP
+    from studio.engine.gan.stepper import kind_group_ids
+
+    x, _ = make_mode_images(40, 32, seed=0)
+    data = PreparedImages(np.ascontiguousarray(x.transpose(0, 3, 1, 2)))
+    labels = torch.tensor([0] * 20 + [1] * 12 + [2] * 5 + [3] * 3)  # a kind smaller than a group too
+    cfg, _ = resolve_settings(tiny(batch_size=16, kinds=4), len(data))
+    s = build_stepper(cfg, 3, data, torch.device("cpu"), kind_labels=labels)
+    assert s.group_ids is not None
+    # the groups as MinibatchStd forms them: reshape(group, n // group) — column j is one group
+    layout = torch.arange(16).reshape(MBSTD_GROUP, 16 // MBSTD_GROUP)
+    seen_real, seen_fake = torch.zeros(4), torch.zeros(4)
+    for _ in range(60):
+        s.real_batch()
+        fake_kinds = s.G.kinds(s.noise())
+        for kinds, seen in ((s.real_kinds, seen_real), (fake_kinds, seen_fake)):
+            per_group = kinds[layout]
+            assert bool((per_group == per_group[0]).all()), per_group
+            seen += torch.bincount(kinds, minlength=4)
+    # kinds come about as often as the folder holds them (20 : 12 : 5 : 3)
+    for seen in (seen_real, seen_fake):
+        share = seen / seen.sum()
+        assert share[0] > share[1] > share[2] and share[3] > 0 and abs(share[0] - 0.5) < 0.15, share
+    # several processes: each one's share is laid out the same way
+    ids = kind_group_ids(16, world=2)
+    for share in ids.view(2, 8):
+        assert bool((share.view(MBSTD_GROUP, 2) == share[:2]).all())
+    assert kind_group_ids(18) is None and kind_group_ids(16, world=8) is None  # groups of 4 do not fit
+    # a run saved before kind groups keeps its batches as it trained
+    saved = {k: v for k, v in TrainConfig.for_preset("lite32").__dict__.items() if k != "kind_groups"}
+    assert TrainConfig.from_saved_run({**saved, "config_version": 2}).kind_groups is False
+    assert build_stepper(TrainConfig.from_saved_run({**saved, "config_version": 2, "kinds": 4}), 3, data,
+                         torch.device("cpu"), kind_labels=labels).group_ids is None

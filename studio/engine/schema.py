@@ -454,7 +454,7 @@ RUN_CONFIG = Obj({
     "health_window": Int(1, 1 << 30), "snapshot_every": Int(1, 1 << 30), "max_rollbacks": Int(0, 1000),
     "init_from": Str(1 << 20), "resolved_channels": Enum(1, 3), "image_size": Int(8, MAX_SIDE),
     "config_version": Int(0, 1000), "sync_batchnorm": Opt(Bool()), "precision": Enum(*PRECISIONS),
-    "compile": Bool(), "batchnorm": Bool(),
+    "compile": Bool(), "batchnorm": Bool(), "kind_groups": Bool(),
 })
 CHECKPOINT_JSON = Obj({
     "format": Const("gan-art-studio/checkpoint"), "version": Int(1, 1000), "step": Int(0, 1 << 62),

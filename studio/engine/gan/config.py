@@ -196,6 +196,9 @@ class TrainConfig:
     lecam: float = 0.0  # LeCam regulariser's weight (Tseng et al. 2021): D's verdicts kept near their averages (0: off)
     rgb_head: str = "convT"  # small-data generator: "up" (nearest ×2 + 3×3 convs) or "convT" (runs made before it)
     kinds: int | None = None  # sort the pictures into this many kinds and condition on them (0: off; None: by size)
+    # with kinds: each minibatch-std group of D holds pictures of one kind, real and generated, so D sees a kind
+    # drawn the same way every time (stepper.kind_group_ids); runs saved before it train without it
+    kind_groups: bool = True
     msg: bool | None = None  # multi-scale gradients (MSG-GAN; small-data family only): None = the preset's choice
     metrics_every: int | None = None  # KID / FD / LPIPS diversity every N steps (0: never)
     metrics_samples: int = 128
@@ -231,6 +234,8 @@ class TrainConfig:
                     setattr(cfg, name, value)
         if "kinds" not in data:  # saved before kinds of pictures existed: unconditional
             cfg.kinds = 0
+        if "kind_groups" not in data:  # saved before kind groups: batches in the epoch's order, as it trained
+            cfg.kind_groups = False
         return cfg
 
     def validate(self) -> None:

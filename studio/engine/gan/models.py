@@ -249,10 +249,13 @@ class LiteDownBlock(nn.Module):
         return 0.5 * (self.main(x) + self.skip(x))
 
 
+MBSTD_GROUP = 4  # pictures per minibatch-std group
+
+
 class MinibatchStd(nn.Module):
     """Appends the batch's feature standard deviation as a channel: D can see a lack of variety."""
 
-    def __init__(self, group: int = 4) -> None:
+    def __init__(self, group: int = MBSTD_GROUP) -> None:
         super().__init__()
         self.group = group
 

@@ -27,11 +27,25 @@ from studio.engine.gan.checkpoints import (
 from studio.engine.gan.config import TrainConfig
 from studio.engine.gan.ema import GeneratorEMA
 from studio.engine.gan.losses import d_loss, g_loss
-from studio.engine.gan.models import PRESETS, build_gan
+from studio.engine.gan.models import MBSTD_GROUP, PRESETS, build_gan
 from studio.engine.runs import RunDir
 
 LECAM_DECAY = 0.99  # LeCam's running averages (the paper's)
 R1_EVERY = 4  # lazy regularisation (StyleGAN2): the penalty every 4th step, scaled by 4
+
+
+def kind_group_ids(batch: int, world: int = 1, group: int = MBSTD_GROUP) -> torch.Tensor | None:
+    """Which minibatch-std group each picture of a global batch falls in, or None where the batch cannot be cut
+    into groups of ``group``. ``MinibatchStd`` groups the pictures of one process's share strided: of a share of
+    ``s·group`` pictures, positions j, j+s, j+2s, … form group j. Giving each group one kind of picture makes D
+    see each kind's own variety: a kind G draws as one picture whatever the latent (measured on the 8-shape set:
+    up to 7 of 16 kinds in a failing run) is then plain to D, where a batch of mixed kinds hid it."""
+    share = batch // max(1, world)
+    if share % group or share < group:
+        return None
+    slots = share // group
+    i = torch.arange(batch)
+    return (i // share) * slots + (i % share) % slots
 
 
 class Pyramid(nn.Module):
@@ -106,6 +120,9 @@ class GanStepper:
         # the kind of each training picture when G and D are conditional (set by build_stepper)
         self.kinds: torch.Tensor | None = None
         self.real_kinds: torch.Tensor | None = None
+        self.group_ids: torch.Tensor | None = None  # set with the kinds when cfg.kind_groups (kind_group_ids)
+        self._members: list[torch.Tensor] | None = None
+        self._slots: list[torch.Tensor] = []
 
     def _new_ada(self) -> None:
         cfg = self.cfg
@@ -140,6 +157,8 @@ class GanStepper:
             self.order = _epoch_order(self.n, self.cfg.seed, st["epoch"])
         idx = self.order[st["data_pos"]: st["data_pos"] + b]
         st["data_pos"] += b
+        if self.group_ids is not None:  # the epoch still counts pictures; the batch is drawn kind by kind
+            idx = self._grouped_batch()
         flip = torch.rand(b, generator=self.noise_gen) < 0.5 if self.cfg.hflip else None
         idx = self._share(idx)
         if self.kinds is not None:
@@ -150,9 +169,28 @@ class GanStepper:
             x = torch.where(flip, x.flip(-1), x)
         return x.contiguous(memory_format=self.memory_format)
 
+    def _grouped_batch(self) -> torch.Tensor:
+        """Indices of a global batch whose minibatch-std groups each hold one kind: a group's kind is the kind of a
+        picture drawn at random (so kinds come as often as the folder holds them), its pictures are drawn from that
+        kind without repeats (with repeats only for a kind smaller than a group)."""
+        gen, ids = self.noise_gen, self.group_ids
+        if self._members is None:  # the pictures of each kind, the batch positions of each group
+            self._members = [torch.nonzero(self.kinds == k).flatten() for k in range(int(self.kinds.max()) + 1)]
+            self._slots = [torch.nonzero(ids == g).flatten() for g in range(int(ids.max()) + 1)]
+        idx = torch.empty(len(ids), dtype=torch.int64)
+        for slots, pick in zip(self._slots, torch.randint(self.n, (len(self._slots),), generator=gen).tolist(),
+                               strict=True):
+            members = self._members[int(self.kinds[pick])]
+            order = torch.randperm(len(members), generator=gen) if len(members) >= len(slots) else \
+                torch.randint(len(members), (len(slots),), generator=gen)
+            idx[slots] = members[order[: len(slots)]]
+        return idx
+
     def noise(self) -> torch.Tensor:
         """Latents for one step: the global batch's, this process's share of them."""
         z = torch.randn(self.batch, self.cfg.latent_dim, generator=self.noise_gen)
+        if self.group_ids is not None:  # one kind coordinate per minibatch-std group (ClusterGenerator.kinds)
+            z[:, 0] = z[: int(self.group_ids.max()) + 1, 0][self.group_ids]
         return self._share(z).to(self.device, non_blocking=True)
 
     def d_input(self, x):
@@ -438,6 +476,8 @@ def _build_stepper(cfg: TrainConfig, channels: int, data, device: torch.device,
     fmt = torch.channels_last if channels_last else torch.contiguous_format
     stepper = GanStepper(cfg, G, D, data, device, fmt, dist=dist)
     stepper.kinds = labels
+    if labels is not None and cfg.kind_groups:
+        stepper.group_ids = kind_group_ids(stepper.batch, dist.world if dist is not None else 1)
     if dist is not None:
         _distribute(stepper, dist)
     stepper.D_r1 = stepper.D_run
