@@ -25,7 +25,11 @@ def _add_train(sub: argparse._SubParsersAction) -> None:
                    help="architecture; auto (default) picks the recommended one for the number and size of your "
                    "pictures and says which")
     p.add_argument("--out", metavar="RUN_DIR", help="run directory to create (default: a new one in the workspace)")
-    p.add_argument("--steps", type=int, help="total generator steps to reach (0 = until Ctrl+C)")
+    length = p.add_mutually_exclusive_group()
+    length.add_argument("--steps", type=int, help="total generator steps to reach (0 = until Ctrl+C)")
+    length.add_argument("--minutes", type=float, metavar="M",
+                        help="train for about M minutes: a few timed steps on this machine set --steps, and the "
+                        "learning rates settle toward the end (a new run, one process)")
     p.add_argument("--batch-size", type=int)
     p.add_argument("--width", type=int, help="feature maps of the DCGAN family (default 64)")
     p.add_argument("--latent-dim", type=int)
@@ -111,6 +115,7 @@ TRAIN_LIMITS = (
     ("--metrics-every", "metrics_every", 0, 1_000_000_000),
     ("--metrics-samples", "metrics_samples", 4, 50_000),
     ("--nproc", "nproc", 1, 1024),
+    ("--minutes", "minutes", 0.1, 7 * 24 * 60),
 )
 
 
@@ -190,6 +195,15 @@ def cmd_train(args: argparse.Namespace) -> int:
         return 2
     from studio.engine.gan.distributed import from_env, launched_by_torchrun
 
+    if args.minutes is not None:  # one process's timing decides the steps: refused where it could not
+        if args.resume or (args.nproc and args.nproc > 1) or launched_by_torchrun():
+            print("error: --minutes is for a new run in one process; use --steps to continue a run or to train in "
+                  "several processes", file=sys.stderr)
+            return 2
+        from studio.engine.gan.estimate import steps_for_seconds
+
+        cfg.steps, est = steps_for_seconds(cfg, args.minutes * 60.0, dataset_count=_dataset_count(cfg, args))
+        print(f"--minutes {args.minutes:g}: {est.text}")
     if args.estimate:  # one process's estimate (the processes share the work of one global batch)
         return _print_estimate(cfg, args)
     if args.nproc and args.nproc > 1 and not launched_by_torchrun():
@@ -396,6 +410,13 @@ def _print_estimate(cfg, args: argparse.Namespace) -> int:
     if args.resume or not args.data:
         print("error: --estimate needs --data (a new run)", file=sys.stderr)
         return 2
+    est = estimate_training_time(cfg, dataset_count=_dataset_count(cfg, args))
+    print(est.text)
+    return 0
+
+
+def _dataset_count(cfg, args: argparse.Namespace) -> int:
+    """How many pictures a new run's --data holds (the estimate's dataset size)."""
     count = cfg.demo_count
     if args.data.strip().lower() not in ("demo",):
         from studio.engine.data import LESSON_DATASETS
@@ -408,6 +429,4 @@ def _print_estimate(cfg, args: argparse.Namespace) -> int:
             import os
 
             count = len(find_image_files([p for p in args.data.split(os.pathsep) if p.strip()]).files)
-    est = estimate_training_time(cfg, dataset_count=count)
-    print(est.text)
-    return 0
+    return count

@@ -577,6 +577,44 @@ def test_cli_metrics_every_writes_the_quality_keys(tmp_path, capsys, monkeypatch
     assert main(["train", "--data", str(folder), "--preset", "lite32", "--width", "4", "--steps", "100",
                  "--estimate"]) == 0
     assert "100 steps" in capsys.readouterr().out
+    # a time budget: the steps are what a few timed steps say fits, printed, then trained
+    run2 = tmp_path / "minutes"
+    assert main(["train", "--data", str(folder), "--preset", "lite32", "--width", "4", "--batch-size", "8",
+                 "--minutes", "0.1", "--metrics-every", "0", "--out", str(run2), "--quiet"]) == 0
+    said = capsys.readouterr().out
+    planned = RunDir(run2).read_config()["steps"]
+    assert f"{planned:,} steps fit in about" in said and planned >= 1
+    assert RunDir(run2).read_config()["lr_decay"] > 0  # and the rates settled at its end
+    assert main(["train", "--resume", str(run2), "--minutes", "1"]) == 2
+    assert "--minutes is for a new run" in capsys.readouterr().err
+
+
+def test_the_learning_rates_settle_over_the_end_of_a_run():
+    """lr_decay: constant until the last share of the steps, then half a cosine down to lr_final; nothing for a run
+    until stopped. The optimisers follow it step by step, and a rate set live (a remedy) keeps settling from there."""
+    from studio.engine.data import PreparedImages, make_mode_images
+    from studio.engine.gan.stepper import build_stepper
+
+    x, _ = make_mode_images(24, 32, seed=0)
+    cfg, _ = resolve_settings(tiny(steps=10, lr_decay=0.5, lr_final=0.1), 24)
+    s = build_stepper(cfg, 3, PreparedImages(np.ascontiguousarray(x.transpose(0, 3, 1, 2))), torch.device("cpu"))
+    factors = [s.lr_factor(t) for t in range(11)]
+    assert factors[:6] == [1.0] * 6 and abs(factors[10] - 0.1) < 1e-9
+    assert all(a > b for a, b in zip(factors[5:], factors[6:], strict=False))
+    for _ in range(8):
+        s.step()
+    assert s.opt_g.param_groups[0]["lr"] == pytest.approx(cfg.lr_g * factors[7])
+    assert s.opt_d.param_groups[0]["lr"] == pytest.approx(cfg.lr_d * factors[7])
+    s.set_lr(lr_d=1e-4)
+    assert s.opt_d.param_groups[0]["lr"] == pytest.approx(1e-4 * factors[8])
+    s.step()
+    assert s.opt_d.param_groups[0]["lr"] == pytest.approx(1e-4 * factors[8])
+    s.cfg.steps = 0  # until stopped: nothing to settle toward
+    assert s.lr_factor(9) == 1.0
+    # the small-folder presets settle; a run saved before settling existed keeps its rates
+    assert TrainConfig.for_preset("lite32").lr_decay > 0 and TrainConfig.for_preset("lite64").lr_decay > 0
+    saved = {k: v for k, v in TrainConfig.for_preset("lite32").__dict__.items() if k != "lr_decay"}
+    assert TrainConfig.from_saved_run({**saved, "config_version": 2}).lr_decay == 0
 
 
 def test_a_stop_during_a_quality_check_keeps_the_step_and_saves_a_checkpoint(tmp_path, monkeypatch):

@@ -272,8 +272,21 @@ def test_estimate_runs_off_the_gui_thread_and_follows_the_settings(qtbot, page):
     # More steps only rescale it (same time per step); another batch size makes it stale.
     s.set_steps(2000)
     assert "for 2,000 steps" in box.text() and box.state == "done"
+    # a time budget: "Train for 10 min" → "Set steps" puts what fits into Steps, and the estimate follows
+    assert box.fit_row.isVisibleTo(box) and box.minutes.value() == 10
+    s.until_stopped.setChecked(True)
+    qtbot.mouseClick(box.fit_button, Qt.MouseButton.LeftButton)
+    fitted = s.steps.value()
+    assert not s.until_stopped.isChecked() and s.values()["steps"] == fitted
+    assert abs(fitted * box.estimate.seconds_per_step - 600) <= box.estimate.seconds_per_step + 1e-9, fitted
+    assert f"for {fitted:,} steps" in box.text()
+    box.minutes.setValue(20)
+    qtbot.mouseClick(box.fit_button, Qt.MouseButton.LeftButton)
+    assert abs(s.steps.value() - 2 * fitted) <= 2
+    assert s.values()["lr_decay"] > 0  # the preset settles its rates over the end of the run it fits
     s.batch_size.setValue(16)
     assert box.state == "stale" and "press Estimate time again" in box.text()
+    assert not box.fit_row.isVisibleTo(box)  # a stale estimate cannot say what fits
 
     # Cancel answers at once; the steps in flight end in the background without a result.
     box.start()

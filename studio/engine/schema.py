@@ -455,6 +455,7 @@ RUN_CONFIG = Obj({
     "init_from": Str(1 << 20), "resolved_channels": Enum(1, 3), "image_size": Int(8, MAX_SIDE),
     "config_version": Int(0, 1000), "sync_batchnorm": Opt(Bool()), "precision": Enum(*PRECISIONS),
     "compile": Bool(), "batchnorm": Bool(), "kind_groups": Bool(),
+    "lr_decay": Num(0, 1), "lr_final": Num(0, 1),
 })
 CHECKPOINT_JSON = Obj({
     "format": Const("gan-art-studio/checkpoint"), "version": Int(1, 1000), "step": Int(0, 1 << 62),

@@ -57,7 +57,7 @@ def recipes(channels: int, size: int = 32, count: int = 200, eyes: bool = True) 
         # conv to pixels, the two-timescale rates
         f"lite{size}-before": TrainConfig.for_preset(f"lite{size}", device="cpu", channels=channels, kinds=0,
                                                      rgb_head="convT", r1_gamma=0.0, spectral_norm=True,
-                                                     lr_g=2e-4, lr_d=4e-4),
+                                                     lr_g=2e-4, lr_d=4e-4, lr_decay=0.0),
     }
     if eyes:
         out[f"eyes{size}"] = TrainConfig.for_preset(f"eyes{size}", device="cpu", channels=channels)
@@ -143,14 +143,28 @@ def draw(stepper, z: torch.Tensor) -> torch.Tensor:
     return out
 
 
+def plan_steps(cfg: TrainConfig, data, seconds: float) -> int:
+    """What ``train --minutes`` does for a recipe whose rates settle at the end: a few timed steps on this machine
+    say how many fit in ``seconds`` (no quality checks here: the bench scores outside the clock)."""
+    from studio.engine.gan.estimate import steps_for_seconds
+
+    steps, est = steps_for_seconds(TrainConfig.from_dict({**cfg.__dict__, "metrics_every": 0}), seconds,
+                                   dataset_count=len(data), channels=data.channels)
+    print(f"  planned: {est.text}", flush=True)
+    return steps
+
+
 def train_and_score(name: str, cfg: TrainConfig, data, seconds: float, every: float, evaluate) -> tuple:
+    """Train for ``seconds`` of wall time (or to the planned steps of a recipe that settles its rates, if sooner)."""
+    cfg.steps = plan_steps(cfg, data, seconds) if cfg.lr_decay > 0 else 0
     cfg, _choice = resolve_settings(cfg, len(data))
     s = build_stepper(cfg, data.channels, data, torch.device("cpu"))
     z = torch.randn(1000, cfg.latent_dim, generator=torch.Generator().manual_seed(1234))
     used, history, reached = 0.0, [], {}
-    while used < seconds:
+    done = lambda: bool(cfg.steps) and s.state["step"] >= cfg.steps  # noqa: E731
+    while used < seconds and not done():
         t0 = time.perf_counter()
-        while time.perf_counter() - t0 < min(every, seconds - used):
+        while time.perf_counter() - t0 < min(every, seconds - used) and not done():
             s.step()
         used += time.perf_counter() - t0
         imgs = draw(s, z)
@@ -178,6 +192,7 @@ def main() -> int:
     ap.add_argument("--no-eyes", action="store_true", help="leave out the pretrained-eyes recipe")
     ap.add_argument("--seed", type=int, default=0, help="the runs' seed (GAN outcomes vary from seed to seed: "
                     "compare recipes over several)")
+    ap.add_argument("--precision", default="", help="the recommended recipe's --precision (default: its own)")
     ap.add_argument("--out", default="bench-out/eyes")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
@@ -200,6 +215,8 @@ def main() -> int:
         if chosen and not any(c in name for c in chosen):
             continue
         cfg.seed = args.seed
+        if args.precision and name.startswith("recommended"):
+            cfg.precision = args.precision
         print(f"\n{name}: {args.minutes:g} min")
         s, imgs, history, reached = train_and_score(name, cfg, data, args.minutes * 60, args.every, evaluate)
         grid = save_grid(imgs[:64], out / f"shapes-{name.split(' ')[0]}.png", scale=3)

@@ -169,16 +169,19 @@ def split_problem(global_batch: int, world: int) -> str | None:
     return None
 
 
-def resolve_precision(precision: str, device: torch.device) -> torch.dtype | None:
+def resolve_precision(precision: str, device: torch.device, cpu_bf16: bool = False) -> torch.dtype | None:
     """The autocast type for a precision setting on a device; None is full precision (fp32).
 
-    auto: bf16 on GPUs that have it (no loss scaling needed), fp32 elsewhere. bf16 on a CPU is allowed when
-    asked for (CPUs with native bf16 run it fast). fp16 needs a GPU, and runs with loss scaling."""
+    auto: bf16 on GPUs that have it (no loss scaling needed); on a CPU with native bf16 (AVX512-BF16 or AMX) for
+    models that train well in it (``cpu_bf16``: the preset's ``PresetInfo.cpu_bf16``); fp32 elsewhere. bf16 on a
+    CPU is allowed when asked for. fp16 needs a GPU, and runs with loss scaling."""
     if precision in ("fp32", "", None):
         return None
     from studio.engine.device import fast_bf16
 
     if precision == "auto":
+        if device.type == "cpu":
+            return torch.bfloat16 if cpu_bf16 and fast_bf16(device) else None
         return torch.bfloat16 if device.type == "cuda" and fast_bf16(device) else None
     if precision == "bf16":
         if device.type == "cuda" and not fast_bf16(device):

@@ -113,6 +113,33 @@ def estimate_training_time(cfg: TrainConfig, dataset_count: int = 200, steps: in
     return TimeEstimate(per_step, int(total_steps or 0), ips, quality_s, checks, setup_s, total, str(device), text)
 
 
+def steps_within(est: TimeEstimate, seconds: float, metrics_every: int = 0) -> int:
+    """The most steps that fit in ``seconds`` by the estimate's own time model (a quality check every
+    ``metrics_every`` steps and its one-off set-up included when the estimate timed one). At least 1."""
+    every = metrics_every if metrics_every and est.quality_seconds > 0 else 0
+    per_step = est.seconds_per_step + (est.quality_seconds / every if every else 0.0)
+    return max(1, int((seconds - (est.setup_seconds if every else 0.0)) / per_step))
+
+
+def steps_for_seconds(cfg: TrainConfig, seconds: float, dataset_count: int = 200,
+                      channels: int | None = None) -> tuple[int, TimeEstimate]:
+    """The most steps of ``cfg`` that fit in ``seconds`` on its device (a few timed steps, ``steps_within``), and
+    the estimate for that many steps."""
+    from studio.engine.gan.regimes import resolve_settings
+
+    probe = estimate_training_time(cfg, dataset_count, steps=1_000_000, channels=channels)
+    every = int(resolve_settings(TrainConfig.from_dict({**cfg.__dict__}), max(2, dataset_count))[0].metrics_every or 0)
+    steps = steps_within(probe, seconds, every)
+    checks = steps // every if every and probe.quality_seconds > 0 else 0
+    total = training_seconds(probe.seconds_per_step, steps, probe.quality_seconds, checks, probe.setup_seconds)
+    text = (f"{steps:,} steps fit in about {format_duration(total)} on {probe.device.split(':')[0].upper()}: "
+            f"{probe.seconds_per_step:.2f} s per step" + (f", plus {checks} quality checks of "
+                                                          f"{probe.quality_seconds:.1f} s" if checks else "")
+            + f" ({probe.images_per_second:.0f} pictures/s).")
+    return steps, TimeEstimate(probe.seconds_per_step, steps, probe.images_per_second, probe.quality_seconds, checks,
+                               probe.setup_seconds, total, probe.device, text)
+
+
 WARMUP_STEPS = 2  # first steps pay for allocators, kernel choice and layout conversion: never timed
 MIN_BENCH_SECONDS = 1.5  # time at least this long (a 3-step sample of a fast step is mostly noise)
 MAX_BENCH_STEPS = 50

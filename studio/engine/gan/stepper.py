@@ -82,7 +82,8 @@ class GanStepper:
         # mixed precision (GPUs): the forwards under autocast; fp16 also scales the losses (GradScaler)
         from studio.engine.gan.distributed import resolve_precision
 
-        self.amp_dtype = resolve_precision(cfg.precision, device)
+        self.amp_dtype = resolve_precision(cfg.precision, device,
+                                           cpu_bf16=cfg.preset in PRESETS and PRESETS[cfg.preset].cpu_bf16)
         self.scalers = None
         if self.amp_dtype == torch.float16:
             self.scalers = {"G": torch.amp.GradScaler(device.type), "D": torch.amp.GradScaler(device.type)}
@@ -246,8 +247,23 @@ class GanStepper:
         return sum(g.float().square().sum(dim=(1, 2, 3)).mean() for g in grads)
 
     # -- one step: the lesson's two phases
+    def lr_factor(self, step: int | None = None) -> float:
+        """What the learning rates are multiplied by at ``step`` (default: the next one): 1 until the last
+        ``cfg.lr_decay`` of ``cfg.steps``, then half a cosine down to ``cfg.lr_final``."""
+        cfg = self.cfg
+        if cfg.lr_decay <= 0 or cfg.steps <= 0:
+            return 1.0
+        start = cfg.steps * (1.0 - min(1.0, cfg.lr_decay))
+        done = min(1.0, max(0.0, ((self.state["step"] if step is None else step) - start) / (cfg.steps - start)))
+        return cfg.lr_final + (1.0 - cfg.lr_final) * 0.5 * (1.0 + math.cos(math.pi * done))
+
     def step(self) -> dict[str, float]:
         cfg, G, D = self.cfg, self.G, self.D
+        if cfg.lr_decay > 0:
+            factor = self.lr_factor()
+            for opt, lr in ((self.opt_g, cfg.lr_g), (self.opt_d, cfg.lr_d)):
+                for group in opt.param_groups:
+                    group["lr"] = lr * factor
         skip_d = cfg.skip_d_below > 0 and self.state["last_loss_d"] < cfg.skip_d_below
         fake = fake_kinds = None
         for _ in range(cfg.d_steps):
@@ -321,7 +337,7 @@ class GanStepper:
         for opt, lr, name in ((self.opt_g, lr_g, "lr_g"), (self.opt_d, lr_d, "lr_d")):
             if lr is not None:
                 for group in opt.param_groups:
-                    group["lr"] = lr
+                    group["lr"] = lr * self.lr_factor()  # the base rate; a settling run keeps settling from it
                 setattr(self.cfg, name, lr)
 
     def set_augment(self, mode: str | None = None, p: float | None = None, target: float | None = None) -> None:

@@ -266,6 +266,7 @@ class TrainSettingsPanel(QWidget):
         self.estimate = TimeEstimateBox(self)
         self.estimate.setObjectName("timeEstimate")
         self.estimate.request_provider = self.estimate_request
+        self.estimate.fit_steps.connect(self._set_fitted_steps)
         self._dataset_count = 0
         for w in (self.steps, self.batch_size):
             w.valueChanged.connect(self._update_epochs_hint)
@@ -376,6 +377,11 @@ class TrainSettingsPanel(QWidget):
             return None
         batch = min(self.batch_size.value(), self._dataset_count)
         return self.steps.value() * batch / self._dataset_count
+
+    def _set_fitted_steps(self, steps: int) -> None:
+        """The estimate box's "Set steps": a run of that many steps (not until stopped)."""
+        self.until_stopped.setChecked(False)
+        self.steps.setValue(min(steps, self.steps.maximum()))
 
     def _update_epochs_hint(self, *_args) -> None:
         ep = self.epochs()

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QDoubleSpinBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from studio.engine.train_text import estimate_text
 
@@ -60,6 +60,7 @@ class TimeEstimateBox(QWidget):
     ValueError with words (invalid settings)."""
 
     estimated = Signal(object)  # TimeEstimate
+    fit_steps = Signal(int)  # "Set steps": the steps that fit in the minutes asked for, by the last estimate
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -99,11 +100,36 @@ class TimeEstimateBox(QWidget):
         row.addWidget(self.button)
         row.addWidget(self.cancel_button)
         row.addStretch(1)
+        # a time budget: after an estimate, the steps that fit in so many minutes on this computer
+        self.fit_row = QWidget(self)
+        self.fit_row.setObjectName("fitSteps")
+        fit = QHBoxLayout(self.fit_row)
+        fit.setContentsMargins(0, 0, 0, 0)
+        fit.setSpacing(4)
+        self.minutes = QDoubleSpinBox(self.fit_row)
+        self.minutes.setObjectName("fitMinutes")
+        self.minutes.setRange(1, 7 * 24 * 60)
+        self.minutes.setDecimals(0)
+        self.minutes.setValue(10)
+        self.minutes.setSuffix(" min")
+        self.fit_button = QPushButton("Set steps", self.fit_row)
+        self.fit_button.setObjectName("fitStepsButton")
+        tip = ("Set Steps to what fits in this many minutes on this computer, by the estimate above. The small-data "
+               "models ease their learning rates down over the end of a run, so a run that ends on time ends sharp.")
+        for w in (self.minutes, self.fit_button):
+            w.setToolTip(tip)
+        self.fit_button.clicked.connect(self._fit)
+        fit.addWidget(QLabel("Train for", self.fit_row))
+        fit.addWidget(self.minutes)
+        fit.addWidget(self.fit_button)
+        fit.addStretch(1)
+        self.fit_row.hide()
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(2)
         layout.addLayout(row)
         layout.addWidget(self.label)
+        layout.addWidget(self.fit_row)
 
     # --- control --------------------------------------------------------------------------------
     def start(self) -> None:
@@ -163,6 +189,12 @@ class TimeEstimateBox(QWidget):
         else:
             self._mark_stale()
 
+    def _fit(self) -> None:
+        from studio.engine.gan.estimate import steps_within
+
+        if self.estimate is not None and self.state == "done":
+            self.fit_steps.emit(steps_within(self.estimate, self.minutes.value() * 60.0, self._estimate_every))
+
     # --- results --------------------------------------------------------------------------------
     def _key(self, request: EstimateRequest) -> str:
         import dataclasses
@@ -212,6 +244,7 @@ class TimeEstimateBox(QWidget):
         self.label.setText(text)
         self.label.setVisible(bool(text))
         self.label.setProperty("state", state)
+        self.fit_row.setVisible(state == "done")  # only an estimate for these settings can say what fits
         self.label.style().unpolish(self.label)
         self.label.style().polish(self.label)
 
