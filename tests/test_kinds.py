@@ -13,7 +13,7 @@ from studio.engine.gan.models import build_gan, build_generator
 from studio.engine.gan.regimes import resolve_settings
 from studio.engine.gan.stepper import build_stepper
 from studio.engine.gan.trainer import GanTrainingJob, TrainConfig
-from studio.engine.jobs import run_job
+from studio.engine.jobs import JobToken, Metrics, run_job
 from studio.engine.pretrained import verify
 
 needs_vgg = pytest.mark.skipif(not verify(), reason="offline VGG16 features not fetched (make models)")
@@ -114,7 +114,7 @@ def test_g_learns_to_draw_the_kind_it_is_told():
 
 @needs_vgg
 def test_a_run_with_kinds_resumes_exactly_and_exports_a_generator_explore_opens(tmp_path, monkeypatch):
-    kw = dict(kinds=3, ema=True, r1_gamma=0.1)
+    kw = dict(kinds=3, ema=True, r1_gamma=0.1, lr_decay=0.5)  # kind groups and settling rates on, as by default
     out = run_job(GanTrainingJob(tiny(steps=6, **kw), tmp_path / "a"), keep_events=True)
     assert out.error is None, out.details
     # the artist is told, and shown, what kinds the run found: one row of examples per kind
@@ -124,7 +124,13 @@ def test_a_run_with_kinds_resumes_exactly_and_exports_a_generator_explore_opens(
 
     with Image.open(tmp_path / "a" / "kinds.png") as im:
         assert im.height > 2 * 32 and im.height < 4 * 40  # three rows of 32 px cells
-    assert run_job(GanTrainingJob(tiny(steps=3, **kw), tmp_path / "b")).error is None
+    token = JobToken()  # run b is stopped at step 3 of the same 6-step plan (the rates settle over its end)
+
+    def stop_at_3(ev):
+        if isinstance(ev, Metrics) and ev.step == 3:
+            token.stop()
+
+    assert run_job(GanTrainingJob(tiny(steps=6, **kw), tmp_path / "b"), stop_at_3, token).result.step == 3
     import studio.engine.gan.clusters as clusters
 
     def no_second_sorting(*_a, **_k):

@@ -32,10 +32,12 @@ needs_vgg = pytest.mark.skipif(not verify(), reason="offline VGG16 features not 
 
 
 def tiny(preset: str = "lite32", **kw) -> TrainConfig:
-    """A tiny real run; unconditional unless ``kinds`` is given (tests/test_kinds.py covers kinds of pictures)."""
+    """A tiny real run; unconditional unless ``kinds`` is given (tests/test_kinds.py covers kinds of pictures), with
+    constant learning rates unless ``lr_decay`` is given (a test that stops a run by lowering its steps would
+    otherwise change the run's plan)."""
     base = dict(data="demo", width=4, batch_size=8, steps=8, demo_count=24, sample_every_s=1e9,
                 checkpoint_every_min=0, device="cpu", grid_count=4, metrics_samples=8,
-                kinds=0 if not PRESETS[preset].projected else None)
+                kinds=0 if not PRESETS[preset].projected else None, lr_decay=0.0)
     base.update(kw)
     return TrainConfig.for_preset(preset, **base)
 

@@ -6,8 +6,10 @@ trained on 4,000 freshly drawn labelled pictures (held-out accuracy printed; it 
 judge turned out to be confident about blurry colour blobs (the lesson DCGAN's blobs scored 0.74), so the headline
 judge is stricter: the same CNN with a ninth class, "not one clean shape" — two shapes blended, a shape blurred to a
 blob, a shape under heavy noise, halves of two shapes pieced together (``not_a_shape``). Both are reported. Each
-recipe then trains alone for ``--minutes`` of wall time with a fixed thread count, one after the other; every
-``--every`` seconds (not counted) 1,000 samples from fixed latents are scored:
+recipe then trains alone for ``--minutes`` of wall time with a fixed thread count, one after the other. A recipe
+whose learning rates settle at the end of a run (the recommended one) is given its length the way ``train --minutes``
+gives it: a few timed steps at the start plan the steps that fit, and it stops there or at the time limit, whichever
+comes first. Every ``--every`` seconds (not counted) 1,000 samples from fixed latents are scored:
 
 * precision — the share of samples the judge is confident about (softmax > 0.9 for one of the 8 shapes): a hybrid
   of two shapes or a blob does not count, whatever its arg-max;
@@ -188,6 +190,7 @@ def main() -> int:
     ap.add_argument("--every", type=float, default=60.0, help="seconds of training between scorings")
     ap.add_argument("--threads", type=int, default=2, help="torch threads, fixed for every recipe")
     ap.add_argument("--faces-minutes", type=float, default=0.0, help="wall time per recipe on lfw_subset (0: skip)")
+    ap.add_argument("--faces-only", action="store_true", help="skip the shape set (with --faces-minutes)")
     ap.add_argument("--only", default="", help="comma-separated recipe names to run (default all)")
     ap.add_argument("--no-eyes", action="store_true", help="leave out the pretrained-eyes recipe")
     ap.add_argument("--seed", type=int, default=0, help="the runs' seed (GAN outcomes vary from seed to seed: "
@@ -200,6 +203,20 @@ def main() -> int:
     print(f"{torch.get_num_threads()} threads, torch {torch.__version__}")
     x, _ = make_mode_images(200, 32, seed=0)
     data = to_prepared(x)
+    results = {}
+    chosen = [n for n in args.only.split(",") if n]
+    if not args.faces_only:
+        results = shape_runs(args, data, x, chosen, out)
+    if args.faces_minutes > 0:
+        face_runs(args, chosen, out)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "results.json").write_text(json.dumps(results, indent=2))
+    print(f"results: {(out / 'results.json').resolve()}")
+    return 0
+
+
+def shape_runs(args, data, x, chosen: list[str], out: Path) -> dict:
+    """The 8-shape set: every recipe for --minutes, scored every --every seconds; the table and grids."""
     clf = train_classifier()
     judge = train_judge()
     real = torch.from_numpy(x).permute(0, 3, 1, 2).float().div(127.5).sub(1)
@@ -210,7 +227,6 @@ def main() -> int:
         return {**score(judge, imgs), **{f"lenient_{k}": v for k, v in lenient.items()}}
 
     results = {}
-    chosen = [n for n in args.only.split(",") if n]
     for name, cfg in recipes(3, eyes=not args.no_eyes).items():
         if chosen and not any(c in name for c in chosen):
             continue
@@ -232,24 +248,24 @@ def main() -> int:
               f"{when:22s}  {f['lenient_precision']:9.3f}  {f['lenient_covered']:5d}/8  {f['lenient_balance']:7.3f}")
     for name, r in results.items():
         print(f"grid {name}: {Path(r['grid']).resolve()}")
-    if args.faces_minutes > 0:
-        for side in (32, 64):
-            faces = to_prepared(lfw_faces(side=side))
-            save_grid(torch.from_numpy(faces.array[:64].copy()).float().div(127.5).sub(1),
-                      out / f"faces{side}-training.png", scale=96 // side)
-            for name, cfg in recipes(1, side, eyes=not args.no_eyes).items():
-                if chosen and not any(c in name for c in chosen):
-                    continue
-                cfg.seed = args.seed
-                print(f"\nfaces {side} px, {name}: {args.faces_minutes:g} min")
-                s, imgs, _h, _r = train_and_score(name, cfg, faces, args.faces_minutes * 60, args.faces_minutes * 60,
-                                                  None)
-                grid = save_grid(imgs[:64], out / f"faces{side}-{name.split(' ')[0]}.png", scale=96 // side)
-                print(f"  grid: {grid.resolve()}")
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "results.json").write_text(json.dumps(results, indent=2))
-    print(f"results: {(out / 'results.json').resolve()}")
-    return 0
+    return results
+
+
+def face_runs(args, chosen: list[str], out: Path) -> None:
+    """The 200 lfw_subset pictures at 32 and 64 px, each recipe for --faces-minutes; grids beside the training ones."""
+    for side in (32, 64):
+        faces = to_prepared(lfw_faces(side=side))
+        save_grid(torch.from_numpy(faces.array[:64].copy()).float().div(127.5).sub(1),
+                  out / f"faces{side}-training.png", scale=96 // side)
+        for name, cfg in recipes(1, side, eyes=not args.no_eyes).items():
+            if chosen and not any(c in name for c in chosen):
+                continue
+            cfg.seed = args.seed
+            print(f"\nfaces {side} px, {name}: {args.faces_minutes:g} min")
+            s, imgs, _h, _r = train_and_score(name, cfg, faces, args.faces_minutes * 60, args.faces_minutes * 60,
+                                              None)
+            grid = save_grid(imgs[:64], out / f"faces{side}-{name.split(' ')[0]}.png", scale=96 // side)
+            print(f"  grid: {grid.resolve()}")
 
 
 if __name__ == "__main__":
