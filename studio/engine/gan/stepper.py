@@ -246,7 +246,6 @@ class GanStepper:
         grads = torch.autograd.grad(out.sum(), seen if isinstance(seen, list) else [seen], create_graph=True)
         return sum(g.float().square().sum(dim=(1, 2, 3)).mean() for g in grads)
 
-    # -- one step: the lesson's two phases
     def lr_factor(self, step: int | None = None) -> float:
         """What the learning rates are multiplied by at ``step`` (default: the next one): 1 until the last
         ``cfg.lr_decay`` of ``cfg.steps``, then half a cosine down to ``cfg.lr_final``."""
@@ -257,6 +256,7 @@ class GanStepper:
         done = min(1.0, max(0.0, ((self.state["step"] if step is None else step) - start) / (cfg.steps - start)))
         return cfg.lr_final + (1.0 - cfg.lr_final) * 0.5 * (1.0 + math.cos(math.pi * done))
 
+    # -- one step: the lesson's two phases
     def step(self) -> dict[str, float]:
         cfg, G, D = self.cfg, self.G, self.D
         if cfg.lr_decay > 0:
