@@ -85,8 +85,9 @@ def test_fifty_pictures_recommend_the_tiny_regime_and_one_click_uses_it(qtbot, p
     assert card.isVisible()
     assert card.headline.text() == "50 pictures — a tiny set."
     assert [k for k, chip in card.chips.items() if chip.property("active")] == ["tiny"]
-    assert card.text.text().startswith("Recommended: Small-data GAN 64×64 with adaptive augmentation, EMA and "
-                                       "spectral normalisation, because with fewer than 100 pictures")
+    # what lite64 really trains with: R1, not spectral normalisation
+    assert card.text.text().startswith("Recommended: Small-data GAN 64×64 with adaptive augmentation, EMA and a "
+                                       "gradient penalty (R1), because with fewer than 100 pictures")
     assert "learn them by heart" in card.why.text() and not card.why.isVisible()  # reasons on request
     card.why_button.click()
     assert card.why.isVisible()

@@ -56,6 +56,8 @@ def features_text(values: dict) -> str:
         parts.append("EMA")
     if values.get("spectral_norm"):
         parts.append("spectral normalisation")
+    if values.get("r1_gamma"):
+        parts.append("a gradient penalty (R1)")
     if not parts:
         return ""
     return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
@@ -89,7 +91,9 @@ def advise(count: int, image_size: int | None, gpu: bool | None = None) -> Advic
     word, _ = REGIME_WORDS[choice.regime]
     noun = "picture" if count == 1 else "pictures"
     headline = f"{count:,} {noun} — {'a ' + word.lower() + ' set' if choice.regime != 'large' else 'plenty'}."
-    feats = features_text(choice.values)
+    # what the preset really trains with: its own meaning of Automatic (lite32/64: R1, not spectral norm)
+    info = PRESETS[choice.preset]
+    feats = features_text({**choice.values, **info.auto, "r1_gamma": info.defaults.get("r1_gamma", 0)})
     rec = f"Recommended: {title}" + (f" with {feats}" if feats else "") + f", {because_text(choice.regime, choice.preset)}."
     why = choice.explanation
     if capped:
