@@ -202,8 +202,8 @@ def cmd_train(args: argparse.Namespace) -> int:
             return 2
         from studio.engine.gan.estimate import steps_for_seconds
 
-        cfg.steps, est = steps_for_seconds(cfg, args.minutes * 60.0, dataset_count=_dataset_count(cfg, args))
-        print(f"--minutes {args.minutes:g}: {est.text}")
+        cfg.steps, said = steps_for_seconds(cfg, args.minutes * 60.0, dataset_count=_dataset_count(cfg, args))
+        print(f"--minutes {args.minutes:g}: {said}")
     if args.estimate:  # one process's estimate (the processes share the work of one global batch)
         return _print_estimate(cfg, args)
     if args.nproc and args.nproc > 1 and not launched_by_torchrun():

@@ -585,7 +585,7 @@ def test_cli_metrics_every_writes_the_quality_keys(tmp_path, capsys, monkeypatch
                  "--minutes", "0.1", "--metrics-every", "0", "--out", str(run2), "--quiet"]) == 0
     said = capsys.readouterr().out
     planned = RunDir(run2).read_config()["steps"]
-    assert f"{planned:,} steps fit in about" in said and planned >= 1
+    assert "--minutes 0.1: About " in said and f"for {planned:,} steps on CPU" in said and planned >= 1
     assert RunDir(run2).read_config()["lr_decay"] > 0  # and the rates settled at its end
     assert main(["train", "--resume", str(run2), "--minutes", "1"]) == 2
     assert "--minutes is for a new run" in capsys.readouterr().err

@@ -150,9 +150,9 @@ def plan_steps(cfg: TrainConfig, data, seconds: float) -> int:
     say how many fit in ``seconds`` (no quality checks here: the bench scores outside the clock)."""
     from studio.engine.gan.estimate import steps_for_seconds
 
-    steps, est = steps_for_seconds(TrainConfig.from_dict({**cfg.__dict__, "metrics_every": 0}), seconds,
-                                   dataset_count=len(data), channels=data.channels)
-    print(f"  planned: {est.text}", flush=True)
+    steps, said = steps_for_seconds(TrainConfig.from_dict({**cfg.__dict__, "metrics_every": 0}), seconds,
+                                    dataset_count=len(data), channels=data.channels)
+    print(f"  planned: {said}", flush=True)
     return steps
 
 

@@ -122,22 +122,16 @@ def steps_within(est: TimeEstimate, seconds: float, metrics_every: int = 0) -> i
 
 
 def steps_for_seconds(cfg: TrainConfig, seconds: float, dataset_count: int = 200,
-                      channels: int | None = None) -> tuple[int, TimeEstimate]:
+                      channels: int | None = None) -> tuple[int, str]:
     """The most steps of ``cfg`` that fit in ``seconds`` on its device (a few timed steps, ``steps_within``), and
-    the estimate for that many steps."""
+    the estimate's sentence for that many steps (``train_text.estimate_text``, as the Train page words it)."""
     from studio.engine.gan.regimes import resolve_settings
+    from studio.engine.train_text import estimate_text
 
     probe = estimate_training_time(cfg, dataset_count, steps=1_000_000, channels=channels)
     every = int(resolve_settings(TrainConfig.from_dict({**cfg.__dict__}), max(2, dataset_count))[0].metrics_every or 0)
     steps = steps_within(probe, seconds, every)
-    checks = steps // every if every and probe.quality_seconds > 0 else 0
-    total = training_seconds(probe.seconds_per_step, steps, probe.quality_seconds, checks, probe.setup_seconds)
-    text = (f"{steps:,} steps fit in about {format_duration(total)} on {probe.device.split(':')[0].upper()}: "
-            f"{probe.seconds_per_step:.2f} s per step" + (f", plus {checks} quality checks of "
-                                                          f"{probe.quality_seconds:.1f} s" if checks else "")
-            + f" ({probe.images_per_second:.0f} pictures/s).")
-    return steps, TimeEstimate(probe.seconds_per_step, steps, probe.images_per_second, probe.quality_seconds, checks,
-                               probe.setup_seconds, total, probe.device, text)
+    return steps, estimate_text(probe, steps, every, dataset_count)
 
 
 WARMUP_STEPS = 2  # first steps pay for allocators, kernel choice and layout conversion: never timed
