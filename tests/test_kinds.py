@@ -155,6 +155,70 @@ def test_a_run_with_kinds_resumes_exactly_and_exports_a_generator_explore_opens(
         assert torch.allclose(g(z), g2(z), atol=1e-6)  # the export is the run's EMA generator
 
 
+@needs_vgg
+def test_a_kind_drawn_as_one_picture_is_told_apart_from_a_healthy_kind():
+    from studio.engine.gan import health as hl
+    from studio.engine.gan.quality import QualityMonitor
+
+    x, classes = make_mode_images(96, 32, seed=0)
+    mon = QualityMonitor(x.transpose(0, 3, 1, 2).copy(), samples=96, seed=0)
+    ref = mon.prepare()
+    fresh, fresh_classes = make_mode_images(96, 32, seed=1)
+    fresh_classes = torch.as_tensor(fresh_classes)
+    samples = torch.from_numpy(fresh.transpose(0, 3, 1, 2).copy()).float() / 127.5 - 1
+    healthy = mon.evaluate(images=samples)
+    collapsed = samples.clone()
+    for k in (0, 3):  # two kinds drawn as one picture each
+        rows = torch.nonzero(fresh_classes == k).flatten()
+        collapsed[rows] = collapsed[rows[0]].clone()
+    bad = mon.evaluate(images=collapsed)
+    # the overall diversity hardly notices two of eight kinds collapsing; the per-kind spread does
+    assert bad.lpips_diversity > 0.7 * healthy.lpips_diversity
+    det = hl.KindCollapseDetector(ref.features.nn, torch.as_tensor(classes)[mon.train_rows], min_step=100)
+    spread = det.spreads(healthy.features, fresh_classes)
+    assert len(spread) == 8 and min(spread.values()) > 0.6
+    assert all(det.observe(step, healthy.features, fresh_classes) is None for step in (100, 200, 300))
+    assert det.observe(50, bad.features, fresh_classes) is None  # too early to tell
+    assert det.observe(400, bad.features, fresh_classes) is None  # once is not yet a pattern
+    hit = det.observe(500, bad.features, fresh_classes)
+    assert hit is not None and hit["kinds"] == [0, 3] and hit["total"] == 8
+    assert det.observe(600, bad.features, fresh_classes) is None  # said once
+    assert det.observe(700, healthy.features, fresh_classes) is None  # recovered ...
+    det.observe(800, bad.features, fresh_classes)
+    assert det.observe(900, bad.features, fresh_classes) is not None  # ... so a new collapse is news again
+    event = hl.kind_collapse_event(900, TrainConfig.for_preset("lite32"), hit, 0.1, None)
+    assert "2 of the 8 kinds" in event.text() and "row 1, 4 of kinds.png" in event.text()
+
+
+@needs_vgg
+def test_a_run_whose_kind_collapses_says_so_with_the_kinds_samples(tmp_path, monkeypatch):
+    from PIL import Image
+
+    from studio.engine.gan import health as hl
+    from studio.engine.gan.quality import QualityMonitor
+
+    def one_kind_as_one_picture(self, generator, latent_dim):
+        """Stands in for G: the folder's pictures (healthy variety, though copies: memorised), except that kind 0 is
+        always one picture."""
+        kinds = generator.kinds(self.latents(latent_dim))
+        pictures = self._train_uint8().float().div(127.5).sub(1.0)
+        out = pictures[torch.arange(self.samples) % len(pictures)]
+        out[kinds == 0] = out[0].clone()
+        return out
+
+    monkeypatch.setattr(QualityMonitor, "generate", one_kind_as_one_picture)
+    monkeypatch.setattr(hl, "EARLY_STEPS", 0)
+    events = []
+    cfg = tiny(steps=4, metrics_every=2, kinds=3, metrics_samples=48)
+    assert run_job(GanTrainingJob(cfg, tmp_path / "run"), events.append).error is None
+    found = [e.health for e in events if isinstance(e, hl.HealthNotice) and e.health.code != "memorization"]
+    assert [h.code for h in found] == ["kind_collapse"] and found[0].step == 4  # patience: two checks in a row
+    assert found[0].data["kinds"] == [0] and found[0].data["total"] == 3
+    assert {r.code for r in found[0].remedies} == {"raise_augmentation", "lower_lr_g", "rollback"}
+    with Image.open(found[0].data["image"]) as im:  # one row: the kind's samples, a gap, the folder's pictures
+        assert im.width == 13 * 34 + 2 and im.height == 34 + 2
+
+
 def test_auto_settings_sort_small_folders_only(monkeypatch):
     import studio.engine.gan.regimes as regimes
 

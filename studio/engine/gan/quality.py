@@ -222,6 +222,7 @@ class QualityReport:
     samples: torch.Tensor  # the generated pictures measured, in [-1, 1] (CPU)
     seconds: float = 0.0
     values: dict[str, float] = field(default_factory=dict)  # what goes into metrics.jsonl
+    features: torch.Tensor | None = None  # per sample: the nearest-neighbour features (N×K unit vectors)
 
 
 @dataclass
@@ -358,4 +359,4 @@ class QualityMonitor:
                   "lpips_diversity_data": ref.diversity,
                   "nn_distance_ratio": float(dist.median()) / max(ref.nn_median, 1e-12),
                   "metrics_seconds": seconds}
-        return QualityReport(step, k, k_std, fd, div, dist, rows, images, seconds, values)
+        return QualityReport(step, k, k_std, fd, div, dist, rows, images, seconds, values, feats.nn)

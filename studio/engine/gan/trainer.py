@@ -406,6 +406,7 @@ class _TrainLoop:
         cfg = self.cfg
         self.d_winning = hl.DWinningDetector(cfg.loss, cfg.health_window, cooldown=10 * cfg.health_window)
         self.collapse: hl.CollapseDetector | None = None
+        self.kind_collapse: hl.KindCollapseDetector | None = None
         self.memorization: hl.MemorizationDetector | None = None
         self.quality = None  # QualityMonitor, made at the first check
         self.quality_failed = False
@@ -531,6 +532,9 @@ class _TrainLoop:
                 ref = self.quality.prepare(self.ctx.check)
                 self.collapse = hl.CollapseDetector(ref.diversity)
                 self.memorization = hl.MemorizationDetector(ref.nn_median)
+                if self.s.kinds is not None:  # a generator told which kind to draw can collapse inside one kind
+                    self.kind_collapse = hl.KindCollapseDetector(
+                        ref.features.nn, self.s.kinds[self.quality.train_rows])
             G = self.s.sample_generator("ema")
             report = self.quality.evaluate(G, self.cfg.latent_dim, step, check=self.ctx.check)
         except QualityError as exc:
@@ -547,7 +551,31 @@ class _TrainLoop:
             if hit:
                 image, pairs = self._memorization_pairs(step, report, hit["close"])
                 self._emit_health(hl.memorization_event(step, self.cfg, hit, aug_p, image, pairs))
+            if self.kind_collapse is not None and report.features is not None:
+                kinds = G.kinds(self.quality.latents(self.cfg.latent_dim).to(self.s.device)).cpu()
+                hit = self.kind_collapse.observe(step, report.features, kinds)
+                if hit:
+                    image = self._kind_collapse_sheet(step, report.samples, kinds, hit["kinds"])
+                    self._emit_health(hl.kind_collapse_event(step, self.cfg, hit, aug_p, image))
         return vals
+
+    def _kind_collapse_sheet(self, step: int, samples: torch.Tensor, kinds: torch.Tensor, which: list[int],
+                             per_row: int = 6) -> str:
+        """One row per collapsed kind: its samples, then a gap, then some of the folder's pictures of that kind."""
+        data = self.s.data
+        blank = torch.full((1, data.channels, data.size, data.size), -1.0)
+        rows = []
+        for k in which:
+            gen = samples[kinds == k][:per_row]
+            if gen.shape[-1] != data.size:
+                gen = torch.nn.functional.interpolate(gen, size=(data.size, data.size), mode="bilinear")
+            real = data.batch(torch.nonzero(self.s.kinds == k).flatten()[:per_row]).float().div(127.5).sub(1)
+            cells = [gen, blank.expand(per_row - len(gen) + 1, -1, -1, -1), real,
+                     blank.expand(per_row - len(real), -1, -1, -1)]
+            rows.append(torch.cat(cells))
+        path = self.job.run_dir.path / "health" / f"kind_collapse_step_{step:07d}.png"
+        _save_png(_grid_uint8(torch.cat(rows), nrow=2 * per_row + 1), path)
+        return str(path)
 
     def _memorization_pairs(self, step: int, report, close: torch.Tensor, k: int = 8) -> tuple[str, list[dict]]:
         order = torch.argsort(report.nn_distance)[:k]
