@@ -296,3 +296,20 @@ def test_each_minibatch_std_group_holds_one_kind_real_and_generated():
     assert TrainConfig.from_saved_run({**saved, "config_version": 2}).kind_groups is False
     assert build_stepper(TrainConfig.from_saved_run({**saved, "config_version": 2, "kinds": 4}), 3, data,
                          torch.device("cpu"), kind_labels=labels).group_ids is None
+
+
+def test_minibatch_std_appends_each_groups_spread_and_sees_a_group_of_copies():
+    from studio.engine.gan.models import MBSTD_GROUP, MinibatchStd
+
+    torch.manual_seed(0)
+    x = torch.randn(16, 8, 4, 4).contiguous(memory_format=torch.channels_last)
+    x[:, :, :, :][torch.arange(16) % 4 == 1] = x[1].clone()  # group 1 (rows 1, 5, 9, 13): four copies
+    out = MinibatchStd()(x)
+    assert out.shape == (16, 9, 4, 4) and torch.equal(out[:, :8], x)
+    groups = x.reshape(MBSTD_GROUP, 4, -1)  # column j is one group
+    expected = groups.std(0, unbiased=False).mean(1)  # each feature's spread in the group, averaged
+    for row in range(16):
+        assert torch.allclose(out[row, 8], expected[row % 4].expand(4, 4), atol=2e-4)  # √1e-8 keeps it off 0
+    assert float(out[1, 8, 0, 0]) < 1e-3 < 0.5 < float(out[0, 8, 0, 0])
+    bf = MinibatchStd()(x.to(torch.bfloat16))  # autocast's bf16 on a CPU: same answer to bf16's precision
+    assert bf.dtype == torch.bfloat16 and torch.allclose(bf[:, 8].float(), out[:, 8], rtol=2e-2, atol=1e-3)

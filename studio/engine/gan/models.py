@@ -267,7 +267,10 @@ class MinibatchStd(nn.Module):
         if g < 2:
             return torch.cat([x, x.new_zeros(n, 1, h, w)], 1)
         y = x.float().reshape(g, n // g, c * h * w)
-        y = (y.var(0, unbiased=False) + 1e-8).sqrt().mean(1)  # (n/g,)
+        # the variance over the group written out: torch's var over a leading dimension is ~20× slower on a CPU
+        # (10.6 ms against 0.5 ms for 32×256×4×4 at one thread; var was 8 % of a lite32 step in torch.profiler, and the
+        # rewrite made the step 1.10× faster)
+        y = (y.sub(y.mean(0)).square().mean(0) + 1e-8).sqrt().mean(1)  # (n/g,)
         y = y.to(x.dtype).view(1, n // g, 1, 1, 1).expand(g, n // g, 1, h, w).reshape(n, 1, h, w)
         return torch.cat([x, y], 1)
 
