@@ -64,7 +64,7 @@ def _add_train(sub: argparse._SubParsersAction) -> None:
                    help="multi-scale gradients (MSG-GAN) in the small-data presets (default: on at 128 px and up)")
     g.add_argument("--kinds", type=int, metavar="K",
                    help="sort the pictures into K kinds (pretrained VGG16 features) and train G and D on them "
-                   "(small-data presets; 0 = off; default: about one kind per dozen pictures on small folders)")
+                   "(small-data presets; 0 = off; default: about one kind per eight pictures, up to 24, on small folders)")
     g.add_argument("--r1", type=float, metavar="GAMMA", help="R1 gradient penalty on D's real pictures (0 = off)")
     g.add_argument("--lecam", type=float, metavar="WEIGHT",
                    help="LeCam regulariser: keeps D's verdicts near their running averages, against a D that "

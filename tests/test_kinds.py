@@ -40,8 +40,8 @@ def test_kmeans_finds_separate_groups_and_numbers_them_by_size():
 
 
 def test_the_number_of_kinds_follows_the_folder():
-    assert clusters_for_count(24) == 2 and clusters_for_count(50) == 4 and clusters_for_count(200) == 16
-    assert clusters_for_count(5000) == 16
+    assert clusters_for_count(12) == 2 and clusters_for_count(50) == 6 and clusters_for_count(200) == 24
+    assert clusters_for_count(5000) == 24
 
 
 @needs_vgg
@@ -187,7 +187,7 @@ def test_a_kind_drawn_as_one_picture_is_told_apart_from_a_healthy_kind():
     det.observe(800, bad.features, fresh_classes)
     assert det.observe(900, bad.features, fresh_classes) is not None  # ... so a new collapse is news again
     event = hl.kind_collapse_event(900, TrainConfig.for_preset("lite32"), hit, 0.1, None)
-    assert "2 of the 8 kinds" in event.text() and "row 1, 4 of kinds.png" in event.text()
+    assert "2 of the 8 kinds" in event.text() and "rows 1 and 4 of kinds.png" in event.text()
 
 
 @needs_vgg
@@ -223,7 +223,7 @@ def test_auto_settings_sort_small_folders_only(monkeypatch):
     import studio.engine.gan.regimes as regimes
 
     monkeypatch.setattr(regimes, "vgg16_installed", lambda: True)
-    for count, want in ((50, 4), (200, 16), (5000, 0)):
+    for count, want in ((50, 6), (200, 24), (5000, 0)):
         cfg, choice = resolve_settings(TrainConfig.for_preset("lite32"), count)
         assert cfg.kinds == want, count
         assert (f"into {want} kinds" in choice.explanation) == bool(want)

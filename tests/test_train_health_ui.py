@@ -361,3 +361,27 @@ def test_a_continued_run_shows_the_health_it_had_up_to_its_checkpoint(qtbot, pag
     assert card is not None and card.remedy_button("lower_lr_d").isEnabled()
     qtbot.waitUntil(lambda: not page.is_training(), timeout=WAIT)
     assert 999 not in [r["step"] for r in RunDir(run).read_health()]  # the lost timeline's event is gone on resume
+
+
+def test_a_collapsed_kind_shows_its_sheet_small_and_enlarged_with_its_own_caption(qtbot, tmp_path):
+    from studio.engine.gan.config import TrainConfig
+    from studio.ui.widgets.health_panel import THUMB_HEIGHT, THUMB_WIDTH, HealthPanel
+
+    sheet = tmp_path / "kind_collapse_step_0001000.png"  # 2 kinds × (6 samples, a gap, 6 pictures) of 32 px cells
+    Image.fromarray(np.full((2 * 34 + 2, 13 * 34 + 2, 3), 90, np.uint8)).save(sheet)
+    info = {"kinds": [0, 4], "total": 16, "spread": {"0": 0.2, "4": 0.31}}
+    event = hl.kind_collapse_event(1000, TrainConfig.for_preset("lite32"), info, 0.2, str(sheet))
+    assert "2 of the 16 kinds" in event.text() and "rows 1 and 5 of kinds.png" in event.text()
+    assert "20–31 %" in event.text()
+    panel = HealthPanel()
+    qtbot.addWidget(panel)
+    panel.show_event(event)
+    card = panel.card("kind_collapse")
+    thumb = card.thumb.pixmap()
+    # the wide sheet is shrunk to fit beside the text, not cut
+    assert not card.thumb.isHidden() and thumb.width() <= THUMB_WIDTH and thumb.height() <= THUMB_HEIGHT
+    assert abs(thumb.width() / thumb.height() / ((13 * 34 + 2) / (2 * 34 + 2)) - 1) < 0.05  # its shape kept
+    assert "kind" in card.thumb.toolTip() and "training picture it resembles" not in card.thumb.toolTip()
+    panel.enlarge_image("kind_collapse")
+    assert panel.pairs_dialog.windowTitle() == "Kinds drawn as one picture"
+    panel.pairs_dialog.close()

@@ -30,10 +30,12 @@ CLUSTER_SIDE = 64  # pictures are looked at this size: VGG16 needs a few pixels 
 
 
 def clusters_for_count(count: int) -> int:
-    """How many kinds to sort ``count`` pictures into: about a dozen pictures per kind, 2 to 16 kinds.
+    """How many kinds to sort ``count`` pictures into: about eight pictures per kind, 2 to 24 kinds.
 
-    Over-splitting costs little (two clusters of one kind both learn it); under-splitting brings hybrids back."""
-    return int(min(16, max(2, count // 12)))
+    Over-splitting costs little (two clusters of one kind both learn it); under-splitting brings hybrids back. On
+    the 8-shape set (200 pictures) 24 kinds beat 16 by +0.05 and +0.03 strict precision (seeds 0 and 1, 6,000
+    steps each); 32 were no better than 16 (tests/bench/bench_eyes.py's judge, issue 15's sixth pass)."""
+    return int(min(24, max(2, count // 8)))
 
 
 @torch.no_grad()

@@ -305,13 +305,18 @@ def collapse_event(step: int, cfg: Any, info: dict, aug_p: float) -> HealthEvent
 def kind_collapse_event(step: int, cfg: Any, info: dict, aug_p: float, image: str | None) -> HealthEvent:
     n = len(info["kinds"])
     pct = sorted(round(100 * v) for v in info["spread"].values())
-    which = ", ".join(str(k + 1) for k in info["kinds"])
-    spread = f"{pct[0]} %" if len(pct) == 1 else f"{pct[0]}–{pct[-1]} %"
+    rows = [str(k + 1) for k in info["kinds"]]
+    which = f"row {rows[0]}" if n == 1 else f"rows {', '.join(rows[:-1])} and {rows[-1]}"
+    if pct[-1] < 2:
+        how = "their samples are all but identical, while your pictures of that kind differ"
+    else:
+        how = (f"their samples vary only {pct[0] if len(pct) == 1 or pct[0] == pct[-1] else f'{pct[0]}–{pct[-1]}'} % "
+               "as much as your pictures of that kind")
     return HealthEvent(
         KIND_COLLAPSE, "Some kinds of pictures come out as one picture",
-        f"{n} of the {info['total']} kinds your pictures were sorted into (row {which} of kinds.png) draw nearly the "
-        f"same picture whatever the latent: their samples vary only {spread} as much as your pictures of that kind. "
-        "The generator has given up on variety there." + (f" Samples beside your pictures: {image}." if image else ""),
+        f"{n} of the {info['total']} kinds your pictures were sorted into ({which} of kinds.png) draw nearly the "
+        f"same picture whatever the latent: {how}. The generator has given up on variety there."
+        + (f" Samples beside your pictures: {image}." if image else ""),
         tuple(make_remedy(r, cfg, aug_p) for r in ("raise_augmentation", "lower_lr_g", "rollback")),
         step, "warning", {**info, "image": image})
 

@@ -69,11 +69,14 @@ def resolve_device(pref: str = "auto") -> torch.device:
 KINDS_FILE = "kinds.png"  # the kinds of pictures a run found (one row of examples per kind)
 
 
+GRID_PAD = 0.12  # the grey between the cells of a saved grid
+
+
 def _grid_uint8(images: torch.Tensor, nrow: int) -> np.ndarray:
     from torchvision.utils import make_grid
 
     grid = make_grid(images.float().cpu(), nrow=nrow, padding=2, normalize=True, value_range=(-1, 1),
-                     pad_value=0.12)
+                     pad_value=GRID_PAD)
     arr = grid.mul(255).add_(0.5).clamp_(0, 255).to(torch.uint8).permute(1, 2, 0).numpy()
     if images.shape[1] == 1:
         arr = arr[:, :, :1]
@@ -563,7 +566,7 @@ class _TrainLoop:
                              per_row: int = 6) -> str:
         """One row per collapsed kind: its samples, then a gap, then some of the folder's pictures of that kind."""
         data = self.s.data
-        blank = torch.full((1, data.channels, data.size, data.size), -1.0)
+        blank = torch.full((1, data.channels, data.size, data.size), GRID_PAD * 2 - 1)  # the grid's own grey
         rows = []
         for k in which:
             gen = samples[kinds == k][:per_row]

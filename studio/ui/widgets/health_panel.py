@@ -32,6 +32,7 @@ from studio.ui.widgets.image_view import ImageView
 
 LEVEL_WORDS = {"warning": "Warning", "error": "Problem", "info": "Note"}
 THUMB_HEIGHT = 84
+THUMB_WIDTH = 200  # a wide sheet (a row of samples beside pictures) shrinks to this, leaving the text its room
 CARDS_MAX_HEIGHT = 230  # more cards than this scroll: the plots and samples keep their room
 
 
@@ -117,20 +118,36 @@ def _load_png(path: str | Path):
         return None
 
 
-class PairsDialog(QDialog):
-    """The memorisation pairs at full size: each generated sample next to the training picture it copies."""
+# what a health card's picture shows, by event code: the enlarged window's title, its caption, the thumbnail's tip
+PICTURE_TEXTS = {
+    "memorization": ("Samples next to the pictures they resemble",
+                     "Left of each pair: a generated sample. Right: the training picture nearest to it. "
+                     "Pairs that look alike mean the generator is copying.",
+                     "Click to enlarge: each sample next to the training picture it resembles."),
+    "kind_collapse": ("Kinds drawn as one picture",
+                      "One row per kind. Left: the generator's samples of that kind. Right, after the gap: some of "
+                      "your pictures of that kind. Samples that all look the same while your pictures differ mean "
+                      "the generator has stopped varying that kind.",
+                      "Click to enlarge: the kind's samples beside your pictures of that kind."),
+}
 
-    def __init__(self, image_path: str, pairs: list[dict] | None = None, parent: QWidget | None = None) -> None:
+
+class PairsDialog(QDialog):
+    """A health card's picture at full size: memorisation pairs (each generated sample next to the training picture
+    it copies) or collapsed kinds (a kind's samples beside the folder's pictures of that kind)."""
+
+    def __init__(self, image_path: str, pairs: list[dict] | None = None, parent: QWidget | None = None,
+                 code: str = "memorization") -> None:
         super().__init__(parent)
+        title, caption_text, _tip = PICTURE_TEXTS.get(code, PICTURE_TEXTS["memorization"])
         self.setObjectName("memorizationPairs")
-        self.setWindowTitle("Samples next to the pictures they resemble")
+        self.setWindowTitle(title)
         self.view = ImageView(self, placeholder="The picture could not be read.", min_size=QSize(256, 256),
                               whole_multiples=True)
         self.view.setObjectName("pairsImage")
         array = _load_png(image_path)
         self.view.set_image(array)
-        caption = QLabel("Left of each pair: a generated sample. Right: the training picture nearest to it. "
-                         "Pairs that look alike mean the generator is copying.", self)
+        caption = QLabel(caption_text, self)
         caption.setWordWrap(True)
         caption.setObjectName("hint")
         files = [Path(p["train_file"]).name for p in (pairs or []) if p.get("train_file")]
@@ -190,7 +207,7 @@ class HealthCard(QFrame):
         self.thumb = ClickableLabel(self)
         self.thumb.setObjectName("healthThumb")
         self.thumb.setCursor(Qt.CursorShape.PointingHandCursor)
-        self.thumb.setToolTip("Click to enlarge: each sample next to the training picture it resembles.")
+        self.thumb.setToolTip(PICTURE_TEXTS.get(event.code, PICTURE_TEXTS["memorization"])[2])
         self.thumb.clicked.connect(self._on_thumb)
         self.thumb.hide()
         self.result = QLabel(self)
@@ -257,7 +274,8 @@ class HealthCard(QFrame):
             from studio.ui.qimage import to_pixmap
 
             pixmap = to_pixmap(array)
-            self.thumb.setPixmap(pixmap.scaledToHeight(THUMB_HEIGHT, Qt.TransformationMode.SmoothTransformation))
+            self.thumb.setPixmap(pixmap.scaled(THUMB_WIDTH, THUMB_HEIGHT, Qt.AspectRatioMode.KeepAspectRatio,
+                                               Qt.TransformationMode.SmoothTransformation))
             self.thumb.show()
         else:
             self.thumb.clear()
@@ -428,7 +446,7 @@ class HealthPanel(QWidget):
         if self.pairs_dialog is not None:
             self.pairs_dialog.close()
             self.pairs_dialog.deleteLater()
-        self.pairs_dialog = PairsDialog(path, (card.health_event.data or {}).get("pairs"), self.window())
+        self.pairs_dialog = PairsDialog(path, (card.health_event.data or {}).get("pairs"), self.window(), code)
         self.pairs_dialog.show()
 
     # --- layout ---------------------------------------------------------------------------------

@@ -53,7 +53,7 @@ TIPS = {
     "kinds": "Sort your pictures into this many kinds first (by what a pretrained network sees in them) and "
              "teach the generator each kind on its own: fewer in-between hybrids, every kind drawn as often as "
              "your folder holds it. Small-data presets only; needs the VGG16 weights (make models). "
-             "0 = off; Automatic: about one kind per dozen pictures on small folders.",
+             "0 = off; Automatic: about one kind per eight pictures (up to 24) on small folders.",
     "metrics_every": "Every this many steps, measure quality (KID, FD), variety and whether the generator "
                      "copies your pictures, and warn about problems. Costs a few seconds each time. "
                      "0 = never; Automatic: chosen by the picture count.",
