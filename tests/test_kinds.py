@@ -217,6 +217,23 @@ def test_a_run_whose_kind_collapses_says_so_with_the_kinds_samples(tmp_path, mon
     assert {r.code for r in found[0].remedies} == {"raise_augmentation", "lower_lr_g", "rollback"}
     with Image.open(found[0].data["image"]) as im:  # one row: the kind's samples, a gap, the folder's pictures
         assert im.width == 13 * 34 + 2 and im.height == 34 + 2
+    # a full disk: the pictures cannot be written, the run goes on and the warnings still come, without them
+    import studio.engine.gan.trainer as trainer
+
+    real_save = trainer._save_png
+
+    def disk_full_for_health(grid, path):
+        if "health" in str(path):
+            raise OSError(28, "No space left on device")
+        real_save(grid, path)
+
+    monkeypatch.setattr(trainer, "_save_png", disk_full_for_health)
+    events = []
+    out = run_job(GanTrainingJob(cfg, tmp_path / "full"), events.append)
+    assert out.error is None and out.result.step == 4
+    found = {e.health.code: e.health for e in events if isinstance(e, hl.HealthNotice)}
+    assert found.keys() == {"kind_collapse", "memorization"}
+    assert all(h.data.get("image") is None and "health" not in h.explanation for h in found.values())
 
 
 def test_auto_settings_sort_small_folders_only(monkeypatch):

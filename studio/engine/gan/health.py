@@ -221,12 +221,13 @@ class KindCollapseDetector:
     pictures' own (0.591), so ``CollapseDetector`` could not see it."""
 
     def __init__(self, ref_features: torch.Tensor, ref_kinds: torch.Tensor, ratio: float = 0.5, patience: int = 2,
-                 min_step: int | None = None, min_samples: int = 3) -> None:
+                 min_step: int | None = None, min_samples: int = 3, total: int | None = None) -> None:
         self.ratio, self.patience, self.min_samples = ratio, patience, min_samples
         self.min_step = EARLY_STEPS if min_step is None else min_step
         self.ref_spread = {int(k): _mean_pair_distance(ref_features[ref_kinds == k])
                            for k in torch.unique(ref_kinds) if int((ref_kinds == k).sum()) >= 2}
-        self.n_kinds = int(ref_kinds.max()) + 1 if len(ref_kinds) else 0
+        # how many kinds the run has (``ref_kinds`` may be a sample of the folder that misses its smallest kinds)
+        self.n_kinds = total if total is not None else int(ref_kinds.max()) + 1 if len(ref_kinds) else 0
         self._bad = 0
         self.fired = False
 
@@ -310,8 +311,8 @@ def kind_collapse_event(step: int, cfg: Any, info: dict, aug_p: float, image: st
     if pct[-1] < 2:
         how = "their samples are all but identical, while your pictures of that kind differ"
     else:
-        how = (f"their samples vary only {pct[0] if len(pct) == 1 or pct[0] == pct[-1] else f'{pct[0]}–{pct[-1]}'} % "
-               "as much as your pictures of that kind")
+        span = f"{pct[0]}" if pct[0] == pct[-1] else f"{pct[0]}–{pct[-1]}"
+        how = f"their samples vary only {span} % as much as your pictures of that kind"
     return HealthEvent(
         KIND_COLLAPSE, "Some kinds of pictures come out as one picture",
         f"{n} of the {info['total']} kinds your pictures were sorted into ({which} of kinds.png) draw nearly the "

@@ -537,7 +537,7 @@ class _TrainLoop:
                 self.memorization = hl.MemorizationDetector(ref.nn_median)
                 if self.s.kinds is not None:  # a generator told which kind to draw can collapse inside one kind
                     self.kind_collapse = hl.KindCollapseDetector(
-                        ref.features.nn, self.s.kinds[self.quality.train_rows])
+                        ref.features.nn, self.s.kinds[self.quality.train_rows], total=int(self.s.kinds.max()) + 1)
             G = self.s.sample_generator("ema")
             report = self.quality.evaluate(G, self.cfg.latent_dim, step, check=self.ctx.check)
         except QualityError as exc:
@@ -563,7 +563,7 @@ class _TrainLoop:
         return vals
 
     def _kind_collapse_sheet(self, step: int, samples: torch.Tensor, kinds: torch.Tensor, which: list[int],
-                             per_row: int = 6) -> str:
+                             per_row: int = 6) -> str | None:
         """One row per collapsed kind: its samples, then a gap, then some of the folder's pictures of that kind."""
         data = self.s.data
         blank = torch.full((1, data.channels, data.size, data.size), GRID_PAD * 2 - 1)  # the grid's own grey
@@ -576,11 +576,19 @@ class _TrainLoop:
             cells = [gen, blank.expand(per_row - len(gen) + 1, -1, -1, -1), real,
                      blank.expand(per_row - len(real), -1, -1, -1)]
             rows.append(torch.cat(cells))
-        path = self.job.run_dir.path / "health" / f"kind_collapse_step_{step:07d}.png"
-        _save_png(_grid_uint8(torch.cat(rows), nrow=2 * per_row + 1), path)
+        return self._health_picture(_grid_uint8(torch.cat(rows), nrow=2 * per_row + 1), f"kind_collapse_step_{step:07d}")
+
+    def _health_picture(self, grid: np.ndarray, name: str) -> str | None:
+        """A health card's picture in the run's health folder; None when it cannot be written (a full disk must not
+        stop training: the warning goes out without its picture)."""
+        path = self.job.run_dir.path / "health" / f"{name}.png"
+        try:
+            _save_png(grid, path)
+        except OSError:
+            return None
         return str(path)
 
-    def _memorization_pairs(self, step: int, report, close: torch.Tensor, k: int = 8) -> tuple[str, list[dict]]:
+    def _memorization_pairs(self, step: int, report, close: torch.Tensor, k: int = 8) -> tuple[str | None, list[dict]]:
         order = torch.argsort(report.nn_distance)[:k]
         rows = report.nn_index[order]
         train = self.s.data.batch(rows).float().div(127.5).sub(1.0)
@@ -588,12 +596,11 @@ class _TrainLoop:
         if gen.shape[-1] != train.shape[-1]:
             gen = torch.nn.functional.interpolate(gen, size=train.shape[-2:], mode="bilinear")
         pairs = torch.stack([gen, train], 1).flatten(0, 1)  # sample, its neighbour, sample, …
-        path = self.job.run_dir.path / "health" / f"memorization_step_{step:07d}.png"
-        _save_png(_grid_uint8(pairs, nrow=4), path)
+        path = self._health_picture(_grid_uint8(pairs, nrow=4), f"memorization_step_{step:07d}")
         files = _row_files(self.cfg.data, self.s.data)
         out = [{"sample": int(i), "train_index": int(r), "distance": float(report.nn_distance[i]),
                 "train_file": files[int(r)] if files else None} for i, r in zip(order, rows, strict=True)]
-        return str(path), out
+        return path, out
 
     # -- the loop
     def run(self) -> TrainResult:
