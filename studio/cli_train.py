@@ -10,6 +10,7 @@ from pathlib import Path
 
 from studio.cli_common import _run_with_ctrl_c, fail
 from studio.engine.errors import StudioError, describe_error
+from studio.engine.gan.config import MAX_MINUTES
 
 
 def _add_train(sub: argparse._SubParsersAction) -> None:
@@ -28,8 +29,9 @@ def _add_train(sub: argparse._SubParsersAction) -> None:
     length = p.add_mutually_exclusive_group()
     length.add_argument("--steps", type=int, help="total generator steps to reach (0 = until Ctrl+C)")
     length.add_argument("--minutes", type=float, metavar="M",
-                        help="train for about M minutes: a few timed steps on this machine set --steps, and the "
-                        "learning rates settle toward the end (a new run, one process)")
+                        help="train for about M minutes: a few timed steps on this machine set --steps, the run "
+                        "re-plans them from its own measured speed until its learning rates start to settle toward "
+                        "the end, and it ends on time (a new run, one process)")
     p.add_argument("--batch-size", type=int)
     p.add_argument("--width", type=int, help="feature maps of the DCGAN family (default 64)")
     p.add_argument("--latent-dim", type=int)
@@ -115,7 +117,7 @@ TRAIN_LIMITS = (
     ("--metrics-every", "metrics_every", 0, 1_000_000_000),
     ("--metrics-samples", "metrics_samples", 4, 50_000),
     ("--nproc", "nproc", 1, 1024),
-    ("--minutes", "minutes", 0.1, 7 * 24 * 60),
+    ("--minutes", "minutes", 0.1, MAX_MINUTES),
 )
 
 
@@ -203,7 +205,8 @@ def cmd_train(args: argparse.Namespace) -> int:
         from studio.engine.gan.estimate import steps_for_seconds
 
         cfg.steps, said = steps_for_seconds(cfg, args.minutes * 60.0, dataset_count=_dataset_count(cfg, args))
-        print(f"--minutes {args.minutes:g}: {said}")
+        cfg.minutes = args.minutes
+        print(f"--minutes {args.minutes:g}: {said} The run re-plans its steps from its own speed as it goes.")
     if args.estimate:  # one process's estimate (the processes share the work of one global batch)
         return _print_estimate(cfg, args)
     if args.nproc and args.nproc > 1 and not launched_by_torchrun():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import time
 from pathlib import Path
 
 import numpy as np
@@ -585,6 +586,7 @@ def test_cli_metrics_every_writes_the_quality_keys(tmp_path, capsys, monkeypatch
                  "--minutes", "0.1", "--metrics-every", "0", "--out", str(run2), "--quiet"]) == 0
     said = capsys.readouterr().out
     planned = RunDir(run2).read_config()["steps"]
+    assert RunDir(run2).read_config()["minutes"] == 0.1  # and its steps re-planned as it went (test above)
     assert "--minutes 0.1: About " in said and f"for {planned:,} steps on CPU" in said and planned >= 1
     assert RunDir(run2).read_config()["lr_decay"] > 0  # and the rates settled at its end
     assert main(["train", "--resume", str(run2), "--minutes", "1"]) == 2
@@ -617,6 +619,65 @@ def test_the_learning_rates_settle_over_the_end_of_a_run():
     assert TrainConfig.for_preset("lite32").lr_decay > 0 and TrainConfig.for_preset("lite64").lr_decay > 0
     saved = {k: v for k, v in TrainConfig.for_preset("lite32").__dict__.items() if k != "lr_decay"}
     assert TrainConfig.from_saved_run({**saved, "config_version": 2}).lr_decay == 0
+
+
+def test_a_plan_in_minutes_follows_the_measured_speed_and_never_moves_the_settling_into_the_past():
+    """replanned_steps: the steps that fit in what is left at the speed measured (quality checks included); with
+    settling rates the new end keeps the settling after the current step."""
+    from studio.engine.gan.estimate import LiveEta, replanned_steps
+
+    eta = LiveEta(every=0)
+    for step in range(1, 60):
+        eta.observe(step, 0.1)  # 0.1 s per step
+    assert eta.steps_within(10.0) == 100
+    assert replanned_steps(eta, 50, 10.0) == 150
+    assert replanned_steps(eta, 50, 10.0, lr_decay=0.4) == 150  # settling starts at 90 > 50
+    assert replanned_steps(eta, 200, 10.0, lr_decay=0.4) == 334  # 300 would start it at 180 < 200
+    assert replanned_steps(eta, 50, -5.0) == 51  # over time: the next step ends it
+    checked = LiveEta(every=10)
+    for step in range(1, 60):
+        checked.observe(step, 1.1 if step % 10 == 0 else 0.1)  # a 1 s quality check every 10 steps
+    assert checked.steps_within(10.0) == 50  # 0.1 s + 1 s / 10 per step
+
+
+def test_a_run_planned_in_minutes_ends_on_time_however_wrong_its_first_plan(tmp_path, monkeypatch):
+    """cfg.minutes: a run whose first plan was far too long (a machine slower than timed) re-plans from its own
+    speed and ends near its minutes, its rates settled; one planned far too short grows. The plan is in
+    config.json and the time trained in the checkpoint, so a resume keeps both; a length set by hand ends the plan."""
+    from studio.engine.gan import trainer as tr
+    from studio.engine.gan.stepper import GanStepper
+
+    monkeypatch.setattr(tr, "REPLAN_EVERY_S", 0.3)
+    real_step = GanStepper.step
+
+    def slow_step(self):  # this machine turns out slower than the plan assumed
+        time.sleep(0.02)
+        return real_step(self)
+
+    budget_s = 3.0
+    monkeypatch.setattr(GanStepper, "step", slow_step)
+    events: list = []
+    run = tmp_path / "slow"
+    out = run_job(GanTrainingJob(tiny(steps=10_000, minutes=budget_s / 60, lr_decay=0.4), run), events.append)
+    assert out.error is None, out.details
+    final = out.result.step
+    assert 5 < final < 3 * budget_s / 0.02  # not the 10,000 planned (200 s at this speed)
+    assert out.result.extra["seconds"] < 3 * budget_s
+    assert RunDir(run).read_config()["steps"] == final and RunDir(run).read_config()["minutes"] == budget_s / 60
+    said = [e.text for e in events if isinstance(e, Notice) and "start to settle" in e.text]
+    assert len(said) == 1 and f"ends at step {final:,}" in said[0]
+    state = json.loads(RunDir(run).latest_checkpoint().read_text())["state"]
+    assert 0.5 * budget_s < state["trained_s"] < 3 * budget_s
+    # resumed with the plan it saved: the plan stays; with a length set by hand: the plan ends
+    kept = GanTrainingJob(tiny(steps=final, minutes=0.0, lr_decay=0.4), run, resume=True)
+    assert run_job(kept).error is None and kept.config.minutes == budget_s / 60
+    by_hand = GanTrainingJob(tiny(steps=final + 2, lr_decay=0.4), run, resume=True)
+    assert run_job(by_hand).error is None and by_hand.config.minutes == 0 and by_hand.config.steps == final + 2
+
+    monkeypatch.setattr(GanStepper, "step", real_step)
+    short = run_job(GanTrainingJob(tiny(steps=10, minutes=1.5 / 60, lr_decay=0.4), tmp_path / "fast"))
+    assert short.error is None and short.result.step > 10  # a faster machine: more steps in the same minutes
+    assert RunDir(tmp_path / "fast").read_config()["steps"] == short.result.step
 
 
 def test_a_stop_during_a_quality_check_keeps_the_step_and_saves_a_checkpoint(tmp_path, monkeypatch):

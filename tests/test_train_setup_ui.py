@@ -279,12 +279,16 @@ def test_estimate_runs_off_the_gui_thread_and_follows_the_settings(qtbot, page):
     qtbot.mouseClick(box.fit_button, Qt.MouseButton.LeftButton)
     fitted = s.steps.value()
     assert not s.until_stopped.isChecked() and s.values()["steps"] == fitted
+    assert s.values()["minutes"] == 10  # the run re-plans its steps from its own speed (test_small_data)
     assert abs(fitted * box.estimate.seconds_per_step - 600) <= box.estimate.seconds_per_step + 1e-9, fitted
     assert f"for {fitted:,} steps" in box.text()
     box.minutes.setValue(20)
     qtbot.mouseClick(box.fit_button, Qt.MouseButton.LeftButton)
     assert abs(s.steps.value() - 2 * fitted) <= 2
     assert s.values()["lr_decay"] > 0  # the preset settles its rates over the end of the run it fits
+    assert s.values()["minutes"] == 20
+    s.set_steps(s.steps.value() + 100)  # a length chosen by hand: no plan in minutes
+    assert s.values()["minutes"] == 0
     s.batch_size.setValue(16)
     assert box.state == "stale" and "press Estimate time again" in box.text()
     assert not box.fit_row.isVisibleTo(box)  # a stale estimate cannot say what fits

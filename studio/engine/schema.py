@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from studio.engine.errors import StudioError
+from studio.engine.gan.config import MAX_MINUTES
 
 __all__ = [
     "SchemaError", "Spec", "Int", "Num", "Str", "Bool", "Enum", "Const", "List", "Obj", "Map", "Opt", "Anything",
@@ -455,7 +456,7 @@ RUN_CONFIG = Obj({
     "init_from": Str(1 << 20), "resolved_channels": Enum(1, 3), "image_size": Int(8, MAX_SIDE),
     "config_version": Int(0, 1000), "sync_batchnorm": Opt(Bool()), "precision": Enum(*PRECISIONS),
     "compile": Bool(), "batchnorm": Bool(), "kind_groups": Bool(),
-    "lr_decay": Num(0, 1), "lr_final": Num(0, 1),
+    "lr_decay": Num(0, 1), "lr_final": Num(0, 1), "minutes": Num(0, MAX_MINUTES),
 })
 CHECKPOINT_JSON = Obj({
     "format": Const("gan-art-studio/checkpoint"), "version": Int(1, 1000), "step": Int(0, 1 << 62),

@@ -157,17 +157,31 @@ def plan_steps(cfg: TrainConfig, data, seconds: float) -> int:
 
 
 def train_and_score(name: str, cfg: TrainConfig, data, seconds: float, every: float, evaluate) -> tuple:
-    """Train for ``seconds`` of wall time (or to the planned steps of a recipe that settles its rates, if sooner)."""
+    """Train for ``seconds`` of wall time (or to the planned steps of a recipe that settles its rates, if sooner).
+    A recipe that settles is planned and re-planned as ``train --minutes`` plans it: a few timed steps at the start,
+    then its own measured speed every ``REPLAN_EVERY_S`` of training until the settling begins."""
+    from studio.engine.gan.estimate import LiveEta, replanned_steps
+    from studio.engine.gan.trainer import REPLAN_EVERY_S
+
     cfg.steps = plan_steps(cfg, data, seconds) if cfg.lr_decay > 0 else 0
     cfg, _choice = resolve_settings(cfg, len(data))
     s = build_stepper(cfg, data.channels, data, torch.device("cpu"))
+    cfg = s.cfg
     z = torch.randn(1000, cfg.latent_dim, generator=torch.Generator().manual_seed(1234))
     used, history, reached = 0.0, [], {}
+    eta, planned_at = LiveEta(0), 0.0
     done = lambda: bool(cfg.steps) and s.state["step"] >= cfg.steps  # noqa: E731
     while used < seconds and not done():
-        t0 = time.perf_counter()
+        t0 = t_prev = time.perf_counter()
         while time.perf_counter() - t0 < min(every, seconds - used) and not done():
             s.step()
+            now = time.perf_counter()
+            eta.observe(s.state["step"], now - t_prev)
+            t_prev, trained = now, used + now - t0
+            if cfg.lr_decay > 0 and s.state["step"] < s.settle_start() and trained - planned_at >= REPLAN_EVERY_S \
+                    and eta.ready():
+                planned_at = trained
+                cfg.steps = replanned_steps(eta, s.state["step"], seconds - trained, cfg.lr_decay)
         used += time.perf_counter() - t0
         imgs = draw(s, z)
         row = {"seconds": round(used, 1), "step": s.state["step"], **(evaluate(imgs) if evaluate else {})}
@@ -175,7 +189,7 @@ def train_and_score(name: str, cfg: TrainConfig, data, seconds: float, every: fl
         for level in LEVELS:
             if level not in reached and row.get("precision", 0) >= level:
                 reached[level] = row["seconds"]
-        line = f"  {name:24s} {used:6.0f} s  step {s.state['step']:6,d}"
+        line = f"  {name:24s} {used:6.0f} s  step {s.state['step']:6,d}" + (f" of {cfg.steps:,}" if cfg.steps else "")
         if evaluate:
             line += (f"  strict: precision {row['precision']:.3f}  covered {row['covered']}/8  "
                      f"balance {row['balance']:.3f}   8-class judge: {row['lenient_precision']:.3f} "

@@ -63,6 +63,7 @@ def _hinge_adam(batch: int, lr_g: float, lr_d: float) -> dict:
 # the small-data presets at 32/64 px settle their learning rates over the last 40 % of a run, to a tenth
 # (issue 15, fifth pass: +0.07–0.12 strict precision at 600 s on the 8-shape set; tests/bench/bench_eyes.py)
 LITE_LR_DECAY, LITE_LR_FINAL = 0.4, 0.1
+MAX_MINUTES = 7 * 24 * 60  # a run planned in minutes: at most a week
 
 PRESETS: dict[str, PresetInfo] = {
     p.name: p
@@ -207,6 +208,9 @@ class TrainConfig:
     # a run until stopped keeps them constant)
     lr_decay: float = 0.0
     lr_final: float = 0.1
+    # a run planned in minutes (``train --minutes``, the Train page's "Train for … min"): ``steps`` is re-planned from
+    # the speed the run measures until its rates start settling, so it ends on time (0: the steps as set)
+    minutes: float = 0.0
     lecam: float = 0.0  # LeCam regulariser's weight (Tseng et al. 2021): D's verdicts kept near their averages (0: off)
     rgb_head: str = "convT"  # small-data generator: "up" (nearest ×2 + 3×3 convs) or "convT" (runs made before it)
     kinds: int | None = None  # sort the pictures into this many kinds and condition on them (0: off; None: by size)
@@ -270,6 +274,8 @@ class TrainConfig:
             problems.append("betas must be in [0, 1)")
         if self.steps < 0:
             problems.append("steps must be 0 (until stopped) or more")
+        if not 0 <= self.minutes <= MAX_MINUTES or (self.minutes and not self.steps):
+            problems.append(f"a run planned in minutes needs steps and at most {MAX_MINUTES:,} minutes")
         if self.regime not in REGIME_CHOICES:
             problems.append(f"dataset-size preset must be one of {', '.join(REGIME_CHOICES)}")
         if self.augment is not None and self.augment not in AUGMENT_MODES:

@@ -134,6 +134,16 @@ def steps_for_seconds(cfg: TrainConfig, seconds: float, dataset_count: int = 200
     return steps, estimate_text(probe, steps, every, dataset_count)
 
 
+def replanned_steps(eta: LiveEta, step: int, seconds_left: float, lr_decay: float = 0.0) -> int:
+    """A run planned in minutes, re-planned: this step plus the steps that fit in ``seconds_left`` at the speed the
+    run has measured (``eta``); with rates that settle over the last ``lr_decay`` of the run, never so few that the
+    settling would have begun before this step (what has been trained stays what the new plan would have trained)."""
+    new = step + max(1, eta.steps_within(seconds_left))
+    if lr_decay > 0:
+        new = max(new, int(step / (1.0 - min(lr_decay, 0.999))) + 1)
+    return new
+
+
 WARMUP_STEPS = 2  # first steps pay for allocators, kernel choice and layout conversion: never timed
 MIN_BENCH_SECONDS = 1.5  # time at least this long (a 3-step sample of a fast step is mostly noise)
 MAX_BENCH_STEPS = 50
@@ -220,6 +230,11 @@ class LiveEta:
 
     def ready(self) -> bool:
         return bool(self._steps)
+
+    def steps_within(self, seconds: float) -> int:
+        """How many more steps fit in ``seconds`` by this model (the quality checks among them included)."""
+        per = self.seconds_per_step() + ((self.check_seconds or 0.0) / self.every if self.every else 0.0)
+        return max(0, int(seconds / per)) if per > 0 else 0
 
     def remaining(self, step: int, total: int) -> float:
         left = max(0, total - step)

@@ -246,13 +246,20 @@ class GanStepper:
         grads = torch.autograd.grad(out.sum(), seen if isinstance(seen, list) else [seen], create_graph=True)
         return sum(g.float().square().sum(dim=(1, 2, 3)).mean() for g in grads)
 
+    def settle_start(self) -> float:
+        """The step after which the learning rates settle (``cfg.steps`` when they never do)."""
+        cfg = self.cfg
+        if cfg.lr_decay <= 0 or cfg.steps <= 0:
+            return float(cfg.steps)
+        return cfg.steps * (1.0 - min(1.0, cfg.lr_decay))
+
     def lr_factor(self, step: int | None = None) -> float:
         """What the learning rates are multiplied by at ``step`` (default: the next one): 1 until the last
         ``cfg.lr_decay`` of ``cfg.steps``, then half a cosine down to ``cfg.lr_final``."""
         cfg = self.cfg
         if cfg.lr_decay <= 0 or cfg.steps <= 0:
             return 1.0
-        start = cfg.steps * (1.0 - min(1.0, cfg.lr_decay))
+        start = self.settle_start()
         done = min(1.0, max(0.0, ((self.state["step"] if step is None else step) - start) / (cfg.steps - start)))
         return cfg.lr_final + (1.0 - cfg.lr_final) * 0.5 * (1.0 + math.cos(math.pi * done))
 

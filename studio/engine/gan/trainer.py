@@ -49,6 +49,7 @@ from studio.engine.heap import release_free_memory
 from studio.engine.jobs import Cancelled, JobContext, Metrics, Preview, Progress
 from studio.engine.runs import RunDir, atomic_write_bytes, atomic_write_json
 
+REPLAN_EVERY_S = 30.0  # a run planned in minutes re-plans its steps this often (LiveEta's window)
 # A new run writes its first checkpoint early — after this many seconds or steps, whichever comes first — so a run
 # killed in its first minutes can be continued; later ones follow ``checkpoint_every_min``.
 FIRST_CHECKPOINT_S = 60.0
@@ -294,6 +295,8 @@ class GanTrainingJob:
                                       "Start a new run, or restore a copy of the run folder.")
             saved = TrainConfig.from_saved_run(self.run_dir.read_config())
             # Only what cannot change the maths may differ from the saved run.
+            if self.config.steps != saved.steps:  # a length set by hand ends a plan in minutes
+                saved.minutes = 0.0
             for name in ("steps", "sample_every_s", "sample_every_steps", "checkpoint_every_min", "device"):
                 setattr(saved, name, getattr(self.config, name))
             if self.config.metrics_every is not None:  # measuring never changes the training maths
@@ -385,6 +388,8 @@ class GanTrainingJob:
 
         loop = _TrainLoop(self, ctx, stepper)
         loop.has_checkpoint = ckpt is not None
+        if ckpt is not None:  # a run planned in minutes goes on with what is left of them
+            loop.trained_s = loop._planned_at = float(ckpt.state.get("trained_s", 0.0))
         if live:
             loop.apply_live(live, announce=False)
         return loop.run()
@@ -415,6 +420,9 @@ class _TrainLoop:
         self.quality_failed = False
         self.eta = None  # estimate.LiveEta, made at the first progress line
         self._eta_t = 0.0  # when the last progress line was made
+        self.trained_s = 0.0  # seconds spent training (pauses left out; resumed runs start from the checkpoint's)
+        self._planned_at = 0.0  # trained_s at the last re-plan of a run planned in minutes
+        self._plan_fixed = False
 
     # -- live changes
     def apply_live(self, changes: dict, announce: bool = True) -> None:
@@ -468,6 +476,7 @@ class _TrainLoop:
         state = self.s.full_state()
         state["live"] = dict(self.live)
         state["rollbacks"] = self.rollbacks
+        state["trained_s"] = round(self.trained_s, 3)
         state["distributed"] = self.job._world_record(self.s)
         self.last_ckpt = save_checkpoint(
             self.job.run_dir.checkpoints_dir, self.state["step"],
@@ -656,7 +665,10 @@ class _TrainLoop:
                                           + "\n")
                     self.metrics_fh.flush()
                 ctx.emit(Metrics(step, vals))
-                ctx.emit(Progress(step, total, self._progress_text(step, total)))
+                text = self._progress_text(step, total)
+                if cfg.minutes > 0 and total and (planned := self._replan(step, total)) != total:
+                    total, text = planned, self._progress_text(step, planned, observe=False)
+                ctx.emit(Progress(step, total, text))
                 if stopped and self.dist is None:  # several processes agree at the top of the next step
                     break
                 if cfg.health:
@@ -747,7 +759,40 @@ class _TrainLoop:
         self.ctx.notice(f"Checkpoint saved at step {step}")
         return True
 
-    def _progress_text(self, step: int, total: int | None) -> str:
+    def _replan(self, step: int, total: int) -> int:
+        """A run planned in minutes (``cfg.minutes``): every ``REPLAN_EVERY_S`` of training, the steps that fit in
+        what is left of them at the speed this run measures (``LiveEta``), until the learning rates start to settle
+        — from there the length is fixed, as the settling depends on it (a run whose rates never settle re-plans to
+        its end). The plan goes into config.json, so a resumed run keeps it. One process only."""
+        cfg = self.cfg
+        if self.dist is not None or self.eta is None or not self.eta.ready():
+            return total
+        if cfg.lr_decay > 0 and step >= self.s.settle_start():
+            if not self._plan_fixed:
+                self._plan_fixed = True
+                self.ctx.notice(f"Step {step:,}: the learning rates start to settle; the run ends at step {total:,}, "
+                                f"which this computer's measured speed fits in the {cfg.minutes:g} minutes asked for")
+            return total
+        if self.trained_s - self._planned_at < REPLAN_EVERY_S:
+            return total
+        from studio.engine.gan.estimate import replanned_steps
+
+        self._planned_at = self.trained_s
+        new = replanned_steps(self.eta, step, cfg.minutes * 60.0 - self.trained_s, cfg.lr_decay)
+        if new == total:
+            return total
+        cfg.steps = new
+        if self.writes:
+            try:
+                record = self.job.run_dir.read_config()
+                record["steps"] = new
+                atomic_write_json(self.job.run_dir.config_path, record)
+            except (OSError, ValueError) as exc:
+                self.ctx.notice(f"Could not record the re-planned length ({new:,} steps) in config.json: "
+                                f"{describe_error(exc)} Continue the run with --steps {new} to keep it.", "warning")
+        return new
+
+    def _progress_text(self, step: int, total: int | None, observe: bool = True) -> str:
         ips = f"{self.ips:.0f} img/s" if self.ips >= 10 else f"{self.ips:.1f} img/s"
         if total is None:
             return f"Step {step:,} · {ips}"
@@ -756,14 +801,18 @@ class _TrainLoop:
         now = time.perf_counter()
         if self.eta is None:
             self.eta = LiveEta(self.cfg.metrics_every or 0, self.cfg.metrics_samples)
-        else:
+        elif observe:
             dt = now - self._eta_t
             per = self.eta.seconds_per_step()
             is_check = bool(self.eta.every) and step % self.eta.every == 0
             if is_check or not per or dt < 20 * per:  # a far longer gap is a pause, not training
                 ref = self.quality.reference.count if self.quality is not None and self.quality.reference else 0
                 self.eta.observe(step, dt, ref)
-        self._eta_t = now
+                self.trained_s += dt
+            else:
+                self.trained_s += per
+        if observe:
+            self._eta_t = now
         if self.eta.ready():
             remaining = self.eta.remaining(step, total)
         else:  # the first steps: images per second is all there is yet

@@ -167,6 +167,7 @@ class TrainSettingsPanel(QWidget):
 
         self._presets = PRESETS
         self._extra: dict[str, Any] = {}  # config fields this panel does not show (kept round-trip)
+        self._plan: tuple[int, float] | None = None  # "Train for … min · Set steps": (the steps it set, the minutes)
 
         self.preset = ElidingComboBox(self)
         self.preset.setObjectName("presetCombo")
@@ -378,10 +379,12 @@ class TrainSettingsPanel(QWidget):
         batch = min(self.batch_size.value(), self._dataset_count)
         return self.steps.value() * batch / self._dataset_count
 
-    def _set_fitted_steps(self, steps: int) -> None:
-        """The estimate box's "Set steps": a run of that many steps (not until stopped)."""
+    def _set_fitted_steps(self, steps: int, minutes: float) -> None:
+        """The estimate box's "Set steps": a run of that many steps (not until stopped), planned in ``minutes`` —
+        the run re-plans them from its own speed while Steps stays what the plan set (``values``)."""
         self.until_stopped.setChecked(False)
         self.steps.setValue(min(steps, self.steps.maximum()))
+        self._plan = (int(self.steps.value()), float(minutes))
 
     def _update_epochs_hint(self, *_args) -> None:
         ep = self.epochs()
@@ -461,6 +464,8 @@ class TrainSettingsPanel(QWidget):
             "init_from": self.init_from.path(),
         })
         out.update(self.small_data.values())
+        # a plan in minutes holds while Steps is what it set; a length chosen by hand (or a loaded run's) has none
+        out["minutes"] = self._plan[1] if self._plan and out["steps"] == self._plan[0] else 0.0
         return out
 
     def load_config(self, config: dict[str, Any]) -> None:

@@ -60,7 +60,8 @@ class TimeEstimateBox(QWidget):
     ValueError with words (invalid settings)."""
 
     estimated = Signal(object)  # TimeEstimate
-    fit_steps = Signal(int)  # "Set steps": the steps that fit in the minutes asked for, by the last estimate
+    # "Set steps": the steps that fit in the minutes asked for, by the last estimate, and those minutes
+    fit_steps = Signal(int, float)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -114,8 +115,10 @@ class TimeEstimateBox(QWidget):
         self.minutes.setSuffix(" min")
         self.fit_button = QPushButton("Set steps", self.fit_row)
         self.fit_button.setObjectName("fitStepsButton")
-        tip = ("Set Steps to what fits in this many minutes on this computer, by the estimate above. The small-data "
-               "models ease their learning rates down over the end of a run, so a run that ends on time ends sharp.")
+        tip = ("Set Steps to what fits in this many minutes on this computer, by the estimate above. While it trains, "
+               "the run re-plans its steps from the speed it measures, so it ends on time even when the computer "
+               "turns out busier or freer; the small-data models ease their learning rates down over the end of a "
+               "run, so a run that ends on time ends sharp. Changing Steps by hand ends the plan.")
         for w in (self.minutes, self.fit_button):
             w.setToolTip(tip)
         self.fit_button.clicked.connect(self._fit)
@@ -193,7 +196,8 @@ class TimeEstimateBox(QWidget):
         from studio.engine.gan.estimate import steps_within
 
         if self.estimate is not None and self.state == "done":
-            self.fit_steps.emit(steps_within(self.estimate, self.minutes.value() * 60.0, self._estimate_every))
+            self.fit_steps.emit(steps_within(self.estimate, self.minutes.value() * 60.0, self._estimate_every),
+                                float(self.minutes.value()))
 
     # --- results --------------------------------------------------------------------------------
     def _key(self, request: EstimateRequest) -> str:
