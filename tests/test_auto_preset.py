@@ -8,8 +8,9 @@ from PIL import Image
 
 from studio.cli import main
 from studio.engine.dataset_advice import auto_preset
+from studio.engine.gan.config import TrainConfig
 from studio.engine.gan.models import PRESETS
-from studio.engine.gan.regimes import recommend_preset
+from studio.engine.gan.regimes import recommend_preset, resolve_settings
 
 
 def _folder(path, count: int, side: int = 32):
@@ -30,6 +31,14 @@ def test_auto_picks_the_documented_recipe_for_the_folder(tmp_path, count, family
     else:
         assert preset in ("lite32", "eyes32") and PRESETS[preset].family == "lite"
         assert f"{count} pictures" in why and ("small" in why.lower() or "tiny" in why.lower())
+        # the reasons (the Train page's card, --preset auto) say what the run trains with: R1 at 32 px, not
+        # spectral norm, and its kinds, as resolve_settings words it when the run starts
+        told = recommend_preset(count, 32).explanation
+        resolved, choice = resolve_settings(TrainConfig.for_preset(preset, device="cpu"), count)
+        assert not resolved.spectral_norm and resolved.r1_gamma > 0
+        assert "gradient penalty (R1)" in told and "spectrally normalised" not in told
+        assert (f"into {resolved.kinds} kinds" in told) == bool(resolved.kinds) == (f"into {resolved.kinds} kinds"
+                                                                                  in choice.explanation)
 
 
 def test_cli_without_preset_uses_auto_and_says_which(tmp_path, capsys, monkeypatch):

@@ -91,9 +91,8 @@ def advise(count: int, image_size: int | None, gpu: bool | None = None) -> Advic
     word, _ = REGIME_WORDS[choice.regime]
     noun = "picture" if count == 1 else "pictures"
     headline = f"{count:,} {noun} — {'a ' + word.lower() + ' set' if choice.regime != 'large' else 'plenty'}."
-    # what the preset really trains with: its own meaning of Automatic (lite32/64: R1, not spectral norm)
-    info = PRESETS[choice.preset]
-    feats = features_text({**choice.values, **info.auto, "r1_gamma": info.defaults.get("r1_gamma", 0)})
+    # what the preset really trains with (its own meaning of Automatic is in choice.values), R1 included
+    feats = features_text({**choice.values, "r1_gamma": PRESETS[choice.preset].defaults.get("r1_gamma", 0)})
     rec = f"Recommended: {title}" + (f" with {feats}" if feats else "") + f", {because_text(choice.regime, choice.preset)}."
     why = choice.explanation
     if capped:

@@ -188,6 +188,10 @@ def recommend_preset(count: int, image_size: int, pretrained: bool | None = None
             why = (f"With {count:,} pictures the small-data GAN is the safer choice: it is built to learn from "
                    "few pictures" + (" and uses multi-scale gradients against high-resolution artifacts"
                                      if size >= 128 else "") + ".")
-    family = PRESETS[preset].family
-    values = regime_values(regime, family)
-    return RegimeChoice(regime, count, values, why + " " + _explain(regime, count, family, values), preset)
+    info = PRESETS[preset]
+    values = regime_values(regime, info.family)
+    values.update({k: v for k, v in info.auto.items() if k in values})  # what Automatic means for this preset
+    # the words say what the run will train with, as resolve_settings words it (lite32/64: R1 and kinds)
+    told = {**values, "r1_gamma": info.defaults.get("r1_gamma", 0.0),
+            "kinds": kinds_for(preset, regime, count, pretrained)}
+    return RegimeChoice(regime, count, values, why + " " + _explain(regime, count, info.family, told), preset)
