@@ -65,3 +65,14 @@ def test_auto_on_an_empty_folder_is_refused_in_words(tmp_path, capsys):
     assert code != 0
     err = capsys.readouterr().err
     assert "No images found" in err and "Traceback" not in err
+
+
+def test_the_reasons_name_the_augmentations_the_run_uses():
+    """The words follow the policy: a run without cutout is not said to have its pictures partly covered."""
+    from studio.engine.gan.config import augment_words
+
+    assert augment_words("cutout,color") == "recoloured and partly covered"
+    _cfg, full = resolve_settings(TrainConfig.for_preset("lite32", augment_policy="color,translation,cutout"), 200)
+    _cfg, two = resolve_settings(TrainConfig.for_preset("lite32", augment_policy="translation,color"), 200)
+    assert "randomly recoloured, shifted and partly covered —" in full.explanation
+    assert "randomly recoloured and shifted —" in two.explanation and "covered" not in two.explanation

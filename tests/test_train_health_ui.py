@@ -322,6 +322,7 @@ def test_augmentation_preview_without_a_run_uses_the_chosen_pictures(qtbot, page
     expected = augment_preview(data, dialog.rendered_p, "color,translation,cutout", 16, seed=0)
     assert dialog.image().shape == expected.shape == (4 * 32 + 5 * 2, 8 * 32 + 9 * 2, 3)
     assert np.array_equal(dialog.image(), expected)
+    assert "randomly recoloured, shifted and partly covered." in dialog.caption.text()  # what this policy does
     dialog.slider.setValue(0)
     qtbot.waitUntil(lambda: dialog.rendered_p == 0.0 and not dialog.is_busy(), timeout=WAIT)
     top, bottom = dialog.image()[2:34], dialog.image()[36:68]

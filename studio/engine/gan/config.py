@@ -14,7 +14,8 @@ from pathlib import Path
 
 __all__ = [
     "AUGMENT_MODES", "AUGMENT_OPS", "CONFIG_VERSION", "DEFAULT_AUGMENT_POLICY", "FIT_MODES", "LEGACY_VALUES",
-    "LOSSES", "PRESETS", "PROJECTED_TAPS", "PresetInfo", "SAMPLE_WEIGHTS", "TrainConfig", "TrainResult", "parse_policy",
+    "LOSSES", "PRESETS", "PROJECTED_TAPS", "PresetInfo", "SAMPLE_WEIGHTS", "TrainConfig", "TrainResult", "augment_words",
+    "parse_policy",
 ]
 
 LOSSES = ("bce", "hinge")  # losses.py implements them
@@ -33,6 +34,15 @@ def parse_policy(policy: str | Sequence[str]) -> tuple[str, ...]:
     if unknown:
         raise ValueError(f"unknown augmentation {', '.join(unknown)}; choose from {', '.join(AUGMENT_OPS)}")
     return tuple(op for op in AUGMENT_OPS if op in names)
+
+
+AUGMENT_WORDS = {"color": "recoloured", "translation": "shifted", "cutout": "partly covered"}
+
+
+def augment_words(policy: str | Sequence[str]) -> str:
+    """What an augmentation policy does to a picture, in words: "recoloured, shifted and partly covered"."""
+    words = [AUGMENT_WORDS[op] for op in parse_policy(policy)] or ["left as they are"]
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
 
 
 @dataclass(frozen=True)

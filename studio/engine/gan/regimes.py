@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass, field
 
-from studio.engine.gan.config import PRESETS
+from studio.engine.gan.config import DEFAULT_AUGMENT_POLICY, PRESETS, augment_words
 
 REGIME_NAMES = ("tiny", "small", "large")
 REGIME_CHOICES = ("auto", *REGIME_NAMES, "manual")  # TrainConfig.regime; "manual": unset means off
@@ -72,8 +72,9 @@ def _explain(regime: str, count: int, family: str, values: dict) -> str:
     else:
         parts.append(f"{n} is enough for plain training.")
     if values.get("augment") == "adaptive":
-        parts.append("So everything the discriminator sees, real and generated, is randomly recoloured, "
-                     "shifted and partly covered — more strongly whenever it starts telling them apart too "
+        parts.append("So everything the discriminator sees, real and generated, is randomly "
+                     f"{augment_words(values.get('augment_policy', DEFAULT_AUGMENT_POLICY))} — more strongly "
+                     "whenever it starts telling them apart too "
                      "easily, less when it does not"
                      + (" (starting at a moderate strength)." if values.get("aug_p", 0) > 0 else "."))
     elif values.get("augment") == "off":
@@ -125,7 +126,8 @@ def resolve_settings(cfg, dataset_count: int):
         filled["kinds"] = kinds_for(cfg.preset, regime, dataset_count)
         proposed = {**proposed, "kinds": filled["kinds"]}
     resolved = dataclasses.replace(cfg, regime=regime, **filled)
-    final = {**{k: getattr(resolved, k) for k in proposed}, "r1_gamma": resolved.r1_gamma}
+    final = {**{k: getattr(resolved, k) for k in proposed}, "r1_gamma": resolved.r1_gamma,
+             "augment_policy": resolved.augment_policy}
     return resolved, RegimeChoice(regime, dataset_count, filled, _explain(regime, dataset_count, family, final))
 
 
@@ -193,5 +195,6 @@ def recommend_preset(count: int, image_size: int, pretrained: bool | None = None
     values.update({k: v for k, v in info.auto.items() if k in values})  # what Automatic means for this preset
     # the words say what the run will train with, as resolve_settings words it (lite32/64: R1 and kinds)
     told = {**values, "r1_gamma": info.defaults.get("r1_gamma", 0.0),
+            "augment_policy": info.defaults.get("augment_policy", DEFAULT_AUGMENT_POLICY),
             "kinds": kinds_for(preset, regime, count, pretrained)}
     return RegimeChoice(regime, count, values, why + " " + _explain(regime, count, info.family, told), preset)

@@ -324,7 +324,8 @@ class SmallDataControls(QObject):
             mode = job.stepper.cfg.augment
             note = ("Adaptive: the training raises the strength while D is overconfident and lowers it when "
                     "it is not." if mode == "adaptive" else "")
-            dialog = AugmentPreviewDialog(render, job.aug_p, current, note, self.page.window())
+            dialog = AugmentPreviewDialog(render, job.aug_p, current, note, self.page.window(),
+                                          policy=job.stepper.cfg.augment_policy)
         else:
             source = self._idle_source()
             if source is None:
@@ -336,7 +337,8 @@ class SmallDataControls(QObject):
                         "overconfident, lowers it when D is not.")
             else:
                 note = f"Training will use strength {start:.2f}."
-            dialog = AugmentPreviewDialog(render, start if start > 0 else 0.5, None, note, self.page.window())
+            dialog = AugmentPreviewDialog(render, start if start > 0 else 0.5, None, note, self.page.window(),
+                                          policy=source["policy"])
         self.augment_dialog = dialog
         dialog.show()
 

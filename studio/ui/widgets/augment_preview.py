@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from studio.engine.gan.config import DEFAULT_AUGMENT_POLICY, augment_words
 from studio.ui.job_runner import JobRunner
 from studio.ui.widgets.image_view import ImageView
 
@@ -47,7 +48,7 @@ class AugmentPreviewDialog(QDialog):
     """See the module docstring. ``current_p`` returns the strength in force now (None: not training)."""
 
     def __init__(self, render: RenderFn, p: float, current_p: Callable[[], float | None] | None = None,
-                 note: str = "", parent: QWidget | None = None) -> None:
+                 note: str = "", parent: QWidget | None = None, policy: str = DEFAULT_AUGMENT_POLICY) -> None:
         super().__init__(parent)
         self.setObjectName("augmentPreview")
         self.setWindowTitle("What the discriminator sees")
@@ -59,8 +60,8 @@ class AugmentPreviewDialog(QDialog):
         self.runner.finished.connect(self._on_finished)
         self.runner.failed.connect(self._on_failed)
 
-        caption = QLabel("Each top row: your pictures. Below each: the same pictures as the discriminator "
-                         "sees them — randomly recoloured, shifted and partly covered. Augmentation stops D "
+        self.caption = caption = QLabel("Each top row: your pictures. Below each: the same pictures as the discriminator "
+                         f"sees them — randomly {augment_words(policy)}. Augmentation stops D "
                          "from learning a few pictures by heart; the generator still learns the originals.",
                          self)
         caption.setWordWrap(True)
