@@ -661,7 +661,7 @@ def test_a_run_planned_in_minutes_ends_on_time_however_wrong_its_first_plan(tmp_
     out = run_job(GanTrainingJob(tiny(steps=10_000, minutes=budget_s / 60, lr_decay=0.4), run), events.append)
     assert out.error is None, out.details
     final = out.result.step
-    assert 5 < final < 3 * budget_s / 0.02  # not the 10,000 planned (200 s at this speed)
+    assert final < 3 * budget_s / 0.02  # not the 10,000 planned (200 s at this speed)
     assert out.result.extra["seconds"] < 3 * budget_s
     assert RunDir(run).read_config()["steps"] == final and RunDir(run).read_config()["minutes"] == budget_s / 60
     said = [e.text for e in events if isinstance(e, Notice) and "start to settle" in e.text]
@@ -675,8 +675,9 @@ def test_a_run_planned_in_minutes_ends_on_time_however_wrong_its_first_plan(tmp_
     assert run_job(by_hand).error is None and by_hand.config.minutes == 0 and by_hand.config.steps == final + 2
 
     monkeypatch.setattr(GanStepper, "step", real_step)
-    short = run_job(GanTrainingJob(tiny(steps=10, minutes=1.5 / 60, lr_decay=0.4), tmp_path / "fast"))
-    assert short.error is None and short.result.step > 10  # a faster machine: more steps in the same minutes
+    # a faster machine: more steps in the same minutes (rates that never settle: re-planned to the end)
+    short = run_job(GanTrainingJob(tiny(steps=6, minutes=0.1, lr_decay=0.0), tmp_path / "fast"))  # 6 s
+    assert short.error is None and short.result.step > 6
     assert RunDir(tmp_path / "fast").read_config()["steps"] == short.result.step
 
 
