@@ -593,6 +593,11 @@ def test_cli_metrics_every_writes_the_quality_keys(tmp_path, capsys, monkeypatch
     assert "--minutes is for a new run" in capsys.readouterr().err
 
 
+def saved_fields(cfg: TrainConfig, *leave_out: str) -> dict:
+    """A config.json as a run saved before ``leave_out`` (and ``ema_follows_lr``) existed would have it."""
+    return {k: v for k, v in cfg.__dict__.items() if k not in (*leave_out, "ema_follows_lr")}
+
+
 def test_the_learning_rates_settle_over_the_end_of_a_run():
     """lr_decay: constant until the last share of the steps, then half a cosine down to lr_final; nothing for a run
     until stopped. The optimisers follow it step by step, and a rate set live (a remedy) keeps settling from there."""
@@ -615,9 +620,23 @@ def test_the_learning_rates_settle_over_the_end_of_a_run():
     assert s.opt_d.param_groups[0]["lr"] == pytest.approx(1e-4 * factors[8])
     s.cfg.steps = 0  # until stopped: nothing to settle toward
     assert s.lr_factor(9) == 1.0
+    # the EMA's window shrinks with the rates (ema_follows_lr): at a settling step its decay is that of a window
+    # × the factor; a run saved before it keeps a fixed window
+    from studio.engine.gan.ema import ema_beta
+
+    cfg, _ = resolve_settings(tiny(steps=10, lr_decay=0.5, lr_final=0.1, ema=True, ema_rampup=0.0), 24)
+    s = build_stepper(cfg, 3, PreparedImages(np.ascontiguousarray(x.transpose(0, 3, 1, 2))), torch.device("cpu"))
+    betas = []
+    for _ in range(9):
+        s.step()
+        betas.append(s.ema.last_beta)
+    full = ema_beta(s.batch, cfg.ema_halflife_imgs, 0, rampup=0.0)
+    assert betas[:6] == [full] * 6 and betas[8] == pytest.approx(ema_beta(s.batch, cfg.ema_halflife_imgs * factors[8], 0,
+                                                                          rampup=0.0)) and betas[8] < full
+    assert cfg.ema_follows_lr and not TrainConfig.from_saved_run({**saved_fields(cfg), "config_version": 2}).ema_follows_lr
     # the small-folder presets settle; a run saved before settling existed keeps its rates
     assert TrainConfig.for_preset("lite32").lr_decay > 0 and TrainConfig.for_preset("lite64").lr_decay > 0
-    saved = {k: v for k, v in TrainConfig.for_preset("lite32").__dict__.items() if k != "lr_decay"}
+    saved = saved_fields(TrainConfig.for_preset("lite32"), "lr_decay")
     assert TrainConfig.from_saved_run({**saved, "config_version": 2}).lr_decay == 0
 
 

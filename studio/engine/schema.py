@@ -455,7 +455,7 @@ RUN_CONFIG = Obj({
     "health_window": Int(1, 1 << 30), "snapshot_every": Int(1, 1 << 30), "max_rollbacks": Int(0, 1000),
     "init_from": Str(1 << 20), "resolved_channels": Enum(1, 3), "image_size": Int(8, MAX_SIDE),
     "config_version": Int(0, 1000), "sync_batchnorm": Opt(Bool()), "precision": Enum(*PRECISIONS),
-    "compile": Bool(), "batchnorm": Bool(), "kind_groups": Bool(),
+    "compile": Bool(), "batchnorm": Bool(), "kind_groups": Bool(), "ema_follows_lr": Bool(),
     "lr_decay": Num(0, 1), "lr_final": Num(0, 1), "minutes": Num(0, MAX_MINUTES),
 })
 CHECKPOINT_JSON = Obj({

@@ -218,6 +218,10 @@ class TrainConfig:
     # a run until stopped keeps them constant)
     lr_decay: float = 0.0
     lr_final: float = 0.1
+    # the EMA's window shrinks with the settling rates (× the same factor): G's own steps are small then, and an
+    # average over its earlier, unsettled weights drew less clean pictures than G itself (issue 15, seventh pass);
+    # runs saved before it keep a fixed window
+    ema_follows_lr: bool = True
     # a run planned in minutes (``train --minutes``, the Train page's "Train for … min"): ``steps`` is re-planned from
     # the speed the run measures until its rates start settling, so it ends on time (0: the steps as set)
     minutes: float = 0.0
@@ -264,6 +268,8 @@ class TrainConfig:
             cfg.kinds = 0
         if "kind_groups" not in data:  # saved before kind groups: batches in the epoch's order, as it trained
             cfg.kind_groups = False
+        if "ema_follows_lr" not in data:  # saved before the EMA followed the settling rates: a fixed window
+            cfg.ema_follows_lr = False
         return cfg
 
     def validate(self) -> None:

@@ -46,8 +46,9 @@ class GeneratorEMA:
         self.last_beta = 0.0
 
     @torch.no_grad()
-    def update(self, generator: nn.Module, batch: int, images_seen: int) -> float:
-        beta = ema_beta(batch, self.halflife_imgs, images_seen, self.rampup)
+    def update(self, generator: nn.Module, batch: int, images_seen: int, scale: float = 1.0) -> float:
+        """One step of the average; ``scale`` shrinks its window (the settling rates' factor, ``ema_follows_lr``)."""
+        beta = ema_beta(batch, self.halflife_imgs * scale, images_seen, self.rampup)
         src = list(generator.parameters())
         if beta == 0.0:
             torch._foreach_copy_(self._params, src)

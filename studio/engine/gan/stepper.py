@@ -308,7 +308,8 @@ class GanStepper:
         D.requires_grad_(True)
         self.state["step"] += 1
         if self.ema is not None:
-            self.ema.update(G, self.batch, self.state["step"] * self.batch)
+            scale = self.lr_factor(self.state["step"] - 1) if cfg.ema_follows_lr else 1.0  # this step's rates
+            self.ema.update(G, self.batch, self.state["step"] * self.batch, scale=scale)
         if self.ada is not None:
             self.aug.p = self.ada.update()
         vals = torch.stack([loss_g.detach(), loss_d.detach(), torch.sigmoid(out_r.detach()).mean(),
