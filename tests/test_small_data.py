@@ -652,7 +652,9 @@ def test_a_plan_in_minutes_follows_the_measured_speed_and_never_moves_the_settli
     assert replanned_steps(eta, 50, 10.0) == 150
     assert replanned_steps(eta, 50, 10.0, lr_decay=0.4) == 150  # settling starts at 90 > 50
     assert replanned_steps(eta, 200, 10.0, lr_decay=0.4) == 334  # 300 would start it at 180 < 200
-    assert replanned_steps(eta, 50, -5.0) == 51  # over time: the next step ends it
+    assert replanned_steps(eta, 50, -5.0) == 50  # over time: it ends now
+    assert replanned_steps(eta, 50, 0.05) == 50  # not even one more step fits
+    assert replanned_steps(eta, 50, -5.0, lr_decay=0.4) == 84  # ... unless its rates have yet to settle
     checked = LiveEta(every=10)
     for step in range(1, 60):
         checked.observe(step, 1.1 if step % 10 == 0 else 0.1)  # a 1 s quality check every 10 steps
@@ -693,8 +695,31 @@ def test_a_run_planned_in_minutes_ends_on_time_however_wrong_its_first_plan(tmp_
     by_hand = GanTrainingJob(tiny(steps=final + 2, lr_decay=0.4), run, resume=True)
     assert run_job(by_hand).error is None and by_hand.config.minutes == 0 and by_hand.config.steps == final + 2
 
+    # a full disk when the plan is written: said once, and the run goes on to its re-planned end
+    import errno
+
+    writes = {"n": 0}
+    real_write = tr.atomic_write_json
+
+    def full_disk(path, data):
+        writes["n"] += 1
+        if writes["n"] > 1:  # the run's own config.json at the start goes through
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real_write(path, data)
+
+    monkeypatch.setattr(tr, "atomic_write_json", full_disk)
+    events = []
+    out = run_job(GanTrainingJob(tiny(steps=10_000, minutes=budget_s / 60, lr_decay=0.4), tmp_path / "full"),
+                  events.append)
+    assert out.error is None and out.result.step < 3 * budget_s / 0.02 and writes["n"] >= 2
+    unsaved = [e for e in events if isinstance(e, Notice) and "Could not record the re-planned length" in e.text]
+    assert len(unsaved) == 1 and unsaved[0].level == "warning" and "disk is full" in unsaved[0].text
+    monkeypatch.setattr(tr, "atomic_write_json", real_write)
+
     monkeypatch.setattr(GanStepper, "step", real_step)
-    # a faster machine: more steps in the same minutes (rates that never settle: re-planned to the end)
+    # a faster machine: more steps in the same minutes (rates that never settle: re-planned to the end; here at
+    # every step, as a quiet machine may finish the 6 steps planned before 0.3 s have passed)
+    monkeypatch.setattr(tr, "REPLAN_EVERY_S", 0.0)
     short = run_job(GanTrainingJob(tiny(steps=6, minutes=0.1, lr_decay=0.0), tmp_path / "fast"))  # 6 s
     assert short.error is None and short.result.step > 6
     assert RunDir(tmp_path / "fast").read_config()["steps"] == short.result.step

@@ -137,8 +137,9 @@ def steps_for_seconds(cfg: TrainConfig, seconds: float, dataset_count: int = 200
 def replanned_steps(eta: LiveEta, step: int, seconds_left: float, lr_decay: float = 0.0) -> int:
     """A run planned in minutes, re-planned: this step plus the steps that fit in ``seconds_left`` at the speed the
     run has measured (``eta``); with rates that settle over the last ``lr_decay`` of the run, never so few that the
-    settling would have begun before this step (what has been trained stays what the new plan would have trained)."""
-    new = step + max(1, eta.steps_within(seconds_left))
+    settling would have begun before this step (what has been trained stays what the new plan would have trained).
+    With no time left, ``step`` itself: the run ends now (unless its settling has yet to begin)."""
+    new = step + (eta.steps_within(seconds_left) if seconds_left > 0 else 0)
     if lr_decay > 0:
         new = max(new, int(step / (1.0 - min(lr_decay, 0.999))) + 1)
     return new

@@ -422,7 +422,8 @@ class _TrainLoop:
         self._eta_t = 0.0  # when the last progress line was made
         self.trained_s = 0.0  # seconds spent training (pauses left out; resumed runs start from the checkpoint's)
         self._planned_at = 0.0  # trained_s at the last re-plan of a run planned in minutes
-        self._plan_fixed = False
+        self._plan_fixed = False  # the settling has begun: the length is final (said once)
+        self._plan_unsaved = False  # a re-planned length could not be written to config.json (said once)
 
     # -- live changes
     def apply_live(self, changes: dict, announce: bool = True) -> None:
@@ -788,8 +789,11 @@ class _TrainLoop:
                 record["steps"] = new
                 atomic_write_json(self.job.run_dir.config_path, record)
             except (OSError, ValueError) as exc:
-                self.ctx.notice(f"Could not record the re-planned length ({new:,} steps) in config.json: "
-                                f"{describe_error(exc)} Continue the run with --steps {new} to keep it.", "warning")
+                if not self._plan_unsaved:  # said once: the next re-plans try again quietly
+                    self._plan_unsaved = True
+                    self.ctx.notice(f"Could not record the re-planned length ({new:,} steps) in config.json: "
+                                    f"{describe_error(exc)} Training goes on; a run continued later would end at the "
+                                    "length recorded before.", "warning")
         return new
 
     def _progress_text(self, step: int, total: int | None, observe: bool = True) -> str:
