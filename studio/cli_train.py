@@ -303,6 +303,8 @@ def _train(args: argparse.Namespace, cfg, dist) -> int:
                 print(f"[process {dist.rank}] {text}", file=sys.stderr, flush=True)
             return
         if isinstance(ev, Progress):
+            if ev.total and ev.total != bar.total:  # a run planned in minutes re-plans its length as it goes
+                bar.total = ev.total
             if ev.step == 0:
                 bar.set_description(ev.text)
             elif ev.step != last["step"]:
