@@ -19,10 +19,13 @@ comes first. Every ``--every`` seconds (not counted) 1,000 samples from fixed la
   not look at.
 
 Reported: a table at the end, the time each recipe first reached precision 0.5, 0.7 and 0.9, and the sample grids
-(PNG, paths printed). With ``--faces-minutes`` the recipes also train on scikit-image's 200 ``lfw_subset``
-pictures at 32 and 64 px (grids side by side with the training pictures; judge them by eye).
+(PNG, paths printed). With ``--faces-minutes`` the recipes also train on scikit-image's ``lfw_subset`` at 32 and
+64 px: its 200 pictures, of which only 100 are faces and 100 background patches (``--faces-set all``), or the 100
+faces alone (``--faces-set faces``). The grids lie beside 64 training pictures drawn at random, and a face judge
+(``face_judge.py``, frozen VGG16 and a linear head) counts confident faces, confident patches and the rest.
 
     .venv/bin/python tests/bench/bench_eyes.py [--minutes 10] [--every 60] [--threads 2] [--faces-minutes 5]
+                                               [--faces-set all|faces]
 """
 
 from __future__ import annotations
@@ -218,6 +221,8 @@ def main() -> int:
     ap.add_argument("--threads", type=int, default=2, help="torch threads, fixed for every recipe")
     ap.add_argument("--faces-minutes", type=float, default=0.0, help="wall time per recipe on lfw_subset (0: skip)")
     ap.add_argument("--faces-only", action="store_true", help="skip the shape set (with --faces-minutes)")
+    ap.add_argument("--faces-set", choices=("all", "faces"), default="all",
+                    help="lfw_subset's 200 pictures (half are background patches) or its 100 faces alone")
     ap.add_argument("--only", default="", help="comma-separated recipe names to run (default all)")
     ap.add_argument("--no-eyes", action="store_true", help="leave out the pretrained-eyes recipe")
     ap.add_argument("--seed", type=int, default=0, help="the runs' seed (GAN outcomes vary from seed to seed: "
@@ -282,20 +287,37 @@ def shape_runs(args, data, x, chosen: list[str], out: Path) -> dict:
 
 
 def face_runs(args, chosen: list[str], out: Path) -> None:
-    """The 200 lfw_subset pictures at 32 and 64 px, each recipe for --faces-minutes; grids beside the training ones."""
+    """lfw_subset at 32 and 64 px, each recipe for --faces-minutes; grids beside the training pictures, and the face
+    judge's count. ``--faces-set all``: the 200 pictures (100 faces, 100 background patches: a faithful generator
+    makes about half faces); ``faces``: the 100 faces alone (most cells should be faces)."""
+    from face_judge import face_judge, fmt
+
+    table = []
     for side in (32, 64):
-        faces = to_prepared(lfw_faces(side=side))
-        save_grid(torch.from_numpy(faces.array[:64].copy()).float().div(127.5).sub(1),
-                  out / f"faces{side}-training.png", scale=96 // side)
-        for name, cfg in recipes(1, side, eyes=not args.no_eyes).items():
+        pictures = lfw_faces(count=100 if args.faces_set == "faces" else None, side=side)
+        faces = to_prepared(pictures)
+        real = torch.from_numpy(pictures.copy()).permute(0, 3, 1, 2).float().div(127.5).sub(1)
+        judge = face_judge(side)
+        shown = torch.randperm(len(real), generator=torch.Generator().manual_seed(0))[:64]  # both kinds, as trained
+        save_grid(real[shown], out / f"faces{side}-{args.faces_set}-training.png", scale=96 // side)
+        table.append((f"training pictures ({len(real)})", side, "", judge.score(real)))
+        for name, cfg in recipes(1, side, count=len(real), eyes=not args.no_eyes).items():
             if chosen and not any(c in name for c in chosen):
                 continue
             cfg.seed = args.seed
-            print(f"\nfaces {side} px, {name}: {args.faces_minutes:g} min")
+            print(f"\nfaces {side} px ({len(real)} pictures), {name}: {args.faces_minutes:g} min")
             s, imgs, _h, _r = train_and_score(name, cfg, faces, args.faces_minutes * 60, args.faces_minutes * 60,
                                               None)
-            grid = save_grid(imgs[:64], out / f"faces{side}-{name.split(' ')[0]}.png", scale=96 // side)
+            r = judge.score(imgs)
+            print(f"  face judge on 1,000 samples: {fmt(r)}")
+            table.append((name, side, f"{s.state['step']:,}", r))
+            grid = save_grid(imgs[:64], out / f"faces{side}-{args.faces_set}-{name.split(' ')[0]}.png",
+                             scale=96 // side)
             print(f"  grid: {grid.resolve()}")
+    print("\n(face judge: softmax > 0.9 for face or for background patch; the rest is neither)")
+    print("recipe                      px    steps   faces  patches  neither")
+    for name, side, steps, r in table:
+        print(f"{name:26s} {side:3d} {steps:>8s}   {r['faces']:5.3f}  {r['patches']:7.3f}  {r['neither']:7.3f}")
 
 
 if __name__ == "__main__":
