@@ -87,18 +87,26 @@ def _blur(x: torch.Tensor, sigma: torch.Tensor) -> torch.Tensor:
 def not_a_shape(n: int, seed: int) -> torch.Tensor:
     """Pictures a person would not call one clean shape: two shapes blended, a shape blurred to a blob, a shape
     under heavy noise, or the wrong shape and colour pieced together (left half of one, right half of another)."""
-    g = torch.Generator().manual_seed(seed)
     a, _ = make_mode_images(n, 32, seed=seed)
     b, _ = make_mode_images(n, 32, seed=seed + 7)
     a = torch.from_numpy(a).permute(0, 3, 1, 2).float().div(127.5).sub(1)
     b = torch.from_numpy(b).permute(0, 3, 1, 2).float().div(127.5).sub(1)
+    return spoiled(a, b, torch.Generator().manual_seed(seed), blur=(1.6, 3.0), noise=(0.3, 0.6))
+
+
+def spoiled(a: torch.Tensor, b: torch.Tensor, g: torch.Generator, blur: tuple[float, float],
+            noise: tuple[float, float]) -> torch.Tensor:
+    """One of four spoilings per picture of ``a`` (N×C×H×W in [-1, 1]), at random: blended with the same row of ``b``,
+    blurred (sigma in px, drawn from ``blur``), under noise (sigma drawn from ``noise``), or its right half replaced
+    by ``b``'s."""
+    n, side = len(a), a.shape[-1]
     kind = torch.randint(4, (n,), generator=g)
     alpha = torch.empty(n, 1, 1, 1).uniform_(0.35, 0.65, generator=g)
     blend = alpha * a + (1 - alpha) * b
-    blurred = _blur(a, torch.empty(n).uniform_(1.6, 3.0, generator=g))
-    noisy = (a + torch.randn(a.shape, generator=g) * torch.empty(n, 1, 1, 1).uniform_(0.3, 0.6, generator=g))
+    blurred = _blur(a, torch.empty(n).uniform_(*blur, generator=g))
+    noisy = (a + torch.randn(a.shape, generator=g) * torch.empty(n, 1, 1, 1).uniform_(*noise, generator=g))
     pieced = a.clone()
-    pieced[..., 16:] = b[..., 16:]
+    pieced[..., side // 2:] = b[..., side // 2:]
     out = torch.where((kind == 0).view(-1, 1, 1, 1), blend, blurred)
     out = torch.where((kind == 2).view(-1, 1, 1, 1), noisy, out)
     out = torch.where((kind == 3).view(-1, 1, 1, 1), pieced, out)

@@ -20,33 +20,19 @@ FACE, PATCH, NEITHER = 0, 1, 2
 NAMES = ("face", "patch", "neither")
 
 
-def _blur(x: torch.Tensor, sigma: torch.Tensor) -> torch.Tensor:
-    from bench_eyes import _blur as blur
-
-    return blur(x, sigma)
-
-
 def degraded(faces: torch.Tensor, patches: torch.Tensor, n: int, seed: int) -> torch.Tensor:
     """``n`` pictures a person would not call one clean face or patch (N×1×H×W in [-1, 1]): a face and a patch
     blended or pieced together (left half of one, right half of the other), or a picture blurred to a smudge or under
     heavy noise. (Two faces blended stay a face to a person: the faces are aligned.)"""
+    from bench_eyes import spoiled
+
     g = torch.Generator().manual_seed(seed)
-    side = faces.shape[-1]
+    scale = faces.shape[-1] / 32
     a = faces[torch.randint(len(faces), (n,), generator=g)]
     b = patches[torch.randint(len(patches), (n,), generator=g)]
     swap = (torch.rand(n, generator=g) < 0.5).view(-1, 1, 1, 1)
     a, b = torch.where(swap, b, a), torch.where(swap, a, b)
-    kind = torch.randint(4, (n,), generator=g)
-    alpha = torch.empty(n, 1, 1, 1).uniform_(0.35, 0.65, generator=g)
-    blend = alpha * a + (1 - alpha) * b
-    blurred = _blur(a, torch.empty(n).uniform_(2.0, 3.5, generator=g) * side / 32)
-    noisy = a + torch.randn(a.shape, generator=g) * torch.empty(n, 1, 1, 1).uniform_(0.4, 0.7, generator=g)
-    pieced = a.clone()
-    pieced[..., side // 2:] = b[..., side // 2:]
-    out = torch.where((kind == 0).view(-1, 1, 1, 1), blend, blurred)
-    out = torch.where((kind == 2).view(-1, 1, 1, 1), noisy, out)
-    out = torch.where((kind == 3).view(-1, 1, 1, 1), pieced, out)
-    return out.clamp(-1, 1)
+    return spoiled(a, b, g, blur=(2.0 * scale, 3.5 * scale), noise=(0.4, 0.7))
 
 
 def _jitter(x: torch.Tensor, seed: int) -> torch.Tensor:
