@@ -16,8 +16,7 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-FACE, PATCH, NEITHER = 0, 1, 2
-NAMES = ("face", "patch", "neither")
+FACE, PATCH, NEITHER = 0, 1, 2  # the classes
 
 
 def degraded(faces: torch.Tensor, patches: torch.Tensor, n: int, seed: int) -> torch.Tensor:
@@ -61,6 +60,7 @@ class FaceJudge:
         self.mean = torch.tensor(bb.mean).view(1, 3, 1, 1)
         self.std = torch.tensor(bb.std).view(1, 3, 1, 1)
         self.head: torch.nn.Linear | None = None
+        self._scale = torch.tensor(1.0)  # features are divided by their mean spread (set by fit)
 
     @torch.no_grad()
     def features(self, x: torch.Tensor) -> torch.Tensor:
