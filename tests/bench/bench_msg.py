@@ -29,7 +29,7 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from gan_bench_common import grid_pil, save_grid, train_interleaved  # noqa: E402
+from gan_bench_common import grid_pil, save_grid, to_signed, train_interleaved  # noqa: E402
 
 from studio.engine.data import PreparedImages  # noqa: E402
 from studio.engine.gan.models import count_parameters  # noqa: E402
@@ -114,7 +114,7 @@ def main() -> None:
 
     pics = crops_dataset(seed=args.seed)
     data = PreparedImages(np.ascontiguousarray(pics.transpose(0, 3, 1, 2)))
-    train_grid = save_grid(torch.from_numpy(pics[::4][:48].copy()).permute(0, 3, 1, 2).float().div(127.5).sub(1),
+    train_grid = save_grid(to_signed(pics[::4][:48]),
                            out / "training.png")
     print(f"data: {len(data)} crops of {', '.join(SOURCES)} at {SIZE} px (every 4th: {train_grid})")
 

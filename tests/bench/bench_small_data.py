@@ -30,7 +30,7 @@ from torch import nn
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from gan_bench_common import lfw_faces, save_grid, train_interleaved  # noqa: E402
+from gan_bench_common import lfw_faces, save_grid, to_signed, train_interleaved  # noqa: E402
 
 from studio.engine.data import PreparedImages, make_mode_images  # noqa: E402
 from studio.engine.gan.quality import QualityMonitor  # noqa: E402
@@ -105,8 +105,7 @@ def train_classifier(log=print) -> ModeClassifier:
     """A small CNN on labelled pictures from the generator-free procedural source (other seeds)."""
     x, y = make_mode_images(4000, 32, seed=100)
     xt, yt = make_mode_images(800, 32, seed=101)
-    to_t = lambda a: torch.from_numpy(a).permute(0, 3, 1, 2).float().div(127.5).sub(1)  # noqa: E731
-    x, xt = to_t(x), to_t(xt)
+    x, xt = to_signed(x), to_signed(xt)
     y, yt = torch.from_numpy(y), torch.from_numpy(yt)
     torch.manual_seed(0)
     clf = fit_classifier(ModeClassifier(), x, y, epochs=8)
@@ -149,7 +148,7 @@ def main() -> None:
     x, _labels = make_mode_images(200, 32, seed=0)
     modes = to_prepared(x)
     clf = train_classifier()
-    real_cov, real_counts = coverage(clf, torch.from_numpy(x).permute(0, 3, 1, 2).float().div(127.5).sub(1))
+    real_cov, real_counts = coverage(clf, to_signed(x))
     print(f"training set itself: coverage {real_cov:.2f}, counts {real_counts}")
     print(f"\n8-mode dataset (200 pictures, 32 px), {args.minutes:g} min each:")
     steppers = train_recipes({"lesson-dcgan32": (lesson_config(3), modes), "studio-lite32": (studio_config(3), modes)},

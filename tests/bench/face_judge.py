@@ -3,8 +3,8 @@
 scikit-image's ``lfw_subset`` holds 100 faces (rows 0–99) and 100 non-face background patches (rows 100–199), so a
 generator that learns the 200 pictures faithfully makes about half faces. Counting "faces in most cells" by eye
 therefore misleads; this judge counts them. It reads the frozen offline VGG16 (conv4_3, pooled to 2×2) and fits a
-linear head on three classes: face, patch, and "not a clean picture" — two pictures blended, a picture blurred or
-under heavy noise, halves of a face and a patch pieced together — so that mush has somewhere to go. A sample counts
+linear head on three classes: face, patch, and "not a clean picture" — a face and a patch blended or pieced together
+(halves), a picture blurred to a smudge or under heavy noise — so that mush has somewhere to go. A sample counts
 as a face only when the judge is confident (softmax > 0.9), as in ``bench_eyes.score``.
 
 Held-out check: the head is first fitted on 80 faces and 80 patches (shifted and mirrored copies) and tested on the
@@ -104,9 +104,9 @@ class FaceJudge:
 
 def face_judge(side: int, log=print) -> FaceJudge:
     """The judge for ``side``-px samples, after the held-out check (logged)."""
-    from gan_bench_common import lfw_faces
+    from gan_bench_common import lfw_faces, to_signed
 
-    x = torch.from_numpy(lfw_faces(side=side)).permute(0, 3, 1, 2).float().div(127.5).sub(1)
+    x = to_signed(lfw_faces(side=side))
     faces, patches = x[:100], x[100:]
     check = FaceJudge().fit(faces[:80], patches[:80])
     held = check.probs(torch.cat([faces[80:], patches[80:]])).argmax(1)
