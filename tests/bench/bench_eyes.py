@@ -43,11 +43,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_small_data import N_CLASSES, lesson_config, to_prepared, train_classifier  # noqa: E402
-from gan_bench_common import lfw_faces, save_grid, to_signed  # noqa: E402
+from gan_bench_common import lfw_faces, save_grid  # noqa: E402
 
 from studio.engine.data import make_mode_images  # noqa: E402
 from studio.engine.gan.regimes import recommend_preset, resolve_settings  # noqa: E402
 from studio.engine.gan.trainer import TrainConfig, build_stepper  # noqa: E402
+from studio.engine.images import uint8_to_tensor  # noqa: E402
 
 LEVELS = (0.5, 0.7, 0.9)
 
@@ -89,8 +90,7 @@ def not_a_shape(n: int, seed: int) -> torch.Tensor:
     under heavy noise, or the wrong shape and colour pieced together (left half of one, right half of another)."""
     a, _ = make_mode_images(n, 32, seed=seed)
     b, _ = make_mode_images(n, 32, seed=seed + 7)
-    a = to_signed(a)
-    b = to_signed(b)
+    a, b = uint8_to_tensor(a), uint8_to_tensor(b)
     return spoiled(a, b, torch.Generator().manual_seed(seed), blur=(1.6, 3.0), noise=(0.3, 0.6))
 
 
@@ -120,7 +120,7 @@ def train_judge(log=print):
 
     x, y = make_mode_images(4000, 32, seed=100)
     xt, yt = make_mode_images(800, 32, seed=101)
-    x, xt, y, yt = to_signed(x), to_signed(xt), torch.from_numpy(y), torch.from_numpy(yt)
+    x, xt, y, yt = uint8_to_tensor(x), uint8_to_tensor(xt), torch.from_numpy(y), torch.from_numpy(yt)
     junk, junk_t = not_a_shape(1200, 300), not_a_shape(400, 301)
     x = torch.cat([x, junk])
     y = torch.cat([y, torch.full((len(junk),), N_CLASSES)])
@@ -258,7 +258,7 @@ def shape_runs(args, data, x, chosen: list[str], out: Path) -> dict:
     """The 8-shape set: every recipe for --minutes, scored every --every seconds; the table and grids."""
     clf = train_classifier()
     judge = train_judge()
-    real = to_signed(x)
+    real = uint8_to_tensor(x)
     print(f"the training pictures themselves: strict {score(judge, real)}; 8-class {score(clf, real)}; "
           f"with a line along the border {border_lines(real):.3f}")
 
@@ -303,7 +303,7 @@ def face_runs(args, chosen: list[str], out: Path) -> None:
     for side in (32, 64):
         pictures = lfw_faces(count=100 if args.faces_set == "faces" else None, side=side)
         faces = to_prepared(pictures)
-        real = to_signed(pictures)
+        real = uint8_to_tensor(pictures)
         judge = face_judge(side)
         shown = torch.randperm(len(real), generator=torch.Generator().manual_seed(0))[:64]  # both kinds, as trained
         save_grid(real[shown], out / f"faces{side}-{args.faces_set}-training.png", scale=96 // side)

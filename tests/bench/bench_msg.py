@@ -29,13 +29,14 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from gan_bench_common import grid_pil, save_grid, to_signed, train_interleaved  # noqa: E402
+from gan_bench_common import grid_pil, save_grid, train_interleaved  # noqa: E402
 
 from studio.engine.data import PreparedImages  # noqa: E402
 from studio.engine.gan.models import count_parameters  # noqa: E402
 from studio.engine.gan.quality import QualityMonitor  # noqa: E402
 from studio.engine.gan.regimes import resolve_settings  # noqa: E402
 from studio.engine.gan.trainer import GanStepper, TrainConfig, build_stepper  # noqa: E402
+from studio.engine.images import uint8_to_tensor  # noqa: E402
 
 SIZE = 128
 SOURCES = ("astronaut", "chelsea", "coffee", "rocket", "hubble_deep_field", "immunohistochemistry",
@@ -114,8 +115,7 @@ def main() -> None:
 
     pics = crops_dataset(seed=args.seed)
     data = PreparedImages(np.ascontiguousarray(pics.transpose(0, 3, 1, 2)))
-    train_grid = save_grid(to_signed(pics[::4][:48]),
-                           out / "training.png")
+    train_grid = save_grid(uint8_to_tensor(pics[::4][:48]), out / "training.png")
     print(f"data: {len(data)} crops of {', '.join(SOURCES)} at {SIZE} px (every 4th: {train_grid})")
 
     base, choice = resolve_settings(TrainConfig.for_preset("lite128", device="cpu", channels=3, seed=args.seed),

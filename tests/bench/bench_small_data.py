@@ -30,12 +30,13 @@ from torch import nn
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from gan_bench_common import lfw_faces, save_grid, to_signed, train_interleaved  # noqa: E402
+from gan_bench_common import lfw_faces, save_grid, train_interleaved  # noqa: E402
 
 from studio.engine.data import PreparedImages, make_mode_images  # noqa: E402
 from studio.engine.gan.quality import QualityMonitor  # noqa: E402
 from studio.engine.gan.regimes import resolve_settings  # noqa: E402
 from studio.engine.gan.trainer import GanStepper, TrainConfig, build_stepper  # noqa: E402
+from studio.engine.images import uint8_to_tensor  # noqa: E402
 
 N_CLASSES = 8
 
@@ -105,7 +106,7 @@ def train_classifier(log=print) -> ModeClassifier:
     """A small CNN on labelled pictures from the generator-free procedural source (other seeds)."""
     x, y = make_mode_images(4000, 32, seed=100)
     xt, yt = make_mode_images(800, 32, seed=101)
-    x, xt = to_signed(x), to_signed(xt)
+    x, xt = uint8_to_tensor(x), uint8_to_tensor(xt)
     y, yt = torch.from_numpy(y), torch.from_numpy(yt)
     torch.manual_seed(0)
     clf = fit_classifier(ModeClassifier(), x, y, epochs=8)
@@ -148,7 +149,7 @@ def main() -> None:
     x, _labels = make_mode_images(200, 32, seed=0)
     modes = to_prepared(x)
     clf = train_classifier()
-    real_cov, real_counts = coverage(clf, to_signed(x))
+    real_cov, real_counts = coverage(clf, uint8_to_tensor(x))
     print(f"training set itself: coverage {real_cov:.2f}, counts {real_counts}")
     print(f"\n8-mode dataset (200 pictures, 32 px), {args.minutes:g} min each:")
     steppers = train_recipes({"lesson-dcgan32": (lesson_config(3), modes), "studio-lite32": (studio_config(3), modes)},

@@ -104,9 +104,11 @@ class FaceJudge:
 
 def face_judge(side: int, log=print) -> FaceJudge:
     """The judge for ``side``-px samples, after the held-out check (logged)."""
-    from gan_bench_common import lfw_faces, to_signed
+    from gan_bench_common import lfw_faces
 
-    x = to_signed(lfw_faces(side=side))
+    from studio.engine.images import uint8_to_tensor
+
+    x = uint8_to_tensor(lfw_faces(side=side))
     faces, patches = x[:100], x[100:]
     check = FaceJudge().fit(faces[:80], patches[:80])
     held = check.probs(torch.cat([faces[80:], patches[80:]])).argmax(1)

@@ -32,11 +32,6 @@ def lfw_faces(count: int | None = None, side: int = 32) -> np.ndarray:
     return out
 
 
-def to_signed(pictures) -> torch.Tensor:
-    """uint8 pictures N×H×W×C (numpy) as a float tensor N×C×H×W in [-1, 1], what the generators make."""
-    return torch.from_numpy(np.ascontiguousarray(pictures)).permute(0, 3, 1, 2).float().div(127.5).sub(1)
-
-
 def grid_pil(imgs: torch.Tensor, nrow: int = 8):
     """A grid of N×C×H×W images in [-1, 1] as a PIL image."""
     return uint8_to_pil(_grid_uint8(imgs, nrow=nrow))
