@@ -9,6 +9,7 @@ from pathlib import Path
 
 from studio.cli_animate import add_animation_arguments, cmd_stylize_animation, cmd_walk_styled
 from studio.cli_common import STOP_SIGNALS, _run_with_ctrl_c, _show_progress_or_notice, fail  # noqa: F401
+from studio.cli_pick import _add_pick, cmd_pick
 from studio.cli_train import (  # noqa: F401 - tests and scripts reach these through studio.cli
     _add_train,
     _export_with_fallback,
@@ -492,6 +493,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_train(sub)
     _add_walk(sub)
     _add_stylize(sub)
+    _add_pick(sub)
     sub.add_parser("presets", help="list the GAN presets")
     m = sub.add_parser("models", help="show or fetch the pretrained features (VGG16, offline-capable)")
     m.add_argument("action", nargs="?", choices=["status", "fetch", "fetch-vgg19"], default="status",
@@ -504,7 +506,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-COMPUTE_COMMANDS = ("train", "walk", "stylize")  # the commands that follow the preferences' workspace/device/threads
+COMPUTE_COMMANDS = ("train", "walk", "stylize", "pick")  # the commands that follow the preferences' workspace/device/threads
 
 
 def _use_preferences(args: argparse.Namespace) -> Path | None:
@@ -547,6 +549,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     args.argv = list(sys.argv[1:] if argv is None else argv)  # `train --nproc` passes the command on
     handlers = {"train": cmd_train, "walk": cmd_walk, "stylize": cmd_stylize, "presets": cmd_presets, "models": cmd_models,
+                "pick": cmd_pick,
                 "install-shortcut": cmd_install_shortcut, "uninstall-shortcut": cmd_uninstall_shortcut}
     made: Path | None = None
     try:

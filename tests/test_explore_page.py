@@ -800,3 +800,31 @@ def test_stylize_this_walk_renders_the_frames_and_hands_them_to_stylize(qtbot, p
     stylize.content.set_path(str(folder))
     assert stylize.animation.isVisible() and stylize.animation.frame_count() == frames
     stylize.shutdown(WAIT_MS)
+
+
+def test_critics_pick_is_offered_for_a_run_and_shows_what_its_discriminator_prefers(qtbot, page, trained):
+    import random
+
+    import torch
+
+    from studio.engine.gan.critic import Critic, pick_latents
+    from studio.engine.latent.favourites import entry_vector, seed_entry
+    from studio.engine.latent.jobs import open_generator
+
+    run, gen = trained
+    open_and_wait(qtbot, page, gen)
+    assert not page.pick_button.isEnabled() and "exported generator has no critic" in page.pick_button.toolTip()
+    open_and_wait(qtbot, page, run)
+    assert page.pick_button.isEnabled() and "discriminator" in page.pick_button.toolTip()
+    before = page.grid.seeds()
+    page.browser._rng = random.Random(11)
+    draw = random.Random(11)
+    candidates = [draw.randrange(0, 100_000) for _ in range(48)]  # what the button draws: 3 per tile
+    qtbot.mouseClick(page.pick_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: _idle(page) and page.grid.seeds() != before, timeout=WAIT_MS)
+    # the engine's own choice among those candidates, best first
+    G, info = open_generator(run)
+    z = torch.stack([entry_vector(seed_entry(s), info.latent_dim) for s in candidates])
+    choice, images = pick_latents(G, Critic.from_run(run), z, 16)
+    assert page.grid.seeds() == [candidates[i] for i in choice.chosen]
+    assert all(np.array_equal(t.view.image, images[i]) for t, i in zip(page.grid.tiles, choice.chosen, strict=True))

@@ -18,6 +18,13 @@ comes first. Every ``--every`` seconds (not counted) 1,000 samples from fixed la
 * border lines — the share of samples with a line or frame along the border (``border_lines``), which the judges do
   not look at.
 
+After each run, outside the clock: near-copies — the share of the 1,000 samples nearer to a training picture than
+half the median distance between two training pictures (the memorisation check's rule, in VGG16 features) — and the
+strict precision of the others (a GAN that copies its 200 pictures scores high precision while making nothing new;
+the training pictures' own share, each against the others, is the natural rate); then the critic's pick
+(``studio.engine.gan.critic``: the run's own D chooses 1,000 of 3,000 fresh samples, each kind at its share,
+near-copies held to the natural rate), scored the same way, its grid saved beside the plain one.
+
 Reported: a table at the end, the time each recipe first reached precision 0.5, 0.7 and 0.9, and the sample grids
 (PNG, paths printed). With ``--faces-minutes`` the recipes also train on scikit-image's ``lfw_subset`` at 32 and
 64 px: its 200 pictures, of which only 100 are faces and 100 background patches (``--faces-set all``), or the 100
@@ -46,6 +53,8 @@ from bench_small_data import N_CLASSES, lesson_config, to_prepared, train_classi
 from gan_bench_common import lfw_faces, save_grid  # noqa: E402
 
 from studio.engine.data import make_mode_images  # noqa: E402
+from studio.engine.gan.critic import PICK_FROM, Critic  # noqa: E402
+from studio.engine.gan.quality import QualityMonitor  # noqa: E402
 from studio.engine.gan.regimes import recommend_preset, resolve_settings  # noqa: E402
 from studio.engine.gan.trainer import TrainConfig, build_stepper  # noqa: E402
 from studio.engine.images import uint8_to_tensor  # noqa: E402
@@ -168,6 +177,28 @@ def draw(stepper, z: torch.Tensor) -> torch.Tensor:
     return out
 
 
+def copies_and_pick(stepper, judge, reference, imgs: torch.Tensor) -> dict:
+    """Outside the clock, after a run: the share of ``imgs`` that are near-copies of training pictures and the strict
+    precision of the rest; then the critic's pick (a copy of the run's D choosing 1,000 of ``PICK_FROM`` × 1,000 fresh
+    samples, as the Explore page's Critic's pick does) scored the same way."""
+    import copy
+
+    critic = Critic(copy.deepcopy(stepper.D), imgs.shape[-1], (reference.features.nn, reference.nn_median))
+    copies = critic.near_copies(imgs)
+    novel = score(judge, imgs[~copies]) if (~copies).any() else {"precision": 0.0}
+    z = torch.randn(PICK_FROM * len(imgs), stepper.cfg.latent_dim, generator=torch.Generator().manual_seed(4321))
+    cand = draw(stepper, z)
+    G = stepper.sample_generator("ema")
+    kinds = G.kinds(z) if hasattr(G, "kinds") else None
+    pick = critic.pick(cand, len(imgs), kinds)
+    chosen = torch.tensor(sorted(pick.chosen))  # in drawing order: the grid is not the best 64 first
+    r = score(judge, cand[chosen])
+    return {"copies": copies.float().mean().item(), "natural_copies": critic.natural_copies,
+            "novel_precision": novel["precision"],
+            "pick_precision": r["precision"], "pick_covered": r["covered"], "pick_balance": r["balance"],
+            "pick_copies": critic.near_copies(cand[chosen]).float().mean().item(), "picked": cand[chosen]}
+
+
 def plan_steps(cfg: TrainConfig, data, seconds: float) -> int:
     """What ``train --minutes`` does for a recipe whose rates settle at the end: a few timed steps on this machine
     say how many fit in ``seconds`` (no quality checks here: the bench scores outside the clock)."""
@@ -267,6 +298,7 @@ def shape_runs(args, data, x, chosen: list[str], out: Path) -> dict:
         return {**score(judge, imgs), **{f"lenient_{k}": v for k, v in lenient.items()},
                 "border_lines": border_lines(imgs)}
 
+    reference = QualityMonitor(data, "cpu").prepare()  # the training pictures' features, as a run measures them
     results = {}
     for name, cfg in recipes(3, eyes=not args.no_eyes).items():
         if chosen and not any(c in name for c in chosen):
@@ -277,8 +309,25 @@ def shape_runs(args, data, x, chosen: list[str], out: Path) -> dict:
         print(f"\n{name}: {args.minutes:g} min")
         s, imgs, history, reached = train_and_score(name, cfg, data, args.minutes * 60, args.every, evaluate)
         grid = save_grid(imgs[:64], out / f"shapes-{name.split(' ')[0]}.png", scale=3)
-        results[name] = {"final": history[-1], "reached": reached, "history": history, "grid": str(grid),
-                         "preset": s.cfg.preset, "kinds": s.cfg.kinds}
+        extra = copies_and_pick(s, judge, reference, imgs)
+        picked = save_grid(extra.pop("picked")[:64], out / f"shapes-{name.split(' ')[0]}-picked.png", scale=3)
+        print(f"  {name:24s} near-copies {extra['copies']:.3f} (training pictures among themselves "
+              f"{extra['natural_copies']:.3f}), strict precision of the others {extra['novel_precision']:.3f}; "
+              f"critic's pick (1 of {PICK_FROM}): precision {extra['pick_precision']:.3f} {extra['pick_covered']}/8 "
+              f"balance {extra['pick_balance']:.3f}, near-copies {extra['pick_copies']:.3f}", flush=True)
+        results[name] = {"final": {**history[-1], **extra}, "reached": reached, "history": history, "grid": str(grid),
+                         "picked_grid": str(picked), "preset": s.cfg.preset, "kinds": s.cfg.kinds}
+    print("\nnear-copies: samples nearer to a training picture than half the median distance between two training "
+          "pictures (the memorisation check's rule, VGG features; the training pictures' own share, each against the "
+          "others, is the natural rate); critic's pick: the run's D chooses 1,000 of "
+          f"{PICK_FROM * 1000:,} samples, kinds kept at their share, near-copies held to the natural rate "
+          "(studio.engine.gan.critic)")
+    print("recipe                     near-copies  precision of the others   critic's pick: precision  covered  "
+          "balance  near-copies")
+    for name, r in results.items():
+        f = r["final"]
+        print(f"{name:24s} {f['copies']:11.3f}  {f['novel_precision']:23.3f}   {f['pick_precision']:24.3f}  "
+              f"{f['pick_covered']:5d}/8  {f['pick_balance']:7.3f}  {f['pick_copies']:11.3f}")
     print("\n(strict judge: a blob, a blend or a noisy shape is not a shape; 8-class judge: the issue's classifier)")
     print("recipe                     steps   precision  covered  balance   time to 0.5 / 0.7 / 0.9   "
           "8-class precision  covered  balance   border lines")

@@ -42,6 +42,8 @@ class SampleBrowser(QWidget):
         self.new_batch_button = QPushButton("New batch")
         self.new_batch_button.setObjectName("newBatch")
         self.new_batch_button.setToolTip("Show sixteen new random samples")
+        self.pick_button = QPushButton("Critic's pick")
+        self.pick_button.setObjectName("criticPick")
         self.seed_spin = QSpinBox()
         self.seed_spin.setObjectName("seedField")
         self.seed_spin.setRange(0, 2**31 - 1)
@@ -60,6 +62,7 @@ class SampleBrowser(QWidget):
         self.truncation_label.setMinimumWidth(36)
         tools = FlowLayout()  # wraps on a narrow panel rather than squeezing the seed field over "Show"
         tools.addWidget(self.new_batch_button)
+        tools.addWidget(self.pick_button)
         tools.addWidget(self.seed_spin)
         tools.addWidget(self.show_seed_button)
         tools.addSpacing(8)
@@ -75,7 +78,7 @@ class SampleBrowser(QWidget):
         tools.addWidget(calm_group)
         self.seed_spin.setMinimumWidth(max(120, self.seed_spin.sizeHint().width()))
         self.truncation_slider.setFixedWidth(90)
-        for b in (self.new_batch_button, self.show_seed_button):
+        for b in (self.new_batch_button, self.pick_button, self.show_seed_button):
             b.setMinimumWidth(b.sizeHint().width())
         self.grid = SampleGrid(GRID_ROWS, GRID_COLUMNS, 56)
         col = QVBoxLayout(self)
@@ -90,6 +93,7 @@ class SampleBrowser(QWidget):
         self._grid_timer.setInterval(250)
         self._grid_timer.timeout.connect(self.render_again)
         self.new_batch_button.clicked.connect(self.new_batch)
+        self.pick_button.clicked.connect(self.critic_pick)
         self.show_seed_button.clicked.connect(self._on_show_seed)
         self.seed_spin.lineEdit().returnPressed.connect(self._on_show_seed)
         self.truncation_slider.valueChanged.connect(self._on_truncation_changed)
@@ -106,6 +110,15 @@ class SampleBrowser(QWidget):
     def set_enabled_for(self, has_generator: bool) -> None:
         for w in (self.new_batch_button, self.seed_spin, self.show_seed_button, self.truncation_slider):
             w.setEnabled(has_generator)
+        from studio.engine.gan.critic import PICK_FROM  # torch: the page exists once the engine has loaded
+
+        can_pick = has_generator and self.session.critic_possible()
+        self.pick_button.setEnabled(can_pick)
+        self.pick_button.setToolTip(
+            f"Sixteen samples out of {PICK_FROM * self.grid.count}, chosen by the run's discriminator as the most like "
+            "your pictures (best first), passing over near-copies of them" if can_pick else
+            "Open a run (Your runs, or Open run…) to let its discriminator choose samples: an exported generator "
+            "has no critic")
 
     def stop(self) -> None:
         self._grid_timer.stop()
@@ -117,6 +130,13 @@ class SampleBrowser(QWidget):
     def new_batch(self) -> None:
         seeds = [self._rng.randrange(0, 100_000) for _ in range(self.grid.count)]
         self.show_seeds(seeds)
+
+    def critic_pick(self) -> None:
+        """Three candidate seeds per tile; the run's discriminator keeps the best (``studio.engine.gan.critic``)."""
+        from studio.engine.gan.critic import PICK_FROM
+
+        seeds = [self._rng.randrange(0, 100_000) for _ in range(PICK_FROM * self.grid.count)]
+        self.session.pick_entries([seed_entry(s) for s in seeds], self.grid.count, self.truncation())
 
     def show_seeds(self, seeds: list[int]) -> None:
         self._render("grid", "Drawing samples", [seed_entry(s) for s in list(seeds)[: self.grid.count]])

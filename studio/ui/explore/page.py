@@ -36,7 +36,7 @@ PART_WIDGETS = {
     "header": ("open_file_button", "open_run_button", "open_recipe_button", "generator_label", "ema_check",
                "render_label", "render_progress"),
     "runs_panel": ("runs_list", "runs_hint", "refresh_runs_button"),
-    "browser": ("new_batch_button", "seed_spin", "show_seed_button", "truncation_slider", "truncation_label", "grid"),
+    "browser": ("new_batch_button", "pick_button", "seed_spin", "show_seed_button", "truncation_slider", "truncation_label", "grid"),
     "favourites_panel": ("preview_view", "preview_caption", "star_button", "favourites", "unstar_button",
                          "add_key_button", "variations_button", "variation_slider", "variation_label"),
     "timeline": ("keyframes", "move_left_button", "move_right_button", "duplicate_button", "remove_key_button",

@@ -1,0 +1,77 @@
+"""``python -m studio pick``: the Explore page's Critic's pick from a terminal — a run's discriminator chooses the
+samples most like the training pictures; their seeds go straight into ``walk --seeds``."""
+
+from __future__ import annotations
+
+import argparse
+import random
+from pathlib import Path
+
+MAX_COUNT = 256
+MAX_FROM = 16
+
+
+def _add_pick(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("pick", help="let a run's discriminator choose its best samples (seeds for walk)",
+                       description="Draw COUNT × FROM samples of a run's generator and keep the COUNT its own "
+                       "discriminator rates most like the training pictures (best first), passing over near-copies "
+                       "of them. Prints the seeds, ready for `walk --seeds`; --out saves them as a contact sheet.")
+    p.add_argument("--generator", required=True, metavar="RUN", help="a run directory (its checkpoint holds the critic)")
+    p.add_argument("--count", type=int, default=16, help=f"samples to keep, 1-{MAX_COUNT} (default 16)")
+    p.add_argument("--from", dest="pick_from", type=int, default=None,
+                   help=f"candidates drawn per sample kept, 1-{MAX_FROM} (default 3)")
+    p.add_argument("--seed", type=int, default=None, help="draw the candidate seeds from this seed (default: random)")
+    p.add_argument("--truncation", type=float, default=1.0, help="pull latents toward the mean: 1 = off (default)")
+    p.add_argument("--raw", action="store_true", help="use the raw generator weights even when EMA weights exist")
+    p.add_argument("--out", metavar="SHEET.png", help="save the kept samples as a contact sheet, best first")
+    p.add_argument("--device", default="cpu", help="cpu (default), cuda, mps, auto")
+
+
+def cmd_pick(args: argparse.Namespace) -> int:
+    from studio.engine.gan.critic import PICK_FROM
+
+    pick_from = PICK_FROM if args.pick_from is None else args.pick_from
+    # every number is checked before it costs anything
+    if not 1 <= args.count <= MAX_COUNT:
+        raise ValueError(f"--count must be 1-{MAX_COUNT}, not {args.count}")
+    if not 1 <= pick_from <= MAX_FROM:
+        raise ValueError(f"--from must be 1-{MAX_FROM}, not {pick_from}")
+    if not 0.0 < args.truncation <= 1.0:
+        raise ValueError(f"--truncation must be above 0 and at most 1, not {args.truncation}")
+    if args.out and Path(args.out).suffix.lower() != ".png":
+        raise ValueError(f"--out is a .png contact sheet, not {Path(args.out).name}")
+    source = Path(args.generator)
+    if not source.is_dir():
+        raise ValueError(f"{source} is not a run directory: only a run keeps the discriminator that picks")
+    import torch
+
+    from studio.engine.device import pick_device
+    from studio.engine.gan.critic import Critic, pick_latents
+    from studio.engine.latent.favourites import entry_vector, seed_entry
+    from studio.engine.latent.jobs import open_generator
+    from studio.engine.latent.keyframes import truncate
+
+    device = pick_device(args.device) if args.device == "auto" else torch.device(args.device)
+    G, info = open_generator(source, device, use_ema=not args.raw)
+    critic = Critic.from_run(source, device)
+    rng = random.Random(args.seed)
+    seeds = [rng.randrange(0, 100_000) for _ in range(args.count * pick_from)]
+    z = torch.stack([entry_vector(seed_entry(s), info.latent_dim) for s in seeds])
+    choice, images = pick_latents(G, critic, truncate(z, args.truncation), args.count)
+    kept = [seeds[i] for i in choice.chosen]
+    print(f"{len(kept)} of {len(seeds)} samples, best first (step {info.step:,} of {source.name}):")
+    print(",".join(str(s) for s in kept))
+    if critic.reference is None:
+        print("(no near-copy check: the run has no measured training pictures — train with quality metrics on)")
+    elif choice.copies_passed:
+        print(f"passed over {choice.copies_passed} near-cop{'y' if choice.copies_passed == 1 else 'ies'} "
+              "of your pictures")
+    if args.out:
+        from studio.engine.export import save_png
+        from studio.engine.latent.render import tile_frames
+
+        sheet = tile_frames([images[i][None] for i in choice.chosen])[0]
+        print(f"written: {save_png(sheet, args.out)}")
+    print(f"walk them: python -m studio walk --generator {source} --seeds {','.join(str(s) for s in kept[:4])} "
+          "--loop --out walk.gif")
+    return 0
