@@ -19,7 +19,7 @@ def _add_pick(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--generator", required=True, metavar="RUN", help="a run directory (its checkpoint holds the critic)")
     p.add_argument("--count", type=int, default=16, help=f"samples to keep, 1-{MAX_COUNT} (default 16)")
     p.add_argument("--from", dest="pick_from", type=int, default=None,
-                   help=f"candidates drawn per sample kept, 1-{MAX_FROM} (default 3)")
+                   help=f"candidates drawn per sample kept, 1-{MAX_FROM} (default 5)")
     p.add_argument("--seed", type=int, default=None, help="draw the candidate seeds from this seed (default: random)")
     p.add_argument("--truncation", type=float, default=1.0, help="pull latents toward the mean: 1 = off (default)")
     p.add_argument("--raw", action="store_true", help="use the raw generator weights even when EMA weights exist")

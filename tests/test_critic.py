@@ -10,7 +10,7 @@ from PIL import Image
 
 from studio.engine.data import make_mode_images
 from studio.engine.gan.checkpoints import CheckpointError, latest_checkpoint, load_checkpoint
-from studio.engine.gan.critic import Critic, choose, pick_latents
+from studio.engine.gan.critic import PICK_FROM, Critic, choose, pick_latents
 from studio.engine.gan.trainer import GanTrainingJob
 from studio.engine.images import uint8_to_tensor
 from studio.engine.jobs import run_job
@@ -103,7 +103,7 @@ def test_pick_from_the_terminal_prints_the_critics_seeds_and_saves_a_sheet(shape
     import random
 
     draw = random.Random(4)
-    candidates = [draw.randrange(0, 100_000) for _ in range(18)]
+    candidates = [draw.randrange(0, 100_000) for _ in range(6 * PICK_FROM)]
     G, info = open_generator(run)
     z = torch.stack([entry_vector(seed_entry(s), info.latent_dim) for s in candidates])
     choice, images = pick_latents(G, Critic.from_run(run), z, 6)

@@ -807,7 +807,7 @@ def test_critics_pick_is_offered_for_a_run_and_shows_what_its_discriminator_pref
 
     import torch
 
-    from studio.engine.gan.critic import Critic, pick_latents
+    from studio.engine.gan.critic import PICK_FROM, Critic, pick_latents
     from studio.engine.latent.favourites import entry_vector, seed_entry
     from studio.engine.latent.jobs import open_generator
 
@@ -819,7 +819,7 @@ def test_critics_pick_is_offered_for_a_run_and_shows_what_its_discriminator_pref
     before = page.grid.seeds()
     page.browser._rng = random.Random(11)
     draw = random.Random(11)
-    candidates = [draw.randrange(0, 100_000) for _ in range(48)]  # what the button draws: 3 per tile
+    candidates = [draw.randrange(0, 100_000) for _ in range(16 * PICK_FROM)]  # what the button draws
     qtbot.mouseClick(page.pick_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: _idle(page) and page.grid.seeds() != before, timeout=WAIT_MS)
     # the engine's own choice among those candidates, best first

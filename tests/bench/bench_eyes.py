@@ -22,7 +22,7 @@ After each run, outside the clock: near-copies — the share of the 1,000 sample
 half the median distance between two training pictures (the memorisation check's rule, in VGG16 features) — and the
 strict precision of the others (a GAN that copies its 200 pictures scores high precision while making nothing new;
 the training pictures' own share, each against the others, is the natural rate); then the critic's pick
-(``studio.engine.gan.critic``: the run's own D chooses 1,000 of 3,000 fresh samples, each kind at its share,
+(``studio.engine.gan.critic``: the run's own D chooses 1,000 of 5,000 fresh samples, each kind at its share,
 near-copies held to the natural rate), scored the same way, its grid saved beside the plain one.
 
 Reported: a table at the end, the time each recipe first reached precision 0.5, 0.7 and 0.9, and the sample grids

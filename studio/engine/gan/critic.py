@@ -2,7 +2,7 @@
 like the artist's pictures, and holds near-copies of those pictures to the share the pictures themselves have.
 
 Measured on the 8-shape set (issue 15, eleventh pass): D ranks the samples a strict judge rejects below the ones it
-accepts, so the best third of three candidates per picture shown is recognisable far more often. D also ranks
+accepts, so the best of five candidates per picture shown is recognisable more often (bench_eyes.py reports it). D also ranks
 near-copies of training pictures high: a candidate nearer to a training picture than half the median distance between
 two training pictures (the memorisation check's rule, ``COPY_RATIO``) counts as a near-copy, and the pick takes no
 more of them than the share of training pictures that are that near to another training picture (a folder of similar
@@ -24,7 +24,7 @@ import numpy as np
 import torch
 from torch import nn
 
-PICK_FROM = 3  # candidates drawn per picture shown
+PICK_FROM = 5  # candidates per picture shown (8-shape set, 2 runs, 1,000 kept: of 3 0.80/0.86, of 4 0.83/0.88, of 5 0.84/0.90)
 COPY_RATIO = 0.5  # a candidate nearer than this × the training pictures' median nearest distance is a near-copy
 
 
