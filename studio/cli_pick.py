@@ -16,7 +16,8 @@ def _add_pick(sub: argparse._SubParsersAction) -> None:
                        description="Draw COUNT × FROM samples of a run's generator and keep the COUNT its own "
                        "discriminator rates most like the training pictures (best first), passing over near-copies "
                        "of them. Prints the seeds, ready for `walk --seeds`; --out saves them as a contact sheet.")
-    p.add_argument("--generator", required=True, metavar="RUN", help="a run directory (its checkpoint holds the critic)")
+    p.add_argument("--generator", required=True, metavar="RUN",
+                   help="a run directory (its checkpoint holds the critic)")
     p.add_argument("--count", type=int, default=16, help=f"samples to keep, 1-{MAX_COUNT} (default 16)")
     p.add_argument("--from", dest="pick_from", type=int, default=None,
                    help=f"candidates drawn per sample kept, 1-{MAX_FROM} (default 5)")

@@ -194,6 +194,16 @@ def test_memorization_detector():
     assert det.observe(20, torch.full((20,), 0.01)) is None  # already reported
     quiet = hl.MemorizationDetector(nn_median=0.2)
     assert quiet.observe(10, torch.cat([torch.full((18,), 0.2), torch.full((2,), 0.01)])) is None
+    # a folder whose pictures are often near-copies of each other (20 % of them): 30 % near-copies among the samples
+    # is what new pictures like them would show, not copying; 45 % is, and the warning says how the folder compares
+    thirty = torch.cat([torch.full((14,), 0.2), torch.full((6,), 0.01)])
+    assert hl.MemorizationDetector(nn_median=0.2).observe(10, thirty) is not None
+    similar = hl.MemorizationDetector(nn_median=0.2, natural=0.2)
+    assert similar.observe(10, thirty) is None
+    hit = similar.observe(20, torch.cat([torch.full((11,), 0.2), torch.full((9,), 0.01)]))
+    assert hit is not None and hit["natural"] == 0.2
+    text = hl.memorization_event(20, TrainConfig(), hit, 0.0, None, []).text()
+    assert "45% of the samples are nearly identical" in text and "of your own pictures, 20% are that close" in text
 
 
 def test_remedies_carry_exact_changes():
@@ -303,7 +313,7 @@ def test_kid_is_zero_for_one_set_and_grows_with_a_shift():
 
 
 @needs_vgg
-def test_vgg_quality_monitor_on_pictures():
+def test_vgg_quality_monitor_on_pictures(tmp_path):
     from studio.engine.data import make_demo_images
     from studio.engine.gan.quality import QualityMonitor
 
@@ -321,6 +331,18 @@ def test_vgg_quality_monitor_on_pictures():
     # health: copies of the training set are memorised, new pictures from the same source are not,
     # and a generator making one picture has collapsed
     ref = mon.prepare()
+    # how often the training pictures are near-copies of each other, from the features as measured and as cached
+    assert 0.0 <= ref.natural_copies < 0.5
+    from studio.engine.gan.quality import NEAR_COPY_RATIO, natural_copy_share
+
+    loo = torch.tensor([float((1 - (ref.features.nn[i] @ ref.features.nn[j])).clamp_min(0))
+                        for i in range(len(train)) for j in range(len(train)) if i != j]).view(len(train), -1)
+    assert ref.natural_copies == pytest.approx(float((loo.min(1).values < NEAR_COPY_RATIO * ref.nn_median).float()
+                                                     .mean()), abs=1e-6)
+    assert natural_copy_share(ref.features.nn, ref.nn_median) == ref.natural_copies
+    QualityMonitor(train, samples=48, seed=0, cache_dir=tmp_path, net=mon.net).prepare()  # measures, caches
+    cached = QualityMonitor(train, samples=48, seed=0, cache_dir=tmp_path, net=mon.net).prepare()
+    assert cached.nn_median == ref.nn_median and cached.natural_copies == ref.natural_copies
     assert hl.MemorizationDetector(ref.nn_median).observe(1, same.nn_distance) is not None
     assert hl.MemorizationDetector(ref.nn_median).observe(1, fresh.nn_distance) is None
     det = hl.CollapseDetector(ref.diversity, min_step=0)

@@ -198,6 +198,18 @@ def frechet_distance(a: torch.Tensor, b: torch.Tensor) -> float:
     return float((mu_a - mu_b).pow(2).sum() + A.pow(2).sum() + B.pow(2).sum() - 2 * nuclear)
 
 
+NEAR_COPY_RATIO = 0.5  # nearer to a training picture than this × the training pictures' median nearest distance
+
+
+def natural_copy_share(features: torch.Tensor, nn_median: float, ratio: float = NEAR_COPY_RATIO) -> float:
+    """The share of training pictures (nearest-neighbour features, N×K) that are near-copies of another training
+    picture: how often a generator that drew new pictures from the same source would make near-copies too."""
+    if len(features) < 2:
+        return 0.0
+    loo, _ = nearest_neighbours(features, features, exclude_self=True)
+    return float((loo < ratio * nn_median).float().mean())
+
+
 def nearest_neighbours(query: torch.Tensor, reference: torch.Tensor,
                        exclude_self: bool = False) -> tuple[torch.Tensor, torch.Tensor]:
     """Cosine distance (1 − cos) from each query row to its nearest reference row, and that row's index."""
@@ -233,6 +245,7 @@ class TrainingReference:
     diversity: float  # LPIPS diversity of the training pictures themselves
     nn_median: float  # median distance from a training picture to its nearest other one
     count: int
+    natural_copies: float = 0.0  # share of training pictures that are near-copies of another (natural_copy_share)
 
 
 class QualityMonitor:
@@ -283,7 +296,9 @@ class QualityMonitor:
         div_feats = ImageFeatures(feats.pooled[order], feats.nn[order], [f[order] for f in feats.lpips])
         diversity = lpips_diversity(self.net, div_feats)
         loo, _ = nearest_neighbours(feats.nn, feats.nn, exclude_self=True)
-        ref = TrainingReference(ImageFeatures(feats.pooled, feats.nn), diversity, float(loo.median()), len(feats))
+        nn_median = float(loo.median())
+        ref = TrainingReference(ImageFeatures(feats.pooled, feats.nn), diversity, nn_median, len(feats),
+                                natural_copy_share(feats.nn, nn_median))
         self.reference = ref
         self._save_cache(key, ref)
         return ref
@@ -303,8 +318,9 @@ class QualityMonitor:
                 if meta.get("key") != key:
                     return None
                 pooled, nnf = fh.get_tensor("pooled"), fh.get_tensor("nn")
-            return TrainingReference(ImageFeatures(pooled, nnf), float(meta["diversity"]),
-                                     float(meta["nn_median"]), int(pooled.shape[0]))
+            nn_median = float(meta["nn_median"])
+            return TrainingReference(ImageFeatures(pooled, nnf), float(meta["diversity"]), nn_median,
+                                     int(pooled.shape[0]), natural_copy_share(nnf, nn_median))
         except Exception:  # noqa: BLE001 - a damaged cache is recomputed, never trusted
             return None
 

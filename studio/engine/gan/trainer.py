@@ -544,7 +544,7 @@ class _TrainLoop:
                                               seed=self.cfg.seed, cache_dir=self.job.run_dir.path / "quality")
                 ref = self.quality.prepare(self.ctx.check)
                 self.collapse = hl.CollapseDetector(ref.diversity)
-                self.memorization = hl.MemorizationDetector(ref.nn_median)
+                self.memorization = hl.MemorizationDetector(ref.nn_median, natural=ref.natural_copies)
                 if self.s.kinds is not None:  # a generator told which kind to draw can collapse inside one kind
                     self.kind_collapse = hl.KindCollapseDetector(
                         ref.features.nn, self.s.kinds[self.quality.train_rows], total=int(self.s.kinds.max()) + 1)

@@ -132,7 +132,7 @@ class SampleBrowser(QWidget):
         self.show_seeds(seeds)
 
     def critic_pick(self) -> None:
-        """``PICK_FROM`` candidate seeds per tile; the run's discriminator keeps the best (``studio.engine.gan.critic``)."""
+        """``PICK_FROM`` candidate seeds per tile; the run's discriminator keeps the best (``engine.gan.critic``)."""
         from studio.engine.gan.critic import PICK_FROM
 
         seeds = [self._rng.randrange(0, 100_000) for _ in range(PICK_FROM * self.grid.count)]
