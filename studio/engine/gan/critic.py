@@ -37,12 +37,12 @@ class Pick:
     chosen: list[int]
     scores: torch.Tensor  # per candidate
     copies_passed: int = 0
-    copies_allowed: int = 0
 
 
 class Critic:
-    """A trained discriminator (plain module, eval mode) and, optionally, the training pictures' nearest-neighbour
-    features (``reference``: N×K unit vectors and their median nearest distance) for the near-copy rule.
+    """A trained discriminator and, optionally, the training pictures' nearest-neighbour features (``reference``: N×K
+    unit vectors and their median nearest distance) for the near-copy rule. The critic owns ``D``: it is frozen, in
+    eval mode, its minibatch-std judging each sample alone (pass a copy of a D that still trains).
 
     ``natural_copies``: the share of training pictures that are near-copies of another training picture by the same
     rule — how many near-copies a pick may hold."""
@@ -51,7 +51,10 @@ class Critic:
                  feature_net: nn.Module | None = None) -> None:
         self.D = D.eval().requires_grad_(False)
         self.image_size = int(image_size)
-        self.conditional = hasattr(D, "embed") and hasattr(D, "base")
+        from studio.engine.gan.clusters import ConditionalDiscriminator
+        from studio.engine.gan.models import MinibatchStd
+
+        self.conditional = isinstance(D, ConditionalDiscriminator)
         self.msg = bool(getattr(D, "msg", False))
         self.reference = reference
         self._net = feature_net
@@ -61,7 +64,7 @@ class Critic:
 
             self.natural_copies = natural_copy_share(*reference)
         for m in D.modules():  # each sample judged alone: minibatch-std appends zeros
-            if type(m).__name__ == "MinibatchStd":
+            if isinstance(m, MinibatchStd):
                 m.group = 1
 
     @classmethod
@@ -84,14 +87,16 @@ class Critic:
                 raise ValueError("no discriminator weights")
             _, D = build_gan(str(cfg["preset"]), int(cfg["resolved_channels"]), int(cfg["latent_dim"]),
                              int(cfg["width"]), int(cfg["image_size"]), spectral_norm=bool(cfg.get("spectral_norm")),
-                             msg=cfg.get("msg"), kinds=generator_kinds(g_state), rgb_head=str(cfg.get("rgb_head")
-                                                                                               or "convT"),
+                             msg=cfg.get("msg"), kinds=generator_kinds(g_state),
                              batchnorm=bool(cfg.get("batchnorm", True)))
             D.load_state_dict(state)
         except (OSError, KeyError, TypeError, ValueError, RuntimeError) as exc:
             raise CheckpointError(f"The critic of {Path(run_dir).name} cannot be rebuilt from its checkpoint "
                                   f"({exc})") from exc
-        return cls(D.to(device), int(cfg["image_size"]), _cached_reference(run.path / "quality"))
+        from studio.engine.gan.quality import REFERENCE_CACHE, read_reference_cache
+
+        ref = read_reference_cache(run.path / "quality" / REFERENCE_CACHE)
+        return cls(D.to(device), int(cfg["image_size"]), (ref.features.nn, ref.nn_median) if ref else None)
 
     @torch.no_grad()
     def scores(self, pictures: torch.Tensor, kinds: torch.Tensor | None = None, batch: int = 64) -> torch.Tensor:
@@ -197,19 +202,4 @@ def choose(scores: torch.Tensor, count: int, kinds: torch.Tensor | None = None,
     if copies is not None:  # near-copies the pick would have shown without the rule, passed over for others
         kept = set(chosen)
         passed = sum(1 for i in choose(scores, count, kinds).chosen if copies[i] and i not in kept)
-    return Pick(chosen, scores, passed, copies_allowed if copies is not None else 0)
-
-
-def _cached_reference(quality_dir: Path) -> tuple[torch.Tensor, float] | None:
-    """The training features the run's quality check cached (``quality.QualityMonitor``), or None."""
-    path = quality_dir / "train_features.safetensors"
-    if not path.is_file():
-        return None
-    try:
-        from safetensors import safe_open
-
-        with safe_open(str(path), "pt") as fh:
-            meta = fh.metadata() or {}
-            return fh.get_tensor("nn"), float(meta["nn_median"])
-    except Exception:  # noqa: BLE001 - a damaged cache only means no near-copy rule
-        return None
+    return Pick(chosen, scores, passed)

@@ -248,6 +248,29 @@ class TrainingReference:
     natural_copies: float = 0.0  # share of training pictures that are near-copies of another (natural_copy_share)
 
 
+REFERENCE_CACHE = "train_features.safetensors"  # in a run's quality/ folder
+
+
+def read_reference_cache(path: Path, key: str | None = None) -> TrainingReference | None:
+    """The training reference a QualityMonitor cached at ``path`` (one made from the pixels ``key`` names, when
+    given), or None when there is none, it is damaged, or it was made from other pictures."""
+    if not path.is_file():
+        return None
+    try:
+        from safetensors import safe_open
+
+        with safe_open(str(path), "pt") as fh:
+            meta = fh.metadata() or {}
+            if key is not None and meta.get("key") != key:
+                return None
+            pooled, nnf = fh.get_tensor("pooled"), fh.get_tensor("nn")
+        nn_median = float(meta["nn_median"])
+        return TrainingReference(ImageFeatures(pooled, nnf), float(meta["diversity"]), nn_median,
+                                 int(pooled.shape[0]), natural_copy_share(nnf, nn_median))
+    except Exception:  # noqa: BLE001 - a damaged cache is recomputed, never trusted
+        return None
+
+
 class QualityMonitor:
     """KID / FD / LPIPS diversity / nearest-neighbour distances of G against its training set.
 
@@ -304,25 +327,11 @@ class QualityMonitor:
         return ref
 
     def _cache_path(self) -> Path | None:
-        return self.cache_dir / "train_features.safetensors" if self.cache_dir else None
+        return self.cache_dir / REFERENCE_CACHE if self.cache_dir else None
 
     def _load_cache(self, key: str) -> TrainingReference | None:
         path = self._cache_path()
-        if path is None or not path.is_file():
-            return None
-        try:
-            from safetensors import safe_open
-
-            with safe_open(str(path), "pt") as fh:
-                meta = fh.metadata() or {}
-                if meta.get("key") != key:
-                    return None
-                pooled, nnf = fh.get_tensor("pooled"), fh.get_tensor("nn")
-            nn_median = float(meta["nn_median"])
-            return TrainingReference(ImageFeatures(pooled, nnf), float(meta["diversity"]), nn_median,
-                                     int(pooled.shape[0]), natural_copy_share(nnf, nn_median))
-        except Exception:  # noqa: BLE001 - a damaged cache is recomputed, never trusted
-            return None
+        return read_reference_cache(path, key) if path is not None else None
 
     def _save_cache(self, key: str, ref: TrainingReference) -> None:
         path = self._cache_path()
