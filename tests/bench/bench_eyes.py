@@ -177,25 +177,22 @@ def draw(stepper, z: torch.Tensor) -> torch.Tensor:
     return out
 
 
-def copies_and_pick(stepper, judge, reference, imgs: torch.Tensor) -> dict:
-    """Outside the clock, after a run: the share of ``imgs`` that are near-copies of training pictures and the strict
-    precision of the rest; then the critic's pick (a copy of the run's D choosing 1,000 of ``PICK_FROM`` × 1,000 fresh
-    samples, as the Explore page's Critic's pick does) scored the same way."""
+def copies_and_pick(stepper, reference, imgs: torch.Tensor, evaluate) -> dict:
+    """Outside the clock, after a run: the share of ``imgs`` that are near-copies of training pictures and what
+    ``evaluate`` (pictures → dict) says of the rest; then the critic's pick (a copy of the run's D choosing 1,000 of
+    ``PICK_FROM`` × 1,000 fresh samples, as the Explore page's Critic's pick does), evaluated the same way."""
     import copy
 
     critic = Critic(copy.deepcopy(stepper.D), imgs.shape[-1], (reference.features.nn, reference.nn_median))
     copies = critic.near_copies(imgs)
-    novel = score(judge, imgs[~copies]) if (~copies).any() else {"precision": 0.0}
     z = torch.randn(PICK_FROM * len(imgs), stepper.cfg.latent_dim, generator=torch.Generator().manual_seed(4321))
     cand = draw(stepper, z)
     G = stepper.sample_generator("ema")
     kinds = G.kinds(z) if hasattr(G, "kinds") else None
     pick = critic.pick(cand, len(imgs), kinds)
     chosen = torch.tensor(sorted(pick.chosen))  # in drawing order: the grid is not the best 64 first
-    r = score(judge, cand[chosen])
     return {"copies": copies.float().mean().item(), "natural_copies": critic.natural_copies,
-            "novel_precision": novel["precision"],
-            "pick_precision": r["precision"], "pick_covered": r["covered"], "pick_balance": r["balance"],
+            "novel": evaluate(imgs[~copies]) if (~copies).any() else None, "pick": evaluate(cand[chosen]),
             "pick_copies": critic.near_copies(cand[chosen]).float().mean().item(), "picked": cand[chosen]}
 
 
@@ -309,8 +306,11 @@ def shape_runs(args, data, x, chosen: list[str], out: Path) -> dict:
         print(f"\n{name}: {args.minutes:g} min")
         s, imgs, history, reached = train_and_score(name, cfg, data, args.minutes * 60, args.every, evaluate)
         grid = save_grid(imgs[:64], out / f"shapes-{name.split(' ')[0]}.png", scale=3)
-        extra = copies_and_pick(s, judge, reference, imgs)
+        extra = copies_and_pick(s, reference, imgs, lambda x: score(judge, x))
         picked = save_grid(extra.pop("picked")[:64], out / f"shapes-{name.split(' ')[0]}-picked.png", scale=3)
+        novel, pick = extra.pop("novel"), extra.pop("pick")
+        extra.update(novel_precision=novel["precision"] if novel else 0.0, pick_precision=pick["precision"],
+                     pick_covered=pick["covered"], pick_balance=pick["balance"])
         print(f"  {name:24s} near-copies {extra['copies']:.3f} (training pictures among themselves "
               f"{extra['natural_copies']:.3f}), strict precision of the others {extra['novel_precision']:.3f}; "
               f"critic's pick (1 of {PICK_FROM}): precision {extra['pick_precision']:.3f} {extra['pick_covered']}/8 "
@@ -368,6 +368,15 @@ def face_runs(args, chosen: list[str], out: Path) -> None:
             print(f"  face judge on 1,000 samples: {fmt(r)}")
             table.append((name, side, f"{s.state['step']:,}", r))
             grid = save_grid(imgs[:64], out / f"faces{side}-{args.faces_set}-{name.split(' ')[0]}.png",
+                             scale=96 // side)
+            print(f"  grid: {grid.resolve()}")
+            extra = copies_and_pick(s, QualityMonitor(faces, "cpu").prepare(), imgs, judge.score)
+            print(f"  near-copies {extra['copies']:.3f} (the training pictures among themselves "
+                  f"{extra['natural_copies']:.3f}); the others: {fmt(extra['novel']) if extra['novel'] else '-'}")
+            print(f"  critic's pick (1,000 of {PICK_FROM * 1000:,}): {fmt(extra['pick'])}; near-copies "
+                  f"{extra['pick_copies']:.3f}")
+            table.append((f"{name}, critic's pick", side, "", extra["pick"]))
+            grid = save_grid(extra["picked"][:64], out / f"faces{side}-{args.faces_set}-{name.split(' ')[0]}-picked.png",
                              scale=96 // side)
             print(f"  grid: {grid.resolve()}")
     print("\n(face judge: softmax > 0.9 for face or for background patch; the rest is neither)")
