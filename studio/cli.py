@@ -506,7 +506,8 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-COMPUTE_COMMANDS = ("train", "walk", "stylize", "pick")  # the commands that follow the preferences' workspace/device/threads
+# the commands that follow the preferences' workspace/device/threads
+COMPUTE_COMMANDS = ("train", "walk", "stylize", "pick")
 
 
 def _use_preferences(args: argparse.Namespace) -> Path | None:

@@ -40,15 +40,14 @@ class Pick:
 
 
 class Critic:
-    """A trained discriminator and, optionally, the training pictures' nearest-neighbour features (``reference``: N×K
-    unit vectors and their median nearest distance) for the near-copy rule. The critic owns ``D``: it is frozen, in
+    """A trained discriminator and, optionally, the training pictures as the quality check measured them
+    (``reference``, a ``quality.TrainingReference``) for the near-copy rule. The critic owns ``D``: it is frozen, in
     eval mode, its minibatch-std judging each sample alone (pass a copy of a D that still trains).
 
     ``natural_copies``: the share of training pictures that are near-copies of another training picture by the same
     rule — how many near-copies a pick may hold."""
 
-    def __init__(self, D: nn.Module, image_size: int, reference: tuple[torch.Tensor, float] | None = None,
-                 feature_net: nn.Module | None = None) -> None:
+    def __init__(self, D: nn.Module, image_size: int, reference=None, feature_net: nn.Module | None = None) -> None:
         self.D = D.eval().requires_grad_(False)
         self.image_size = int(image_size)
         from studio.engine.gan.clusters import ConditionalDiscriminator
@@ -58,11 +57,7 @@ class Critic:
         self.msg = bool(getattr(D, "msg", False))
         self.reference = reference
         self._net = feature_net
-        self.natural_copies = 0.0
-        if reference is not None:
-            from studio.engine.gan.quality import natural_copy_share
-
-            self.natural_copies = natural_copy_share(*reference)
+        self.natural_copies = reference.natural_copies if reference is not None else 0.0
         for m in D.modules():  # each sample judged alone: minibatch-std appends zeros
             if isinstance(m, MinibatchStd):
                 m.group = 1
@@ -95,8 +90,7 @@ class Critic:
                                   f"({exc})") from exc
         from studio.engine.gan.quality import REFERENCE_CACHE, read_reference_cache
 
-        ref = read_reference_cache(run.path / "quality" / REFERENCE_CACHE)
-        return cls(D.to(device), int(cfg["image_size"]), (ref.features.nn, ref.nn_median) if ref else None)
+        return cls(D.to(device), int(cfg["image_size"]), read_reference_cache(run.path / "quality" / REFERENCE_CACHE))
 
     @torch.no_grad()
     def scores(self, pictures: torch.Tensor, kinds: torch.Tensor | None = None, batch: int = 64) -> torch.Tensor:
@@ -134,10 +128,9 @@ class Critic:
             except QualityError:  # no offline VGG16 here: the pick goes on without the near-copy rule
                 self.reference = None
                 return None
-        feats, nn_median = self.reference
         mine = extract_features(self._net, pictures, metric_size(self.image_size), check=check)
-        dist, _ = nearest_neighbours(mine.nn, feats)
-        return dist < NEAR_COPY_RATIO * nn_median
+        dist, _ = nearest_neighbours(mine.nn, self.reference.features.nn)
+        return dist < NEAR_COPY_RATIO * self.reference.nn_median
 
     def pick(self, pictures: torch.Tensor, count: int, kinds: torch.Tensor | None = None,
              check: Callable[[], None] | None = None) -> Pick:

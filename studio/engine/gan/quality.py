@@ -201,13 +201,15 @@ def frechet_distance(a: torch.Tensor, b: torch.Tensor) -> float:
 NEAR_COPY_RATIO = 0.5  # nearer to a training picture than this × the training pictures' median nearest distance
 
 
-def natural_copy_share(features: torch.Tensor, nn_median: float, ratio: float = NEAR_COPY_RATIO) -> float:
+def natural_copy_share(features: torch.Tensor, nn_median: float, loo: torch.Tensor | None = None) -> float:
     """The share of training pictures (nearest-neighbour features, N×K) that are near-copies of another training
-    picture: how often a generator that drew new pictures from the same source would make near-copies too."""
+    picture: how often a generator that drew new pictures from the same source would make near-copies too. ``loo``:
+    each picture's distance to its nearest other one, when already measured."""
     if len(features) < 2:
         return 0.0
-    loo, _ = nearest_neighbours(features, features, exclude_self=True)
-    return float((loo < ratio * nn_median).float().mean())
+    if loo is None:
+        loo, _ = nearest_neighbours(features, features, exclude_self=True)
+    return float((loo < NEAR_COPY_RATIO * nn_median).float().mean())
 
 
 def nearest_neighbours(query: torch.Tensor, reference: torch.Tensor,
@@ -321,7 +323,7 @@ class QualityMonitor:
         loo, _ = nearest_neighbours(feats.nn, feats.nn, exclude_self=True)
         nn_median = float(loo.median())
         ref = TrainingReference(ImageFeatures(feats.pooled, feats.nn), diversity, nn_median, len(feats),
-                                natural_copy_share(feats.nn, nn_median))
+                                natural_copy_share(feats.nn, nn_median, loo))
         self.reference = ref
         self._save_cache(key, ref)
         return ref

@@ -31,7 +31,6 @@ class ExploreSession:
         self.source: Path | None = None
         self.thumbs: dict = {}  # entry_key → HWC uint8
         self._critic = None  # (run directory, Critic): loaded by the first critic's pick, in the worker
-        self.copies_passed = 0  # near-copies of the training pictures the last critic's pick passed over
 
     def has_generator(self) -> bool:
         return self.generator is not None and self.info is not None
@@ -61,7 +60,6 @@ class ExploreSession:
                 self._critic = (source, Critic.from_run(source, next(g.parameters()).device))
             z = torch.stack([entry_vector(e, dim) for e in candidates])
             choice, images = pick_latents(g, self._critic[1], truncate(z, psi), count, ctx.check)
-            self.copies_passed = choice.copies_passed
             return [candidates[i] for i in choice.chosen], images[choice.chosen]
 
         self.queue.submit("grid", "Critic's pick", pick)
