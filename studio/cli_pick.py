@@ -13,9 +13,11 @@ MAX_FROM = 16
 
 def _add_pick(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("pick", help="let a run's discriminator choose its best samples (seeds for walk)",
-                       description="Draw COUNT × FROM samples of a run's generator and keep the COUNT its own "
-                       "discriminator rates most like the training pictures (best first), passing over near-copies "
-                       "of them. Prints the seeds, ready for `walk --seeds`; --out saves them as a contact sheet.")
+                       description="Draw COUNT × FROM samples of a run's generator and keep the COUNT most like "
+                       "the training pictures (best first): those its own discriminator rates highest and, for a run "
+                       "with kinds of pictures, nearest the look of their kind to VGG16. Near-copies of the pictures "
+                       "are passed over. Prints the seeds, ready for `walk --seeds`; --out saves them as a contact "
+                       "sheet.")
     p.add_argument("--generator", required=True, metavar="RUN",
                    help="a run directory (its checkpoint holds the critic)")
     p.add_argument("--count", type=int, default=16, help=f"samples to keep, 1-{MAX_COUNT} (default 16)")

@@ -81,6 +81,11 @@ def test_a_runs_critic_rates_its_pictures_above_samples_and_passes_over_copies(s
     chosen = torch.zeros(48, dtype=torch.bool)
     chosen[choice.chosen] = True
     assert fake_scores[chosen].mean() > fake_scores[~chosen].mean()
+    # the run keeps its kinds' looks: the training pictures are nearer them than early samples, and the pick takes
+    # the candidates nearer their kind's look
+    assert critic.looks is not None and critic.looks.shape[0] == 3
+    assert critic.far_from_looks(real, kinds).mean() < choice.far.mean()
+    assert choice.far[chosen].mean() < choice.far[~chosen].mean()
     # each kind at its share of the candidates (rounded up)
     drawn = G.kinds(z)
     for k in range(3):

@@ -47,11 +47,18 @@ def test_the_number_of_kinds_follows_the_folder():
 @needs_vgg
 def test_pretrained_eyes_sort_the_shape_set_into_its_kinds():
     x, y = make_mode_images(200, 32, seed=0)
-    kinds = find_kinds(x, 16, seed=0)
+    kinds, looks = find_kinds(x, 16, seed=0)
     assert kinds.shape == (200,) and int(kinds.max()) < 16
     # each kind is (almost) one class: purity over the folder
     pure = sum(np.bincount(y[(kinds == k).numpy()], minlength=8).max() for k in range(16) if (kinds == k).any())
     assert pure / 200 >= 0.9
+    # each kind's look is the centre of its pictures' descriptors: the look nearest a picture is its own kind's
+    from studio.engine.gan.clusters import picture_features
+    from studio.engine.gan.projected import load_vgg16_features
+
+    assert looks.shape[0] == 16 and torch.isfinite(looks).all()
+    nearest = torch.cdist(picture_features(x, load_vgg16_features().eval()), looks).argmin(1)
+    assert (nearest == kinds).float().mean() > 0.95
 
 
 def test_the_latent_chooses_the_kind_as_often_as_the_folder_holds_it():

@@ -183,7 +183,7 @@ def copies_and_pick(stepper, reference, imgs: torch.Tensor, evaluate) -> dict:
     ``PICK_FROM`` × 1,000 fresh samples, as the Explore page's Critic's pick does), evaluated the same way."""
     import copy
 
-    critic = Critic(copy.deepcopy(stepper.D), imgs.shape[-1], reference)
+    critic = Critic(copy.deepcopy(stepper.D), imgs.shape[-1], reference, looks=stepper.kind_looks)
     copies = critic.near_copies(imgs)
     z = torch.randn(PICK_FROM * len(imgs), stepper.cfg.latent_dim, generator=torch.Generator().manual_seed(4321))
     cand = draw(stepper, z)

@@ -16,6 +16,8 @@ work unchanged. A walk that crosses a bin border changes kind there.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
+from typing import NamedTuple
 
 import numpy as np
 import torch
@@ -39,16 +41,21 @@ def clusters_for_count(count: int) -> int:
 
 
 @torch.no_grad()
-def picture_features(images: np.ndarray | torch.Tensor, vgg: nn.Sequential, batch: int = 50) -> torch.Tensor:
-    """One L2-normalised descriptor per picture (N×H×W×C uint8): mean and max of each tapped VGG16 map."""
+def picture_features(images: np.ndarray | torch.Tensor, vgg: nn.Sequential, batch: int = 50,
+                     check: Callable[[], None] | None = None) -> torch.Tensor:
+    """One L2-normalised descriptor per picture (N×H×W×C uint8): mean and max of each tapped VGG16 map (on the CPU;
+    ``vgg`` may be on another device). ``check`` is called before each batch (a job's cancel point)."""
     from studio.engine.gan.projected import _MEAN, _STD  # ImageNet statistics VGG16 was trained with
 
-    mean, std = torch.tensor(_MEAN).view(1, 3, 1, 1), torch.tensor(_STD).view(1, 3, 1, 1)
+    device = next(vgg.parameters()).device
+    mean, std = torch.tensor(_MEAN, device=device).view(1, 3, 1, 1), torch.tensor(_STD, device=device).view(1, 3, 1, 1)
     out = []
     for start in range(0, len(images), batch):
+        if check is not None:
+            check()
         part = images[start:start + batch]
         x = (part if isinstance(part, torch.Tensor) else torch.from_numpy(np.array(part))).permute(0, 3, 1, 2)
-        x = x.float().div(255)
+        x = x.to(device).float().div(255)
         if x.shape[1] == 1:
             x = x.expand(-1, 3, -1, -1)
         h = (F.interpolate(x, size=CLUSTER_SIDE, mode="bilinear", align_corners=False, antialias=True) - mean) / std
@@ -59,7 +66,7 @@ def picture_features(images: np.ndarray | torch.Tensor, vgg: nn.Sequential, batc
                 parts.append(F.normalize(torch.cat([h.mean((2, 3)), h.amax((2, 3))], 1), dim=1))
             if i >= max(CLUSTER_TAPS):
                 break
-        out.append(torch.cat(parts, 1))
+        out.append(torch.cat(parts, 1).float().cpu())
     return torch.cat(out)
 
 
@@ -94,13 +101,25 @@ def kmeans(features: torch.Tensor, k: int, seed: int = 0, restarts: int = 8, ite
     return rank[labels]
 
 
-def find_kinds(images: np.ndarray, k: int, seed: int = 0, vgg: nn.Sequential | None = None) -> torch.Tensor:
-    """Cluster labels (int64, one per picture) for a folder's pictures (N×H×W×C uint8)."""
+class Kinds(NamedTuple):
+    """What sorting a folder found: one label per picture (int64) and each kind's look — the mean of its pictures'
+    ``picture_features`` (K×F; the critic measures how far a sample is from the look of the kind it was asked for)."""
+
+    labels: torch.Tensor
+    looks: torch.Tensor
+
+
+def find_kinds(images: np.ndarray, k: int, seed: int = 0, vgg: nn.Sequential | None = None) -> Kinds:
+    """The kinds of a folder's pictures (N×H×W×C uint8)."""
     if vgg is None:
         from studio.engine.gan.projected import load_vgg16_features
 
         vgg = load_vgg16_features().eval()
-    return kmeans(picture_features(images, vgg), k, seed)
+    features = picture_features(images, vgg)
+    labels = kmeans(features, k, seed)
+    looks = torch.zeros(int(k), features.shape[1])
+    looks.index_add_(0, labels, features)
+    return Kinds(labels, looks / torch.bincount(labels, minlength=int(k)).clamp(min=1).unsqueeze(1).float())
 
 
 class ClusterGenerator(nn.Module):

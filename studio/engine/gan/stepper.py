@@ -120,6 +120,7 @@ class GanStepper:
         self.order = _epoch_order(self.n, cfg.seed, 0)
         # the kind of each training picture when G and D are conditional (set by build_stepper)
         self.kinds: torch.Tensor | None = None
+        self.kind_looks: torch.Tensor | None = None  # K×F: what each kind looks like to VGG16 (clusters.Kinds)
         self.real_kinds: torch.Tensor | None = None
         self.group_ids: torch.Tensor | None = None  # set with the kinds when cfg.kind_groups (kind_group_ids)
         self._members: list[torch.Tensor] | None = None
@@ -381,6 +382,8 @@ class GanStepper:
                "fixed_z": self.fixed_z, "augment_rng": self.aug.rng_state()}
         if self.kinds is not None:
             out["kinds"] = self.kinds  # the pictures' kinds as this run found them: resume keeps them
+        if self.kind_looks is not None:
+            out["kind_looks"] = self.kind_looks  # for the critic (critic.Critic.from_run)
         return out
 
     def full_state(self) -> dict:
@@ -407,6 +410,8 @@ class GanStepper:
         self.noise_gen.set_state(ckpt.extra("noise_rng"))
         torch.set_rng_state(ckpt.extra("torch_rng"))
         self.fixed_z = ckpt.extra("fixed_z")
+        if "extra.kind_looks" in ckpt.tensors:
+            self.kind_looks = ckpt.extra("kind_looks")
         if "extra.augment_rng" in ckpt.tensors:
             self.aug.set_rng_state(ckpt.extra("augment_rng"))
         st = dict(ckpt.state)
@@ -477,12 +482,13 @@ def build_stepper(cfg: TrainConfig, channels: int, data, device: torch.device,
 def _build_stepper(cfg: TrainConfig, channels: int, data, device: torch.device,
                    labels: torch.Tensor | None = None, dist=None) -> GanStepper:
     kinds = int(cfg.kinds or 0)
+    looks = None
     if not kinds:
         labels = None
     elif labels is None and (dist is None or dist.main):  # before seeding: clustering has its own generator
         from studio.engine.gan.clusters import find_kinds
 
-        labels = find_kinds(np.asarray(data.array).transpose(0, 2, 3, 1), kinds, cfg.seed)
+        labels, looks = find_kinds(np.asarray(data.array).transpose(0, 2, 3, 1), kinds, cfg.seed)
     if kinds and dist is not None:  # rank 0 sorted (or resumed) them: every process uses exactly those
         box = (labels if labels is not None else torch.zeros(len(data), dtype=torch.int64)).to(device)
         labels = dist.broadcast_(box.clone()).cpu()
@@ -500,6 +506,7 @@ def _build_stepper(cfg: TrainConfig, channels: int, data, device: torch.device,
     fmt = torch.channels_last if channels_last else torch.contiguous_format
     stepper = GanStepper(cfg, G, D, data, device, fmt, dist=dist)
     stepper.kinds = labels
+    stepper.kind_looks = looks
     if labels is not None and cfg.kind_groups:
         stepper.group_ids = kind_group_ids(stepper.batch, dist.world if dist is not None else 1)
     if dist is not None:

@@ -115,8 +115,9 @@ class SampleBrowser(QWidget):
         can_pick = has_generator and self.session.critic_possible()
         self.pick_button.setEnabled(can_pick)
         self.pick_button.setToolTip(
-            f"Sixteen samples out of {PICK_FROM * self.grid.count}, chosen by the run's discriminator as the most like "
-            "your pictures (best first), passing over near-copies of them" if can_pick else
+            f"Sixteen samples out of {PICK_FROM * self.grid.count}, chosen by the run's discriminator, and by how "
+            "close each is to the look of its kind of picture, as the most like your pictures (best first), passing "
+            "over near-copies of them" if can_pick else
             "Open a run (Your runs, or Open run…) to let its discriminator choose samples: an exported generator "
             "has no critic")
 
