@@ -131,7 +131,12 @@ class Critic:
         """Which pictures are near-copies of a training picture (bool per picture), or None without a reference."""
         if self.reference is None or self._feature_net() is None:
             return None
-        from studio.engine.gan.quality import NEAR_COPY_RATIO, extract_features, metric_size, nearest_neighbours
+        from studio.engine.gan.quality import (
+            NEAR_COPY_RATIO,
+            extract_features,
+            metric_size,
+            nearest_neighbours,
+        )
 
         mine = extract_features(self._net, pictures, metric_size(self.image_size), check=check)
         dist, _ = nearest_neighbours(mine.nn, self.reference.features.nn)
