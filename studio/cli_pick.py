@@ -64,6 +64,9 @@ def cmd_pick(args: argparse.Namespace) -> int:
     kept = [seeds[i] for i in choice.chosen]
     print(f"{len(kept)} of {len(seeds)} samples, best first (step {info.step:,} of {source.name}):")
     print(",".join(str(s) for s in kept))
+    if choice.far is None and critic.conditional:
+        print("(the discriminator alone chose: this run keeps no looks of its kinds — runs started before they were "
+              "kept, or without the offline VGG16)")
     if critic.reference is None:
         print("(no near-copy check: the run has no measured training pictures — train with quality metrics on)")
     elif choice.copies_passed:
