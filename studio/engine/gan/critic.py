@@ -166,6 +166,7 @@ class Critic:
                 self._net = load_feature_net(next(self.D.parameters()).device)
             except QualityError:
                 self._no_net = True
+                self.reference = None  # said, as for a run that never measured its pictures
         return self._net
 
     def pick(self, pictures: torch.Tensor, count: int, kinds: torch.Tensor | None = None,
