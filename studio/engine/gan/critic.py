@@ -149,9 +149,9 @@ class Critic:
         if self.looks is None or kinds is None or self._feature_net() is None:
             return None
         from studio.engine.gan.clusters import picture_features
+        from studio.engine.images import tensor_to_uint8
 
-        u8 = pictures.float().add(1).mul(127.5).round().clamp(0, 255).to(torch.uint8).permute(0, 2, 3, 1).cpu()
-        mine = picture_features(u8, self._net.features, check=check)
+        mine = picture_features(tensor_to_uint8(pictures), self._net.features, check=check)
         if mine.shape[1] != self.looks.shape[1]:
             return None
         return (mine - self.looks[kinds.cpu()]).norm(dim=1)
