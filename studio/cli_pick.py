@@ -1,4 +1,4 @@
-"""``python -m studio pick``: the Explore page's Critic's pick from a terminal — a run's discriminator chooses the
+"""``python -m studio pick``: the Explore page's *Critic chooses* from a terminal — a run's discriminator chooses the
 samples most like the training pictures; their seeds go straight into ``walk --seeds``."""
 
 from __future__ import annotations
@@ -49,7 +49,7 @@ def cmd_pick(args: argparse.Namespace) -> int:
     import torch
 
     from studio.engine.device import pick_device
-    from studio.engine.gan.critic import Critic, pick_latents
+    from studio.engine.gan.critic import Critic, describe_pick, pick_latents
     from studio.engine.latent.favourites import entry_vector, seed_entry
     from studio.engine.latent.jobs import open_generator
     from studio.engine.latent.keyframes import truncate
@@ -62,16 +62,9 @@ def cmd_pick(args: argparse.Namespace) -> int:
     z = torch.stack([entry_vector(seed_entry(s), info.latent_dim) for s in seeds])
     choice, images = pick_latents(G, critic, truncate(z, args.truncation), args.count)
     kept = [seeds[i] for i in choice.chosen]
-    print(f"{len(kept)} of {len(seeds)} samples, best first (step {info.step:,} of {source.name}):")
+    print(f"Step {info.step:,} of {source.name}, best first:")
     print(",".join(str(s) for s in kept))
-    if choice.far is None and critic.conditional:
-        print("(the discriminator alone chose: this run keeps no looks of its kinds — runs started before they were "
-              "kept, or without the offline VGG16)")
-    if critic.reference is None:
-        print("(no near-copy check: the run has no measured training pictures — train with quality metrics on)")
-    elif choice.copies_passed:
-        print(f"passed over {choice.copies_passed} near-cop{'y' if choice.copies_passed == 1 else 'ies'} "
-              "of your pictures")
+    print(describe_pick(choice, critic, len(seeds)))
     if args.out:
         from studio.engine.export import save_png
         from studio.engine.latent.render import tile_frames

@@ -72,6 +72,7 @@ class Config:
     first_run_done: bool = False
     vgg19_path: str | None = None  # a VGG19 weights file the artist chose (instead of downloading)
     recent_files: list[str] = field(default_factory=list)  # newest first, at most MAX_RECENT
+    critic_chooses: bool = True  # Explore: a run's critic chooses each new batch of samples among more candidates
 
     def add_recent(self, path: str | Path) -> None:
         """Put ``path`` first in the recent list (once), dropping the oldest beyond MAX_RECENT."""
@@ -114,6 +115,7 @@ _FIELD_CHECKS: dict[str, Callable[[Any], bool]] = {
     "first_run_done": lambda v: isinstance(v, bool),
     "vgg19_path": _optional_path,
     "recent_files": lambda v: isinstance(v, list) and all(isinstance(p, str) and p for p in v),
+    "critic_chooses": lambda v: isinstance(v, bool),
 }
 _EXPORT_CHECKS: dict[str, Callable[[Any], bool]] = {
     "artwork_format": lambda v: v in ARTWORK_FORMATS,
@@ -123,6 +125,7 @@ _EXPORT_CHECKS: dict[str, Callable[[Any], bool]] = {
 }
 _LABELS = {"device": "device", "cpu_threads": "CPU threads", "workspace": "workspace folder", "theme": "theme",
            "first_run_done": "welcome shown", "vgg19_path": "VGG19 file", "recent_files": "recent files",
+           "critic_chooses": "critic chooses samples",
            "artwork_format": "artwork format", "jpeg_quality": "JPEG quality", "walk_format": "animation format",
            "walk_size": "animation size", "export": "export defaults"}
 

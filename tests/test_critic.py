@@ -104,6 +104,8 @@ def test_pick_from_the_terminal_prints_the_critics_seeds_and_saves_a_sheet(shape
     assert main(["pick", "--generator", str(run), "--count", "6", "--seed", "4", "--out", str(sheet)]) == 0
     lines = capsys.readouterr().out.splitlines()
     seeds = [int(s) for s in lines[1].split(",")]
+    assert lines[2].startswith(f"6 of {6 * PICK_FROM} samples, chosen by the run's discriminator and the looks of "
+                               "your kinds of pictures")
     # the same choice the engine makes among the same candidates (what the Explore page's button shows)
     import random
 

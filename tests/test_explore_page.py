@@ -802,7 +802,7 @@ def test_stylize_this_walk_renders_the_frames_and_hands_them_to_stylize(qtbot, p
     stylize.shutdown(WAIT_MS)
 
 
-def test_critics_pick_is_offered_for_a_run_and_shows_what_its_discriminator_prefers(qtbot, page, trained):
+def test_the_critic_chooses_each_new_batch_of_a_run_and_the_line_under_the_tools_says_so(qtbot, page, trained):
     import random
 
     import torch
@@ -810,17 +810,22 @@ def test_critics_pick_is_offered_for_a_run_and_shows_what_its_discriminator_pref
     from studio.engine.gan.critic import PICK_FROM, Critic, pick_latents
     from studio.engine.latent.favourites import entry_vector, seed_entry
     from studio.engine.latent.jobs import open_generator
+    from studio.preferences import load_config
 
     run, gen = trained
     open_and_wait(qtbot, page, gen)
-    assert not page.pick_button.isEnabled() and "exported generator has no critic" in page.pick_button.toolTip()
+    assert not page.critic_check.isEnabled() and "exported generator has no critic" in page.critic_check.toolTip()
+    assert page.pick_caption.isHidden()
     open_and_wait(qtbot, page, run)
-    assert page.pick_button.isEnabled() and "discriminator" in page.pick_button.toolTip()
+    # on by default: the batch shown on opening the run was already the critic's, and the caption says whose
+    assert page.critic_check.isEnabled() and page.critic_check.isChecked()
+    assert not page.pick_caption.isHidden()
+    assert page.pick_caption.text().startswith(f"16 of {16 * PICK_FROM} samples, chosen by the run's discriminator")
     before = page.grid.seeds()
     page.browser._rng = random.Random(11)
     draw = random.Random(11)
-    candidates = [draw.randrange(0, 100_000) for _ in range(16 * PICK_FROM)]  # what the button draws
-    qtbot.mouseClick(page.pick_button, Qt.MouseButton.LeftButton)
+    candidates = [draw.randrange(0, 100_000) for _ in range(16 * PICK_FROM)]  # what New batch draws
+    qtbot.mouseClick(page.new_batch_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: _idle(page) and page.grid.seeds() != before, timeout=WAIT_MS)
     # the engine's own choice among those candidates, best first
     G, info = open_generator(run)
@@ -828,3 +833,37 @@ def test_critics_pick_is_offered_for_a_run_and_shows_what_its_discriminator_pref
     choice, images = pick_latents(G, Critic.from_run(run), z, 16)
     assert page.grid.seeds() == [candidates[i] for i in choice.chosen]
     assert all(np.array_equal(t.view.image, images[i]) for t, i in zip(page.grid.tiles, choice.chosen, strict=True))
+    # a calmer grid draws the same chosen samples again and keeps the caption
+    page.truncation_slider.setValue(30)
+    qtbot.waitUntil(lambda: _idle(page) and not page.browser._grid_timer.isActive(), timeout=WAIT_MS)
+    assert page.grid.seeds() == [candidates[i] for i in choice.chosen] and not page.pick_caption.isHidden()
+    page.truncation_slider.setValue(0)
+    qtbot.waitUntil(lambda: _idle(page) and not page.browser._grid_timer.isActive(), timeout=WAIT_MS)
+    # off: a new batch at once, sixteen samples as they come, no caption; the choice is kept for the next session
+    page.browser._rng = random.Random(12)
+    draw = random.Random(12)
+    plain = [draw.randrange(0, 100_000) for _ in range(16)]
+    try:
+        page.critic_check.setChecked(False)
+        qtbot.waitUntil(lambda: _idle(page) and page.grid.seeds() == plain, timeout=WAIT_MS)
+        assert page.pick_caption.isHidden() and load_config()[0].critic_chooses is False
+    finally:
+        page.critic_check.setChecked(True)
+    qtbot.waitUntil(lambda: _idle(page) and not page.pick_caption.isHidden(), timeout=WAIT_MS)
+    assert load_config()[0].critic_chooses is True
+
+
+def test_a_run_whose_critic_cannot_be_rebuilt_still_shows_samples_and_says_why(qtbot, page, trained, monkeypatch):
+    from studio.engine.gan import critic
+    from studio.engine.gan.checkpoints import CheckpointError
+
+    def unreadable(cls, run_dir, device="cpu"):
+        raise CheckpointError("its discriminator's weights are damaged")
+
+    monkeypatch.setattr(critic.Critic, "from_run", classmethod(unreadable))
+    run, _gen = trained
+    open_and_wait(qtbot, page, run)
+    assert len(set(page.grid.seeds())) == 16
+    assert page.pick_caption.text() == ("Random samples: the critic could not be loaded (its discriminator's weights "
+                                        "are damaged).")
+    assert page.error_banner.isHidden()

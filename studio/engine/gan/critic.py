@@ -182,6 +182,26 @@ class Critic:
         return Pick(chosen.chosen, scores, chosen.copies_passed, far)
 
 
+def describe_pick(choice: Pick, critic: Critic, candidates: int) -> str:
+    """One sentence on what chose the kept samples and what the choice could not check (the GUI's caption under the
+    grid, the CLI's line after the seeds)."""
+    shown = len(choice.chosen)
+    if choice.far is not None:
+        who = "the run's discriminator and the looks of your kinds of pictures"
+    elif critic.conditional:
+        who = ("the run's discriminator alone (the run keeps no looks of its kinds: it started before they were kept, "
+               "or without the offline VGG16)")
+    else:
+        who = "the run's discriminator"
+    words = [f"{shown} of {candidates} samples, chosen by {who}"]
+    if critic.reference is None:
+        words.append("no near-copy check (the run has no measured training pictures: train with quality metrics on)")
+    elif choice.copies_passed:
+        n = choice.copies_passed
+        words.append(f"{n} near-cop{'y' if n == 1 else 'ies'} of your pictures passed over")
+    return "; ".join(words) + "."
+
+
 def _rank(values: torch.Tensor) -> torch.Tensor:
     """Each value's rank among them, scaled to [0, 1)."""
     return values.argsort().argsort().float() / max(1, len(values))

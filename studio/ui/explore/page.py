@@ -36,7 +36,7 @@ PART_WIDGETS = {
     "header": ("open_file_button", "open_run_button", "open_recipe_button", "generator_label", "ema_check",
                "render_label", "render_progress"),
     "runs_panel": ("runs_list", "runs_hint", "refresh_runs_button"),
-    "browser": ("new_batch_button", "pick_button", "seed_spin", "show_seed_button", "truncation_slider",
+    "browser": ("new_batch_button", "critic_check", "pick_caption", "seed_spin", "show_seed_button", "truncation_slider",
                 "truncation_label", "grid"),
     "favourites_panel": ("preview_view", "preview_caption", "star_button", "favourites", "unstar_button",
                          "add_key_button", "variations_button", "variation_slider", "variation_label"),
@@ -290,7 +290,7 @@ class ExplorePage(QWidget):
 
     def _install_generator(self, source: Path, generator, info) -> None:
         s = self.session
-        s.generator, s.info, s.source = generator, info, source
+        s.install(source, generator, info)
         self._opening = False
         s.thumbs.clear()
         self.preview.forget()
@@ -302,6 +302,7 @@ class ExplorePage(QWidget):
         entries = self.favourites_panel.load_for(source)
         if entries:
             s.render_entries("favs", "Drawing favourites", entries, self.truncation())
+        self.browser.set_enabled_for(True)  # before the first batch: whether the critic may choose it
         self.new_batch()
         self.timeline.reset_history()
         recipe, self._pending_recipe = self._pending_recipe, None

@@ -32,6 +32,11 @@ class ExploreSession:
         self.thumbs: dict = {}  # entry_key → HWC uint8
         self._critic = None  # (run directory, Critic): loaded by the first critic's pick, in the worker
 
+    def install(self, source: Path, generator, info) -> None:
+        """A newly opened generator; a critic loaded for an earlier one (or an earlier checkpoint) is forgotten."""
+        self.generator, self.info, self.source = generator, info, source
+        self._critic = None
+
     def has_generator(self) -> bool:
         return self.generator is not None and self.info is not None
 
@@ -44,7 +49,8 @@ class ExploreSession:
 
     def pick_entries(self, candidates: list[dict], count: int, psi: float) -> None:
         """The critic's pick: the run's discriminator chooses ``count`` of the candidate samples (best first); the
-        job returns (entries, images) like a grid render."""
+        job returns (entries, images, a sentence on what chose them). A run whose critic cannot be rebuilt shows
+        the first ``count`` candidates as they come, and the sentence says why."""
         if not self.critic_possible():
             return
         g, dim, source = self.generator, self.info.latent_dim, self.source
@@ -53,16 +59,27 @@ class ExploreSession:
         def pick(ctx):
             import torch
 
-            from studio.engine.gan.critic import Critic, pick_latents
+            from studio.engine.gan.checkpoints import CheckpointError
+            from studio.engine.gan.critic import Critic, describe_pick, pick_latents
             from studio.engine.latent.keyframes import truncate
+            from studio.engine.latent.render import render_frames
 
             if self._critic is None or self._critic[0] != source:
-                self._critic = (source, Critic.from_run(source, next(g.parameters()).device))
-            z = torch.stack([entry_vector(e, dim) for e in candidates])
-            choice, images = pick_latents(g, self._critic[1], truncate(z, psi), count, ctx.check)
-            return [candidates[i] for i in choice.chosen], images[choice.chosen]
+                try:
+                    self._critic = (source, Critic.from_run(source, next(g.parameters()).device))
+                except CheckpointError as exc:  # said under the grid, once per run opened; the samples still come
+                    self._critic = (source, f"{exc}")
+            critic = self._critic[1]
+            z = truncate(torch.stack([entry_vector(e, dim) for e in candidates]), psi)
+            if isinstance(critic, str):
+                shown = candidates[:count]
+                return shown, render_frames(g, z[:count], PREVIEW_BATCH, check=ctx.check), \
+                    f"Random samples: the critic could not be loaded ({critic.rstrip('.')})."
+            choice, images = pick_latents(g, critic, z, count, ctx.check)
+            return ([candidates[i] for i in choice.chosen], images[choice.chosen],
+                    describe_pick(choice, critic, len(candidates)))
 
-        self.queue.submit("grid", "Critic's pick", pick)
+        self.queue.submit("grid", "The critic chooses samples", pick)
 
     def render_entries(self, kind: str, title: str, entries: list[dict], psi: float) -> None:
         """Render samples named by seed or latent; the job returns (entries, images)."""
