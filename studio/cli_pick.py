@@ -19,7 +19,8 @@ def _add_pick(sub: argparse._SubParsersAction) -> None:
                        "are passed over. Prints the seeds, ready for `walk --seeds`; --out saves them as a contact "
                        "sheet.")
     p.add_argument("--generator", required=True, metavar="RUN",
-                   help="a run directory (its checkpoint holds the critic)")
+                   help="a run directory (its checkpoint holds the critic) or a generator exported with its critic "
+                        "(NAME.safetensors beside NAME.critic)")
     p.add_argument("--count", type=int, default=16, help=f"samples to keep, 1-{MAX_COUNT} (default 16)")
     p.add_argument("--from", dest="pick_from", type=int, default=None,
                    help=f"candidates drawn per sample kept, 1-{MAX_FROM} (default 5)")
@@ -43,9 +44,12 @@ def cmd_pick(args: argparse.Namespace) -> int:
         raise ValueError(f"--truncation must be above 0 and at most 1, not {args.truncation}")
     if args.out and Path(args.out).suffix.lower() != ".png":
         raise ValueError(f"--out is a .png contact sheet, not {Path(args.out).name}")
+    from studio.engine.gan.critic import critic_file
+
     source = Path(args.generator)
-    if not source.is_dir():
-        raise ValueError(f"{source} is not a run directory: only a run keeps the discriminator that picks")
+    if not source.is_dir() and not critic_file(source).is_file():
+        raise ValueError(f"{source} is neither a run directory nor a generator exported with its critic "
+                         f"({critic_file(source).name}): only those keep the discriminator that picks")
     import torch
 
     from studio.engine.device import pick_device
@@ -56,7 +60,7 @@ def cmd_pick(args: argparse.Namespace) -> int:
 
     device = pick_device(args.device) if args.device == "auto" else torch.device(args.device)
     G, info = open_generator(source, device, use_ema=not args.raw)
-    critic = Critic.from_run(source, device)
+    critic = Critic.of(source, device)
     rng = random.Random(args.seed)
     seeds = [rng.randrange(0, 100_000) for _ in range(args.count * pick_from)]
     z = torch.stack([entry_vector(seed_entry(s), info.latent_dim) for s in seeds])

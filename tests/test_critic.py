@@ -3,6 +3,8 @@ at its share, near-copies of the training pictures passed over."""
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 import torch
@@ -132,10 +134,38 @@ def test_pick_flags_out_of_range_are_refused_before_anything_loads(tmp_path, cap
     assert words in capsys.readouterr().err
 
 
-def test_pick_needs_a_run_not_an_exported_file(tmp_path, capsys):
+def test_pick_needs_a_run_or_a_generator_exported_with_its_critic(tmp_path, capsys):
     from studio.cli import main
 
     gen = tmp_path / "g.safetensors"
     gen.write_bytes(b"x")
     assert main(["pick", "--generator", str(gen)]) != 0
-    assert "only a run keeps the discriminator" in capsys.readouterr().err
+    assert "neither a run directory nor a generator exported with its critic (g.critic)" in capsys.readouterr().err
+
+
+@needs_vgg
+def test_an_exported_generator_carries_its_critic_and_picks_as_its_run_does(shape_run, tmp_path, capsys):
+    from studio.cli import main
+    from studio.engine.gan.checkpoints import export_generator
+    from studio.engine.gan.critic import critic_file
+
+    run, _pictures, _cfg = shape_run
+    out = export_generator(run, tmp_path / "shapes.safetensors")
+    assert critic_file(out).is_file() and json.loads(out.with_suffix(".json").read_text())["critic"]["file"] == \
+        "shapes.critic"
+    exported, own = Critic.from_export(out), Critic.from_run(run)
+    # the same discriminator, looks and near-copy rule: the same choice among the same candidates
+    assert exported.conditional and exported.looks is not None and exported.reference is not None
+    assert exported.natural_copies == own.natural_copies
+    G, info = open_generator(run)
+    z = torch.stack([entry_vector(seed_entry(s), info.latent_dim) for s in range(60)])
+    assert pick_latents(G, exported, z, 12)[0].chosen == pick_latents(G, own, z, 12)[0].chosen
+    assert main(["pick", "--generator", str(out), "--count", "4", "--seed", "2"]) == 0
+    assert "chosen by the run's discriminator and the looks" in capsys.readouterr().out
+    # a changed critic (damaged, or another export's) does not pass for this one's
+    critic_file(out).write_bytes(critic_file(out).read_bytes()[:-8] + b"        ")
+    with pytest.raises(CheckpointError, match="is not the critic shapes.safetensors was exported with"):
+        Critic.from_export(out)
+    critic_file(out).unlink()
+    with pytest.raises(CheckpointError, match=r"the critic of shapes.safetensors \(shapes.critic\) is missing"):
+        Critic.from_export(out)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import pickle
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -813,9 +814,15 @@ def test_the_critic_chooses_each_new_batch_of_a_run_and_the_line_under_the_tools
     from studio.preferences import load_config
 
     run, gen = trained
-    open_and_wait(qtbot, page, gen)
-    assert not page.critic_check.isEnabled() and "exported generator has no critic" in page.critic_check.toolTip()
+    bare = gen.parent / "bare"  # an export made before the critic travelled with it
+    bare.mkdir(exist_ok=True)
+    for suffix in (".safetensors", ".json"):
+        shutil.copy(gen.with_suffix(suffix), (bare / gen.name).with_suffix(suffix))
+    open_and_wait(qtbot, page, bare / gen.name)
+    assert not page.critic_check.isEnabled() and "exported without its critic" in page.critic_check.toolTip()
     assert page.pick_caption.isHidden()
+    open_and_wait(qtbot, page, gen)  # an export carries its run's critic
+    assert page.critic_check.isEnabled() and not page.pick_caption.isHidden()
     open_and_wait(qtbot, page, run)
     # on by default: the batch shown on opening the run was already the critic's, and the caption says whose
     assert page.critic_check.isEnabled() and page.critic_check.isChecked()

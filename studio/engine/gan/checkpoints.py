@@ -325,7 +325,10 @@ def set_aside_damaged(found: IntactCheckpoint) -> list[Path]:
 # ---------------------------------------------------------------- exported generators
 
 def export_generator(source: str | Path, out_path: str | Path, use_ema: bool = True) -> Path:
-    """Write the generator of a run (its newest checkpoint) as ``out.safetensors`` + ``out.json``.
+    """Write the generator of a run (its newest checkpoint) as ``out.safetensors`` + ``out.json``, with its critic
+    as ``out.critic`` (``critic.export_critic``: D, the kinds' looks, the near-copy features) where the checkpoint
+    keeps a discriminator, so an exported generator can choose its best samples too. The files replace earlier
+    ones together or not at all (``export.FileSet``).
 
     The EMA weights are exported when the run has them (cleaner pictures), unless ``use_ema`` is False
     (the raw/EMA switch); the JSON says which (``weights``: "ema" | "raw")."""
@@ -364,8 +367,20 @@ def export_generator(source: str | Path, out_path: str | Path, use_ema: bool = T
     kinds = generator_kinds(weights)
     if kinds:
         meta["kinds"] = kinds  # informative too
-    atomic_write_bytes(out_path, blob)
-    atomic_write_json(out_path.with_suffix(".json"), meta)
+    from studio.engine.export import FileSet, recover_interrupted_saves
+    from studio.engine.gan.critic import critic_file, export_critic
+
+    critic = export_critic(ckpt, config, Path(ckpt_path).parent.parent)
+    recover_interrupted_saves(out_path.parent)
+    files = FileSet(out_path.parent, out_path.name)
+    files.stage(out_path, blob)
+    if critic is not None:
+        files.stage(critic_file(out_path), critic[0])
+        meta["critic"] = {"file": critic_file(out_path).name, **critic[1]}
+    else:
+        files.remove(critic_file(out_path))  # an earlier export's critic would not fit these weights
+    files.stage(out_path.with_suffix(".json"), json.dumps(meta, indent=2, sort_keys=True).encode("utf-8"))
+    files.commit()
     return out_path
 
 

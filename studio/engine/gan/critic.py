@@ -22,6 +22,8 @@ its weight, by nearness to their kind's look (issue 15, twelfth pass: of 5, stri
 
 from __future__ import annotations
 
+import hashlib
+import json
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -37,6 +39,8 @@ PICK_FROM = 5
 # weight of the nearness to the kind's look against D's verdict, both as ranks among the candidates (measured weights:
 # 1 → 0.894 / 0.936, 2 → 0.901 / 0.941 strict precision of 1,000 kept of 5,000, two runs; the look alone 0.902 / 0.926)
 LOOKS_WEIGHT = 2.0
+CRITIC_SUFFIX = ".critic"  # beside an exported NAME.safetensors (export_critic)
+CRITIC_FORMAT = "gan-art-studio/critic"
 
 
 @dataclass
@@ -83,7 +87,7 @@ class Critic:
         """The discriminator of a run's newest checkpoint, with the run's cached training features when there are
         some. Raises CheckpointError, in words, when the run has no checkpoint or its D cannot be rebuilt."""
         from studio.engine.gan.checkpoints import CheckpointError, load_newest_intact
-        from studio.engine.gan.models import build_gan, generator_kinds
+        from studio.engine.gan.quality import REFERENCE_CACHE, read_reference_cache
         from studio.engine.runs import RunDir
 
         run = RunDir(run_dir)
@@ -92,23 +96,59 @@ class Critic:
             raise CheckpointError(f"{Path(run_dir).name} has no intact checkpoint to take its critic from")
         try:
             cfg = run.read_config()
-            state = found.checkpoint.module_state("D")
-            g_state = found.checkpoint.module_state("G")
-            if not state:
-                raise ValueError("no discriminator weights")
-            _, D = build_gan(str(cfg["preset"]), int(cfg["resolved_channels"]), int(cfg["latent_dim"]),
-                             int(cfg["width"]), int(cfg["image_size"]), spectral_norm=bool(cfg.get("spectral_norm")),
-                             msg=cfg.get("msg"), kinds=generator_kinds(g_state),
-                             batchnorm=bool(cfg.get("batchnorm", True)))
-            D.load_state_dict(state)
-        except (OSError, KeyError, TypeError, ValueError, RuntimeError) as exc:
-            raise CheckpointError(f"The critic of {Path(run_dir).name} cannot be rebuilt from its checkpoint "
-                                  f"({exc})") from exc
-        from studio.engine.gan.quality import REFERENCE_CACHE, read_reference_cache
-
+            shape = {k: cfg[k] for k in ("preset", "resolved_channels", "latent_dim", "width", "image_size")}
+            shape.update(_d_options(cfg))
+        except (OSError, KeyError, TypeError, ValueError) as exc:
+            raise CheckpointError(f"The critic of {Path(run_dir).name} cannot be rebuilt ({exc})") from exc
+        D = _rebuild(shape, found.checkpoint.module_state("D"), found.checkpoint.module_state("G"), Path(run_dir).name)
         looks = found.checkpoint.extra("kind_looks") if "extra.kind_looks" in found.checkpoint.tensors else None
-        return cls(D.to(device), int(cfg["image_size"]), read_reference_cache(run.path / "quality" / REFERENCE_CACHE),
-                   looks=looks)
+        return cls(D.to(device), int(shape["image_size"]),
+                   read_reference_cache(run.path / "quality" / REFERENCE_CACHE), looks=looks)
+
+    @classmethod
+    def from_export(cls, generator_path: str | Path, device: str | torch.device = "cpu") -> Critic:
+        """The critic exported beside a generator (``critic_file``; ``export_critic`` wrote it). Raises
+        CheckpointError, in words, when there is none, it is not the one the generator's JSON names, or it is
+        damaged."""
+        from safetensors import safe_open
+
+        from safetensors.torch import load_file
+
+        from studio.engine.gan.checkpoints import CheckpointError
+        from studio.engine.gan.quality import reference_from
+
+        path = Path(generator_path).with_suffix(".safetensors")
+        name = path.name
+        try:
+            meta = json.loads(path.with_suffix(".json").read_text(encoding="utf-8"))
+            about = meta["critic"]
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise CheckpointError(f"{name} was exported without its critic") from exc
+        file = critic_file(path)
+        try:
+            blob = file.read_bytes()
+        except OSError as exc:
+            raise CheckpointError(f"the critic of {name} ({file.name}) is missing") from exc
+        if not isinstance(about, dict) or hashlib.sha256(blob).hexdigest() != about.get("sha256"):
+            raise CheckpointError(f"{file.name} is not the critic {name} was exported with")
+        try:
+            tensors, g_state = load_file(str(file)), load_file(str(path))
+            with safe_open(str(file), "pt") as fh:
+                stored = fh.metadata() or {}
+            shape = {"preset": meta["preset"], "resolved_channels": meta["channels"], "latent_dim": meta["latent_dim"],
+                     "width": meta["width"], "image_size": meta["image_size"], **_d_options(about)}
+            reference = (reference_from(None, tensors["reference.nn"].float(), stored)
+                         if "reference.nn" in tensors else None)
+        except Exception as exc:  # noqa: BLE001 - safetensors raises several types for damaged files
+            raise CheckpointError(f"the critic of {name} is damaged ({exc})") from exc
+        D = _rebuild(shape, {k[2:]: v for k, v in tensors.items() if k.startswith("D.")}, g_state, name)
+        return cls(D.to(device), int(shape["image_size"]), reference, looks=tensors.get("looks"))
+
+    @classmethod
+    def of(cls, source: str | Path, device: str | torch.device = "cpu") -> Critic:
+        """A run directory's critic or an exported generator's."""
+        source = Path(source)
+        return cls.from_run(source, device) if source.is_dir() else cls.from_export(source, device)
 
     @torch.no_grad()
     def scores(self, pictures: torch.Tensor, kinds: torch.Tensor | None = None, batch: int = 64) -> torch.Tensor:
@@ -180,6 +220,59 @@ class Critic:
         copies = self.near_copies(pictures, check)
         chosen = choose(rank, count, kinds, copies, round(self.natural_copies * count))
         return Pick(chosen.chosen, scores, chosen.copies_passed, far)
+
+
+def _d_options(cfg: dict) -> dict:
+    """What, besides the generator's shape, rebuilds a run's D (from config.json, or an exported critic's note)."""
+    return {"spectral_norm": bool(cfg.get("spectral_norm")), "msg": cfg.get("msg"),
+            "batchnorm": bool(cfg.get("batchnorm", True))}
+
+
+def _rebuild(shape: dict, state: dict, g_state: dict, name: str) -> nn.Module:
+    """D as ``build_gan`` makes it for ``shape`` (preset, sizes and ``_d_options``), with ``state`` loaded; the
+    generator's weights say how many kinds it has. CheckpointError, in words, when they do not fit."""
+    from studio.engine.gan.checkpoints import CheckpointError
+    from studio.engine.gan.models import build_gan, generator_kinds
+
+    try:
+        if not state:
+            raise ValueError("no discriminator weights")
+        _, D = build_gan(str(shape["preset"]), int(shape["resolved_channels"]), int(shape["latent_dim"]),
+                         int(shape["width"]), int(shape["image_size"]), spectral_norm=shape["spectral_norm"],
+                         msg=shape["msg"], kinds=generator_kinds(g_state), batchnorm=shape["batchnorm"])
+        D.load_state_dict(state)
+    except (KeyError, TypeError, ValueError, RuntimeError) as exc:
+        raise CheckpointError(f"The critic of {name} cannot be rebuilt from its weights ({exc})") from exc
+    return D
+
+
+def critic_file(generator_path: str | Path) -> Path:
+    """Where an exported generator's critic lives: beside it, ``NAME.critic`` (a safetensors file under a name the
+    generator file dialogs do not list)."""
+    return Path(generator_path).with_suffix(CRITIC_SUFFIX)
+
+
+def export_critic(checkpoint, config: dict, run_dir: Path) -> tuple[bytes, dict] | None:
+    """An exported generator's critic: the checkpoint's D, its kinds' looks and the run's training reference (the
+    near-copy rule's features in half precision — no pixels) as safetensors bytes, and what the generator's JSON says of it (with the
+    bytes' SHA-256, so a critic from another export is refused). None when the checkpoint keeps no D."""
+    from safetensors.torch import save
+
+    from studio.engine.gan.quality import REFERENCE_CACHE, read_reference_cache
+
+    d_state = checkpoint.module_state("D")
+    if not d_state:
+        return None
+    tensors = {f"D.{k}": v.detach().cpu().contiguous() for k, v in d_state.items()}
+    if "extra.kind_looks" in checkpoint.tensors:
+        tensors["looks"] = checkpoint.extra("kind_looks").float().contiguous()
+    stored = {"format": CRITIC_FORMAT}
+    reference = read_reference_cache(Path(run_dir) / "quality" / REFERENCE_CACHE)
+    if reference is not None:
+        tensors["reference.nn"] = reference.features.nn.half().contiguous()  # unit vectors: half is plenty
+        stored.update(nn_median=repr(reference.nn_median), diversity=repr(reference.diversity))
+    blob = save(tensors, metadata=stored)
+    return blob, {"sha256": hashlib.sha256(blob).hexdigest(), **_d_options(config)}
 
 
 def describe_pick(choice: Pick, critic: Critic, candidates: int) -> str:

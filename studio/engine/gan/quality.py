@@ -266,11 +266,24 @@ def read_reference_cache(path: Path, key: str | None = None) -> TrainingReferenc
             if key is not None and meta.get("key") != key:
                 return None
             pooled, nnf = fh.get_tensor("pooled"), fh.get_tensor("nn")
-        nn_median = float(meta["nn_median"])
-        return TrainingReference(ImageFeatures(pooled, nnf), float(meta["diversity"]), nn_median,
-                                 int(pooled.shape[0]), natural_copy_share(nnf, nn_median))
+        return reference_from(pooled, nnf, meta)
     except Exception:  # noqa: BLE001 - a damaged cache is recomputed, never trusted
         return None
+
+
+def reference_from(pooled: torch.Tensor | None, nnf: torch.Tensor, meta: dict) -> TrainingReference:
+    """A training reference from its stored features and the metadata (``nn_median``, ``diversity``) kept with them
+    (a run's cache; an exported generator's critic, which keeps only the near-copy features: ``pooled`` None, no
+    KID). Raises KeyError / ValueError on missing or bad numbers."""
+    if pooled is None:
+        pooled = torch.zeros(len(nnf), 0, dtype=torch.float64)
+    nn_median, diversity = float(meta["nn_median"]), float(meta["diversity"])
+    if not (math.isfinite(nn_median) and nn_median > 0 and math.isfinite(diversity)):
+        raise ValueError(f"the stored distances are not usable ({nn_median}, {diversity})")
+    if pooled.ndim != 2 or nnf.ndim != 2 or len(pooled) != len(nnf) or not len(nnf):
+        raise ValueError("the stored features do not fit together")
+    return TrainingReference(ImageFeatures(pooled, nnf), diversity, nn_median, int(pooled.shape[0]),
+                             natural_copy_share(nnf, nn_median))
 
 
 class QualityMonitor:

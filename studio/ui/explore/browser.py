@@ -132,8 +132,8 @@ class SampleBrowser(QWidget):
             f"New batches: sixteen samples out of {PICK_FROM * self.grid.count}, chosen by the run's discriminator, "
             "and by how close each is to the look of its kind of picture, as the most like your pictures (best "
             "first), passing over near-copies of them. Off: sixteen samples as they come" if can_pick else
-            "Open a run (Your runs, or Open run…) to let its discriminator choose samples: an exported generator "
-            "has no critic")
+            "This generator was exported without its critic (exports made before the critic travelled with them): "
+            "open its run (Your runs, or Open run folder…) to let the run's discriminator choose samples")
         if not can_pick:
             self.pick_caption.hide()
 

@@ -30,7 +30,7 @@ class ExploreSession:
         self.info = None  # GeneratorInfo
         self.source: Path | None = None
         self.thumbs: dict = {}  # entry_key → HWC uint8
-        self._critic = None  # (run directory, Critic): loaded by the first critic's pick, in the worker
+        self._critic = None  # (source, Critic or why not): loaded by the first critic's pick, in the worker
 
     def install(self, source: Path, generator, info) -> None:
         """A newly opened generator; a critic loaded for an earlier one (or an earlier checkpoint) is forgotten."""
@@ -44,8 +44,12 @@ class ExploreSession:
         return icon_for(self.thumbs.get(key))
 
     def critic_possible(self) -> bool:
-        """A run directory (its checkpoint holds the discriminator); an exported generator has no critic."""
-        return self.has_generator() and self.source is not None and self.source.is_dir()
+        """A run directory (its checkpoint holds the discriminator), or a generator exported with its critic."""
+        if not self.has_generator() or self.source is None:
+            return False
+        from studio.engine.gan.critic import critic_file
+
+        return self.source.is_dir() or critic_file(self.source).is_file()
 
     def pick_entries(self, candidates: list[dict], count: int, psi: float) -> None:
         """The critic's pick: the run's discriminator chooses ``count`` of the candidate samples (best first); the
@@ -66,7 +70,7 @@ class ExploreSession:
 
             if self._critic is None or self._critic[0] != source:
                 try:
-                    self._critic = (source, Critic.from_run(source, next(g.parameters()).device))
+                    self._critic = (source, Critic.of(source, next(g.parameters()).device))
                 except CheckpointError as exc:  # said under the grid, once per run opened; the samples still come
                     self._critic = (source, f"{exc}")
             critic = self._critic[1]
