@@ -111,7 +111,6 @@ class Critic:
         CheckpointError, in words, when there is none, it is not the one the generator's JSON names, or it is
         damaged."""
         from safetensors import safe_open
-
         from safetensors.torch import load_file
 
         from studio.engine.gan.checkpoints import CheckpointError
