@@ -327,6 +327,10 @@ def test_finish_then_resume_continues_the_same_run(qtbot, page):
     assert page.state == "finished", page.state_label.text()
     assert "12 steps" in page.state_label.text()
     run = page.run_dir()
+    assert page.explore_button.isEnabled()  # the finished run goes to the Explore page in one click
+    with qtbot.waitSignal(page.explore_requested, timeout=WAIT) as asked:
+        qtbot.mouseClick(page.explore_button, Qt.MouseButton.LeftButton)
+    assert asked.args == [run]
 
     assert page.resume_run(run)
     assert page.resume_banner.isVisible()

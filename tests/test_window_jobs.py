@@ -61,8 +61,13 @@ class FakeExplorePage(QWidget):
         super().__init__()
         self.refreshed = 0
 
+        self.opened: list = []
+
     def refresh_runs(self) -> None:
         self.refreshed += 1
+
+    def open_generator(self, source) -> None:
+        self.opened.append(source)
 
 
 def _install(window: MainWindow, key: str, page: QWidget) -> None:
@@ -118,3 +123,12 @@ def test_a_job_ending_refreshes_the_gallery_and_explores_runs(qtbot, window, mon
         stylize.runner.stop()
     assert explore.refreshed == 1
     assert refreshed
+
+
+def test_explore_this_run_opens_the_train_pages_run_on_the_explore_page(qtbot, window, tmp_path):
+    assert not window.explore_run(tmp_path)  # no Explore page yet: said in the status bar, nothing opened
+    assert "not ready" in window.statusBar().currentMessage()
+    explore = FakeExplorePage()
+    _install(window, "explore", explore)
+    assert window.explore_run(tmp_path)
+    assert explore.opened == [tmp_path] and window.current_page() == "explore"

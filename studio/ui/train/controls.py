@@ -98,6 +98,7 @@ def update_controls(page: TrainPage) -> None:
     page.gif_button.setEnabled(has_run and not exporting and has_grids(run_dir))
     page.export_button.setEnabled(has_run and page._has_checkpoint and not exporting)
     page.open_folder_button.setEnabled(has_run)
+    page.explore_button.setEnabled(has_run and page._has_checkpoint)
     page.samples.refresh_button.setEnabled(training and page.state in ("training", "preparing"))
     page.small_data.update_controls()
 

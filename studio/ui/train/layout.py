@@ -159,6 +159,10 @@ def build_layout(page: TrainPage) -> None:
     page.export_button.setObjectName("exportGenerator")
     page.export_button.setToolTip("Save the trained generator (newest checkpoint) to explore and "
                                   "animate it later, or share it.")
+    page.explore_button = QPushButton("Explore this run", page)
+    page.explore_button.setObjectName("exploreRun")
+    page.explore_button.setToolTip("Open the run on the Explore page (its newest checkpoint): browse the samples its "
+                                   "critic chooses, star favourites, make a latent-walk animation.")
     page.open_folder_button = QPushButton("Open run folder", page)
     page.open_folder_button.setObjectName("openRunFolder")
     page.open_folder_button.setToolTip("Show this run's files: settings, curves, samples, checkpoints.")
@@ -215,7 +219,8 @@ def set_narrow(page: TrainPage, narrow: bool) -> None:
     if narrow == page._narrow:
         return
     page._narrow = narrow
-    buttons = (page.save_grid_button, page.gif_button, page.export_button, page.open_folder_button)
+    buttons = (page.explore_button, page.save_grid_button, page.gif_button, page.export_button,
+               page.open_folder_button)
     for b in buttons:
         page.exports.removeWidget(b)
     for i, b in enumerate(buttons):

@@ -17,7 +17,7 @@ import re
 import time
 from pathlib import Path
 
-from PySide6.QtCore import QCoreApplication, QEvent
+from PySide6.QtCore import QCoreApplication, QEvent, Signal
 from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent
 from PySide6.QtWidgets import QWidget
 
@@ -38,6 +38,8 @@ __all__ = ["NO_DATA_HINT", "TrainPage"]
 
 class TrainPage(QWidget):
     """See the module docstring. ``runner`` is the training JobRunner (the app may share it)."""
+
+    explore_requested = Signal(object)  # the run folder on show: the window opens it on the Explore page
 
     def __init__(self, runner: JobRunner, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -89,6 +91,7 @@ class TrainPage(QWidget):
         self.gif_button.clicked.connect(self._ask_timelapse_gif)
         self.export_button.clicked.connect(self._ask_export_generator)
         self.open_folder_button.clicked.connect(self.open_run_folder)
+        self.explore_button.clicked.connect(self._ask_explore)
 
         self.dataset.dataset_changed.connect(self._update_controls)
         self.dataset.dataset_changed.connect(self._update_epochs)
@@ -393,6 +396,11 @@ class TrainPage(QWidget):
 
     def open_run_folder(self) -> None:
         self.run_exports.open_run_folder()
+
+    def _ask_explore(self) -> None:
+        run_dir = self.run_dir()
+        if run_dir is not None:
+            self.explore_requested.emit(run_dir)
 
     # ============================================================================== state display
     def _set_state(self, state: str, text: str | None = None) -> None:

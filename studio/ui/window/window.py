@@ -217,7 +217,19 @@ class MainWindow(StudioShell, QMainWindow):
                 self._stylize_page = self._install_page("stylize", "studio.ui.stylize.page", "StylizePage")
                 if self._explore_page is not None and hasattr(self._explore_page, "stylize_requested"):
                     self._explore_page.stylize_requested.connect(self.stylize_animation)
+                if self._train_page is not None and hasattr(self._train_page, "explore_requested"):
+                    self._train_page.explore_requested.connect(self.explore_run)
         self.engine_ready.emit(info)
+
+    def explore_run(self, run_dir) -> bool:
+        """Open a run (the Train page's) on the Explore page."""
+        page = self._explore_page
+        if page is None or not hasattr(page, "open_generator"):
+            self.statusBar().showMessage("The Explore page is not ready yet; try again in a moment.", 8000)
+            return False
+        self.show_page("explore")
+        page.open_generator(run_dir)
+        return True
 
     def stylize_animation(self, path) -> bool:
         """Open an animation (a walk's frames from Explore) as the Stylize page's content."""
