@@ -112,7 +112,7 @@ def test_pick_from_the_terminal_prints_the_critics_seeds_and_saves_a_sheet(shape
     import random
 
     draw = random.Random(4)
-    candidates = [draw.randrange(0, 100_000) for _ in range(6 * PICK_FROM)]
+    candidates = draw.sample(range(100_000), 6 * PICK_FROM)
     G, info = open_generator(run)
     z = torch.stack([entry_vector(seed_entry(s), info.latent_dim) for s in candidates])
     choice, images = pick_latents(G, Critic.from_run(run), z, 6)
@@ -124,7 +124,7 @@ def test_pick_from_the_terminal_prints_the_critics_seeds_and_saves_a_sheet(shape
 
 
 @pytest.mark.parametrize("flags, words", [(["--count", "0"], "--count must be 1-256"),
-                                          (["--from", "99"], "--from must be 1-16"),
+                                          (["--from", "99"], "--from must be 1-32"),
                                           (["--truncation", "0"], "--truncation must be above 0"),
                                           (["--out", "picks.gif"], "contact sheet")])
 def test_pick_flags_out_of_range_are_refused_before_anything_loads(tmp_path, capsys, flags, words):
@@ -132,6 +132,12 @@ def test_pick_flags_out_of_range_are_refused_before_anything_loads(tmp_path, cap
 
     assert main(["pick", "--generator", str(tmp_path), *flags]) != 0
     assert words in capsys.readouterr().err
+
+
+def test_the_pick_commands_default_is_the_explore_pages():
+    from studio.cli_pick import DEFAULT_FROM
+
+    assert DEFAULT_FROM == PICK_FROM
 
 
 def test_pick_needs_a_run_or_a_generator_exported_with_its_critic(tmp_path, capsys):

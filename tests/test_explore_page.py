@@ -831,7 +831,7 @@ def test_the_critic_chooses_each_new_batch_of_a_run_and_the_line_under_the_tools
     before = page.grid.seeds()
     page.browser._rng = random.Random(11)
     draw = random.Random(11)
-    candidates = [draw.randrange(0, 100_000) for _ in range(16 * PICK_FROM)]  # what New batch draws
+    candidates = draw.sample(range(100_000), 16 * PICK_FROM)  # what New batch draws
     qtbot.mouseClick(page.new_batch_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: _idle(page) and page.grid.seeds() != before, timeout=WAIT_MS)
     # the engine's own choice among those candidates, best first

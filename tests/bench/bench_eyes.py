@@ -177,6 +177,9 @@ def draw(stepper, z: torch.Tensor) -> torch.Tensor:
     return out
 
 
+EXPLORE_BATCH = 16  # samples in the Explore page's grid (studio.ui.explore.browser: 4 × 4)
+
+
 def copies_and_pick(stepper, reference, imgs: torch.Tensor, evaluate) -> dict:
     """Outside the clock, after a run: the share of ``imgs`` that are near-copies of training pictures and what
     ``evaluate`` (pictures → dict) says of the rest; then the critic's pick (a copy of the run's D choosing 1,000 of
@@ -191,9 +194,15 @@ def copies_and_pick(stepper, reference, imgs: torch.Tensor, evaluate) -> dict:
     kinds = G.kinds(z) if hasattr(G, "kinds") else None
     pick = critic.pick(cand, len(imgs), kinds)
     chosen = torch.tensor(sorted(pick.chosen))  # in drawing order: the grid is not the best 64 first
+    # as the Explore page's New batch does it: 16 of 16 × PICK_FROM candidates at a time, over the same candidates
+    group = EXPLORE_BATCH * PICK_FROM
+    batches = torch.cat([s + torch.tensor(critic.pick(cand[s:s + group], EXPLORE_BATCH,
+                                                      None if kinds is None else kinds[s:s + group]).chosen)
+                         for s in range(0, len(cand) - group + 1, group)])
     return {"copies": copies.float().mean().item(), "natural_copies": critic.natural_copies,
             "novel": evaluate(imgs[~copies]) if (~copies).any() else None, "pick": evaluate(cand[chosen]),
-            "pick_copies": critic.near_copies(cand[chosen]).float().mean().item(), "picked": cand[chosen]}
+            "pick_copies": critic.near_copies(cand[chosen]).float().mean().item(), "picked": cand[chosen],
+            "batches": evaluate(cand[batches]), "batch_copies": critic.near_copies(cand[batches]).float().mean().item()}
 
 
 def plan_steps(cfg: TrainConfig, data, seconds: float) -> int:
@@ -308,13 +317,18 @@ def shape_runs(args, data, x, chosen: list[str], out: Path) -> dict:
         grid = save_grid(imgs[:64], out / f"shapes-{name.split(' ')[0]}.png", scale=3)
         extra = copies_and_pick(s, reference, imgs, lambda x: score(judge, x))
         picked = save_grid(extra.pop("picked")[:64], out / f"shapes-{name.split(' ')[0]}-picked.png", scale=3)
-        novel, pick = extra.pop("novel"), extra.pop("pick")
+        novel, pick, batches = extra.pop("novel"), extra.pop("pick"), extra.pop("batches")
         extra.update(novel_precision=novel["precision"] if novel else 0.0, pick_precision=pick["precision"],
-                     pick_covered=pick["covered"], pick_balance=pick["balance"])
+                     pick_covered=pick["covered"], pick_balance=pick["balance"],
+                     batch_precision=batches["precision"], batch_covered=batches["covered"],
+                     batch_balance=batches["balance"])
         print(f"  {name:24s} near-copies {extra['copies']:.3f} (training pictures among themselves "
               f"{extra['natural_copies']:.3f}), strict precision of the others {extra['novel_precision']:.3f}; "
               f"critic's pick (1 of {PICK_FROM}): precision {extra['pick_precision']:.3f} {extra['pick_covered']}/8 "
-              f"balance {extra['pick_balance']:.3f}, near-copies {extra['pick_copies']:.3f}", flush=True)
+              f"balance {extra['pick_balance']:.3f}, near-copies {extra['pick_copies']:.3f}; in Explore's batches "
+              f"({EXPLORE_BATCH} of {EXPLORE_BATCH * PICK_FROM}): precision {extra['batch_precision']:.3f} "
+              f"{extra['batch_covered']}/8 balance {extra['batch_balance']:.3f}, near-copies "
+              f"{extra['batch_copies']:.3f}", flush=True)
         results[name] = {"final": {**history[-1], **extra}, "reached": reached, "history": history, "grid": str(grid),
                          "picked_grid": str(picked), "preset": s.cfg.preset, "kinds": s.cfg.kinds}
     print("\nnear-copies: samples nearer to a training picture than half the median distance between two training "
@@ -323,11 +337,13 @@ def shape_runs(args, data, x, chosen: list[str], out: Path) -> dict:
           f"{PICK_FROM * 1000:,} samples, kinds kept at their share, near-copies held to the natural rate "
           "(studio.engine.gan.critic)")
     print("recipe                     near-copies  precision of the others   critic's pick: precision  covered  "
-          "balance  near-copies")
+          "balance  near-copies   Explore's batches: precision  covered  balance  near-copies")
     for name, r in results.items():
         f = r["final"]
         print(f"{name:24s} {f['copies']:11.3f}  {f['novel_precision']:23.3f}   {f['pick_precision']:24.3f}  "
-              f"{f['pick_covered']:5d}/8  {f['pick_balance']:7.3f}  {f['pick_copies']:11.3f}")
+              f"{f['pick_covered']:5d}/8  {f['pick_balance']:7.3f}  {f['pick_copies']:11.3f}   "
+              f"{f['batch_precision']:28.3f}  {f['batch_covered']:5d}/8  {f['batch_balance']:7.3f}  "
+              f"{f['batch_copies']:11.3f}")
     print("\n(strict judge: a blob, a blend or a noisy shape is not a shape; 8-class judge: the issue's classifier)")
     print("recipe                     steps   precision  covered  balance   time to 0.5 / 0.7 / 0.9   "
           "8-class precision  covered  balance   border lines")
@@ -374,7 +390,8 @@ def face_runs(args, chosen: list[str], out: Path) -> None:
             print(f"  near-copies {extra['copies']:.3f} (the training pictures among themselves "
                   f"{extra['natural_copies']:.3f}); the others: {fmt(extra['novel']) if extra['novel'] else '-'}")
             print(f"  critic's pick (1,000 of {PICK_FROM * 1000:,}): {fmt(extra['pick'])}; near-copies "
-                  f"{extra['pick_copies']:.3f}")
+                  f"{extra['pick_copies']:.3f}; in Explore's batches ({EXPLORE_BATCH} of {EXPLORE_BATCH * PICK_FROM}): "
+                  f"{fmt(extra['batches'])}, near-copies {extra['batch_copies']:.3f}")
             table.append((f"{name}, critic's pick", side, "", extra["pick"]))
             grid = save_grid(extra["picked"][:64], out / f"faces{side}-{args.faces_set}-{name.split(' ')[0]}-picked.png",
                              scale=96 // side)

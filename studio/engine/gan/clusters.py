@@ -42,32 +42,44 @@ def clusters_for_count(count: int) -> int:
 
 @torch.no_grad()
 def picture_features(images: np.ndarray | torch.Tensor, vgg: nn.Sequential, batch: int = 50,
-                     check: Callable[[], None] | None = None) -> torch.Tensor:
+                     check: Callable[[], None] | None = None, bf16: bool = False) -> torch.Tensor:
     """One L2-normalised descriptor per picture (N×H×W×C uint8): mean and max of each tapped VGG16 map (on the CPU;
-    ``vgg`` may be on another device). ``check`` is called before each batch (a job's cancel point)."""
-    from studio.engine.gan.projected import _MEAN, _STD  # ImageNet statistics VGG16 was trained with
+    ``vgg`` may be on another device). ``check`` is called before each batch (a job's cancel point). ``bf16``: run
+    the VGG in bfloat16 on a CPU that has it natively (1.7× faster on the development machine; each descriptor
+    within cosine 0.99999 of fp32's) — for judging many samples, not for sorting the folder into kinds."""
+    from studio.engine.gan.projected import (  # ImageNet statistics VGG16 knows
+        _MEAN,
+        _STD,
+        cpu_has_native_bf16,
+    )
 
     device = next(vgg.parameters()).device
     mean, std = torch.tensor(_MEAN, device=device).view(1, 3, 1, 1), torch.tensor(_STD, device=device).view(1, 3, 1, 1)
+    fast = bf16 and device.type == "cpu" and cpu_has_native_bf16()
     out = []
     for start in range(0, len(images), batch):
         if check is not None:
             check()
-        part = images[start:start + batch]
-        x = (part if isinstance(part, torch.Tensor) else torch.from_numpy(np.array(part))).permute(0, 3, 1, 2)
-        x = x.to(device).float().div(255)
-        if x.shape[1] == 1:
-            x = x.expand(-1, 3, -1, -1)
-        h = (F.interpolate(x, size=CLUSTER_SIDE, mode="bilinear", align_corners=False, antialias=True) - mean) / std
-        parts = []
-        for i, layer in enumerate(vgg):
-            h = layer(h)
-            if i in CLUSTER_TAPS:
-                parts.append(F.normalize(torch.cat([h.mean((2, 3)), h.amax((2, 3))], 1), dim=1))
-            if i >= max(CLUSTER_TAPS):
-                break
-        out.append(torch.cat(parts, 1).float().cpu())
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=fast):
+            out.append(_descriptor(images[start:start + batch], vgg, device, mean, std))
     return torch.cat(out)
+
+
+def _descriptor(part, vgg: nn.Sequential, device: torch.device, mean: torch.Tensor, std: torch.Tensor) -> torch.Tensor:
+    """``picture_features`` of one batch."""
+    x = (part if isinstance(part, torch.Tensor) else torch.from_numpy(np.array(part))).permute(0, 3, 1, 2)
+    x = x.to(device).float().div(255)
+    if x.shape[1] == 1:
+        x = x.expand(-1, 3, -1, -1)
+    h = (F.interpolate(x, size=CLUSTER_SIDE, mode="bilinear", align_corners=False, antialias=True) - mean) / std
+    parts = []
+    for i, layer in enumerate(vgg):
+        h = layer(h)
+        if i in CLUSTER_TAPS:
+            parts.append(F.normalize(torch.cat([h.mean((2, 3)), h.amax((2, 3))], 1).float(), dim=1))
+        if i >= max(CLUSTER_TAPS):
+            break
+    return torch.cat(parts, 1).cpu()
 
 
 def kmeans(features: torch.Tensor, k: int, seed: int = 0, restarts: int = 8, iters: int = 60) -> torch.Tensor:

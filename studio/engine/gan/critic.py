@@ -33,9 +33,11 @@ import numpy as np
 import torch
 from torch import nn
 
-# candidates per picture shown (8-shape set, two runs, strict precision of 1,000 kept: of 3 0.80 / 0.86, of 4 0.83 / 0.88,
-# of 5 0.84 / 0.90; of 1, no choice, 0.77 / 0.81)
-PICK_FROM = 5
+# candidates per picture shown. 8-shape set, D alone, two runs, strict precision of 1,000 kept: of 3 0.80 / 0.86, of 4
+# 0.83 / 0.88, of 5 0.84 / 0.90; of 1, no choice, 0.77 / 0.81. With the looks (thirteenth pass), a weaker run made by
+# `train --minutes 10` (0.81 raw, half its samples near-copies), in the Explore page's batches of 16 with the near-copy
+# rule: of 5 0.830, of 8 0.859, of 10 0.873, of 16 0.903 (about 2 s a batch of 16 on the 2-core development machine)
+PICK_FROM = 16
 # weight of the nearness to the kind's look against D's verdict, both as ranks among the candidates (measured weights:
 # 1 → 0.894 / 0.936, 2 → 0.901 / 0.941 strict precision of 1,000 kept of 5,000, two runs; the look alone 0.902 / 0.926)
 LOOKS_WEIGHT = 2.0
@@ -134,6 +136,8 @@ class Critic:
             tensors, g_state = load_file(str(file)), load_file(str(path))
             with safe_open(str(file), "pt") as fh:
                 stored = fh.metadata() or {}
+            if stored.get("format") != CRITIC_FORMAT:
+                raise ValueError("not a GAN Art Studio critic")
             shape = {"preset": meta["preset"], "resolved_channels": meta["channels"], "latent_dim": meta["latent_dim"],
                      "width": meta["width"], "image_size": meta["image_size"], **_d_options(about)}
             reference = (reference_from(None, tensors["reference.nn"].float(), stored)
@@ -190,7 +194,7 @@ class Critic:
         from studio.engine.gan.clusters import picture_features
         from studio.engine.images import tensor_to_uint8
 
-        mine = picture_features(tensor_to_uint8(pictures), self._net.features, check=check)
+        mine = picture_features(tensor_to_uint8(pictures), self._net.features, check=check, bf16=True)
         if mine.shape[1] != self.looks.shape[1]:
             return None
         return (mine - self.looks[kinds.cpu()]).norm(dim=1)
@@ -253,8 +257,8 @@ def critic_file(generator_path: str | Path) -> Path:
 
 def export_critic(checkpoint, config: dict, run_dir: Path) -> tuple[bytes, dict] | None:
     """An exported generator's critic: the checkpoint's D, its kinds' looks and the run's training reference (the
-    near-copy rule's features in half precision — no pixels) as safetensors bytes, and what the generator's JSON says of it (with the
-    bytes' SHA-256, so a critic from another export is refused). None when the checkpoint keeps no D."""
+    near-copy rule's features in half precision — no pixels) as safetensors bytes, and what the generator's JSON says
+    of it (with the bytes' SHA-256, so a critic from another export is refused). None when the checkpoint keeps no D."""
     from safetensors.torch import save
 
     from studio.engine.gan.quality import REFERENCE_CACHE, read_reference_cache
