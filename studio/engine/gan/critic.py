@@ -2,7 +2,8 @@
 like the artist's pictures, and holds near-copies of those pictures to the share the pictures themselves have.
 
 Measured on the 8-shape set (issue 15, eleventh pass): D ranks the samples a strict judge rejects below the ones it
-accepts, so the best of five candidates per picture shown is recognisable more often (bench_eyes.py reports it). D
+accepts, so the best of several candidates per picture shown (``PICK_FROM``) is recognisable more often
+(bench_eyes.py reports it). D
 also ranks near-copies of training pictures high: a candidate nearer to a training picture than half the median
 distance between two training pictures (the memorisation check's rule, ``quality.NEAR_COPY_RATIO``) counts as a
 near-copy, and the pick takes no more of them than the share of training pictures that are that near to another
@@ -18,6 +19,9 @@ A run with kinds also knows what each kind looks like to the pretrained VGG16 (t
 a hybrid or a lumpy shape more often than D alone can tell: the pick ranks candidates by D's verdict and, with twice
 its weight, by nearness to their kind's look (issue 15, twelfth pass: of 5, strict precision 0.84 / 0.90 with D alone,
 0.90 / 0.94 with both, near-copies held at the folder's rate, position and size as varied as the pictures').
+
+An exported generator carries its critic beside it (``export_critic``, ``critic_file``, ``Critic.from_export``), so
+the Explore page and ``python -m studio pick`` choose the same way with an export as with its run.
 """
 
 from __future__ import annotations
