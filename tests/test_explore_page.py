@@ -831,7 +831,9 @@ def test_the_critic_chooses_each_new_batch_of_a_run_and_the_line_under_the_tools
     before = page.grid.seeds()
     page.browser._rng = random.Random(11)
     draw = random.Random(11)
-    candidates = draw.sample(range(100_000), 16 * PICK_FROM)  # what New batch draws
+    per_tile = page.session.pick_from(16)  # PICK_FROM for this tiny, quick generator
+    assert per_tile == PICK_FROM
+    candidates = draw.sample(range(100_000), 16 * per_tile)  # what New batch draws
     qtbot.mouseClick(page.new_batch_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: _idle(page) and page.grid.seeds() != before, timeout=WAIT_MS)
     # the engine's own choice among those candidates, best first
@@ -858,6 +860,25 @@ def test_the_critic_chooses_each_new_batch_of_a_run_and_the_line_under_the_tools
         page.critic_check.setChecked(True)
     qtbot.waitUntil(lambda: _idle(page) and not page.pick_caption.isHidden(), timeout=WAIT_MS)
     assert load_config()[0].critic_chooses is True
+
+
+def test_the_critic_draws_fewer_candidates_where_a_batch_would_be_slow():
+    from types import SimpleNamespace
+
+    from studio.engine.gan.critic import PICK_FROM
+    from studio.ui.explore.session import MIN_FROM, PICK_BUDGET_S, ExploreSession
+
+    session = ExploreSession(queue=None)
+    session.install(Path("run"), object(), SimpleNamespace(image_size=32))
+    assert session.pick_from(16) == PICK_FROM  # nothing measured yet: small pictures draw the full count
+    session.install(Path("run"), object(), SimpleNamespace(image_size=256))
+    assert session.pick_from(16) == max(MIN_FROM, PICK_FROM // 4)  # big ones start with fewer
+    session._pick_cost = PICK_BUDGET_S / (16 * 8)  # the last batch: 8 per tile would fill the budget
+    assert session.pick_from(16) == 8
+    session._pick_cost = 1.0  # very slow: never fewer than MIN_FROM
+    assert session.pick_from(16) == MIN_FROM
+    session._pick_cost = 1e-6
+    assert session.pick_from(16) == PICK_FROM
 
 
 def test_a_run_whose_critic_cannot_be_rebuilt_still_shows_samples_and_says_why(qtbot, page, trained, monkeypatch):

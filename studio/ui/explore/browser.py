@@ -1,9 +1,10 @@
 """Browsing: the grid of samples with its tools (new batch, a typed seed, the "calmer" truncation slider).
 
 With a run open, *Critic chooses* (on by default, kept in the preferences) makes every new batch the critic's pick:
-the run's discriminator, with the looks of its kinds, keeps the best of ``critic.PICK_FROM`` candidates per tile
-(issue 15, 8-shape set after 10 CPU minutes: 0.90 of the samples shown are recognisable where 0.81 drawn at random
-are, on the weakest run measured). The line under the tools says what chose the grid.
+the run's discriminator, with the looks of its kinds, keeps the best of ``critic.PICK_FROM`` candidates per tile,
+fewer where a batch would take longer than ``session.PICK_BUDGET_S`` (issue 15, 8-shape set after 10 CPU minutes:
+0.90 of the samples shown are recognisable where 0.81 drawn at random are, on the weakest run measured). The line
+under the tools says what chose the grid.
 
 It asks the shared render queue for pictures and shows what comes back; starring and the big preview
 belong to the favourites panel, which the page connects to the grid's signals.
@@ -129,7 +130,8 @@ class SampleBrowser(QWidget):
         can_pick = has_generator and self.session.critic_possible()
         self.critic_check.setEnabled(can_pick)
         self.critic_check.setToolTip(
-            f"New batches: sixteen samples out of {PICK_FROM * self.grid.count}, chosen by the run's discriminator, "
+            f"New batches: sixteen samples out of up to {PICK_FROM * self.grid.count} (fewer where drawing them is "
+            "slow), chosen by the run's discriminator, "
             "and by how close each is to the look of its kind of picture, as the most like your pictures (best "
             "first), passing over near-copies of them. Off: sixteen samples as they come" if can_pick else
             "This generator was exported without its critic (exports made before the critic travelled with them): "
@@ -157,10 +159,9 @@ class SampleBrowser(QWidget):
         self.show_seeds(seeds)
 
     def critic_pick(self) -> None:
-        """``PICK_FROM`` candidate seeds per tile; the run's discriminator keeps the best (``engine.gan.critic``)."""
-        from studio.engine.gan.critic import PICK_FROM
-
-        seeds = self._rng.sample(range(100_000), PICK_FROM * self.grid.count)  # no seed twice in one batch
+        """Candidate seeds (``session.pick_from`` per tile); the run's critic keeps the best (``engine.gan.critic``)."""
+        count = self.grid.count
+        seeds = self._rng.sample(range(100_000), self.session.pick_from(count) * count)  # no seed twice in a batch
         self.session.pick_entries([seed_entry(s) for s in seeds], self.grid.count, self.truncation())
 
     def show_seeds(self, seeds: list[int]) -> None:
