@@ -192,17 +192,20 @@ def copies_and_pick(stepper, reference, imgs: torch.Tensor, evaluate) -> dict:
     cand = draw(stepper, z)
     G = stepper.sample_generator("ema")
     kinds = G.kinds(z) if hasattr(G, "kinds") else None
-    pick = critic.pick(cand, len(imgs), kinds)
+    measured = critic.scores(cand, kinds), critic.far_from_looks(cand, kinds), critic.near_copies(cand)
+    pick = critic.choose_among(*measured, len(imgs), kinds)
     chosen = torch.tensor(sorted(pick.chosen))  # in drawing order: the grid is not the best 64 first
-    # as the Explore page's New batch does it: 16 of 16 × PICK_FROM candidates at a time, over the same candidates
+    # as the Explore page's New batch does it: 16 of 16 × PICK_FROM candidates at a time, over the same measurements
     group = EXPLORE_BATCH * PICK_FROM
-    batches = torch.cat([s + torch.tensor(critic.pick(cand[s:s + group], EXPLORE_BATCH,
-                                                      None if kinds is None else kinds[s:s + group]).chosen)
-                         for s in range(0, len(cand) - group + 1, group)])
+    batches = torch.cat([
+        s + torch.tensor(critic.choose_among(*[None if m is None else m[s:s + group] for m in measured],
+                                             EXPLORE_BATCH, None if kinds is None else kinds[s:s + group]).chosen)
+        for s in range(0, len(cand) - group + 1, group)])
+    cand_copies = measured[2]
     return {"copies": copies.float().mean().item(), "natural_copies": critic.natural_copies,
             "novel": evaluate(imgs[~copies]) if (~copies).any() else None, "pick": evaluate(cand[chosen]),
-            "pick_copies": critic.near_copies(cand[chosen]).float().mean().item(), "picked": cand[chosen],
-            "batches": evaluate(cand[batches]), "batch_copies": critic.near_copies(cand[batches]).float().mean().item()}
+            "pick_copies": cand_copies[chosen].float().mean().item(), "picked": cand[chosen],
+            "batches": evaluate(cand[batches]), "batch_copies": cand_copies[batches].float().mean().item()}
 
 
 def plan_steps(cfg: TrainConfig, data, seconds: float) -> int:

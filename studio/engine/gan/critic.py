@@ -106,7 +106,10 @@ class Critic:
             shape.update(_d_options(cfg))
         except (OSError, KeyError, TypeError, ValueError) as exc:
             raise CheckpointError(f"The critic of {Path(run_dir).name} cannot be rebuilt ({exc})") from exc
-        D = _rebuild(shape, found.checkpoint.module_state("D"), found.checkpoint.module_state("G"), Path(run_dir).name)
+        from studio.engine.gan.models import generator_kinds
+
+        D = _rebuild(shape, found.checkpoint.module_state("D"), generator_kinds(found.checkpoint.module_state("G")),
+                     Path(run_dir).name)
         looks = found.checkpoint.extra("kind_looks") if "extra.kind_looks" in found.checkpoint.tensors else None
         return cls(D.to(device), int(shape["image_size"]),
                    read_reference_cache(run.path / "quality" / REFERENCE_CACHE), looks=looks)
@@ -117,7 +120,7 @@ class Critic:
         CheckpointError, in words, when there is none, it is not the one the generator's JSON names, or it is
         damaged."""
         from safetensors import safe_open
-        from safetensors.torch import load_file
+        from safetensors.torch import load
 
         from studio.engine.gan.checkpoints import CheckpointError
         from studio.engine.gan.quality import reference_from
@@ -137,8 +140,8 @@ class Critic:
         if not isinstance(about, dict) or hashlib.sha256(blob).hexdigest() != about.get("sha256"):
             raise CheckpointError(f"{file.name} is not the critic {name} was exported with")
         try:
-            tensors, g_state = load_file(str(file)), load_file(str(path))
-            with safe_open(str(file), "pt") as fh:
+            tensors = load(blob)
+            with safe_open(str(file), "pt") as fh:  # the header only: the metadata the tensors came with
                 stored = fh.metadata() or {}
             if stored.get("format") != CRITIC_FORMAT:
                 raise ValueError("not a GAN Art Studio critic")
@@ -148,7 +151,9 @@ class Critic:
                          if "reference.nn" in tensors else None)
         except Exception as exc:  # noqa: BLE001 - safetensors raises several types for damaged files
             raise CheckpointError(f"the critic of {name} is damaged ({exc})") from exc
-        D = _rebuild(shape, {k[2:]: v for k, v in tensors.items() if k.startswith("D.")}, g_state, name)
+        # the kinds D judges: as export_generator noted them (a wrong number fails to load, in words)
+        D = _rebuild(shape, {k[2:]: v for k, v in tensors.items() if k.startswith("D.")}, int(meta.get("kinds") or 0),
+                     name)
         return cls(D.to(device), int(shape["image_size"]), reference, looks=tensors.get("looks"))
 
     @classmethod
@@ -221,10 +226,14 @@ class Critic:
         """The ``count`` best candidates — by D's verdict and, where the run knows its kinds' looks, nearness to them
         (``LOOKS_WEIGHT``) — each kind kept at its share of the candidates (rounded up), near-copies at most at the
         training pictures' own share (more only where too few others remain)."""
-        scores = self.scores(pictures, kinds)
-        far = self.far_from_looks(pictures, kinds, check)
+        return self.choose_among(self.scores(pictures, kinds), self.far_from_looks(pictures, kinds, check),
+                                 self.near_copies(pictures, check), count, kinds)
+
+    def choose_among(self, scores: torch.Tensor, far: torch.Tensor | None, copies: torch.Tensor | None, count: int,
+                     kinds: torch.Tensor | None = None) -> Pick:
+        """``pick``'s choice from what it measured (D's verdict, distances from the looks, near-copies), so several
+        choices can share one measurement (the bench's batches)."""
         rank = scores if far is None else _rank(scores) + LOOKS_WEIGHT * _rank(-far)
-        copies = self.near_copies(pictures, check)
         chosen = choose(rank, count, kinds, copies, round(self.natural_copies * count))
         return Pick(chosen.chosen, scores, chosen.copies_passed, far)
 
@@ -235,18 +244,18 @@ def _d_options(cfg: dict) -> dict:
             "batchnorm": bool(cfg.get("batchnorm", True))}
 
 
-def _rebuild(shape: dict, state: dict, g_state: dict, name: str) -> nn.Module:
-    """D as ``build_gan`` makes it for ``shape`` (preset, sizes and ``_d_options``), with ``state`` loaded; the
-    generator's weights say how many kinds it has. CheckpointError, in words, when they do not fit."""
+def _rebuild(shape: dict, state: dict, kinds: int, name: str) -> nn.Module:
+    """D as ``build_gan`` makes it for ``shape`` (preset, sizes and ``_d_options``) judging ``kinds`` kinds of
+    pictures, with ``state`` loaded. CheckpointError, in words, when they do not fit."""
     from studio.engine.gan.checkpoints import CheckpointError
-    from studio.engine.gan.models import build_gan, generator_kinds
+    from studio.engine.gan.models import build_gan
 
     try:
         if not state:
             raise ValueError("no discriminator weights")
         _, D = build_gan(str(shape["preset"]), int(shape["resolved_channels"]), int(shape["latent_dim"]),
                          int(shape["width"]), int(shape["image_size"]), spectral_norm=shape["spectral_norm"],
-                         msg=shape["msg"], kinds=generator_kinds(g_state), batchnorm=shape["batchnorm"])
+                         msg=shape["msg"], kinds=kinds, batchnorm=shape["batchnorm"])
         D.load_state_dict(state)
     except (KeyError, TypeError, ValueError, RuntimeError) as exc:
         raise CheckpointError(f"The critic of {name} cannot be rebuilt from its weights ({exc})") from exc
