@@ -8,8 +8,9 @@ import random
 from pathlib import Path
 
 MAX_COUNT = 256
-MAX_FROM = 32
-DEFAULT_FROM = 16  # critic.PICK_FROM, said here without importing torch (a test keeps them equal)
+MAX_FROM = 64
+MAX_CANDIDATES = 8192  # count × from: every candidate's picture is kept until the choice is made
+DEFAULT_FROM = 32  # critic.PICK_FROM, said here without importing torch (a test keeps them equal)
 
 
 def _add_pick(sub: argparse._SubParsersAction) -> None:
@@ -41,6 +42,9 @@ def cmd_pick(args: argparse.Namespace) -> int:
         raise ValueError(f"--count must be 1-{MAX_COUNT}, not {args.count}")
     if not 1 <= pick_from <= MAX_FROM:
         raise ValueError(f"--from must be 1-{MAX_FROM}, not {pick_from}")
+    if args.count * pick_from > MAX_CANDIDATES:
+        raise ValueError(f"--count × --from may be at most {MAX_CANDIDATES:,} candidates, not "
+                         f"{args.count * pick_from:,}: keep fewer samples or draw fewer per sample")
     if not 0.0 < args.truncation <= 1.0:
         raise ValueError(f"--truncation must be above 0 and at most 1, not {args.truncation}")
     if args.out and Path(args.out).suffix.lower() != ".png":

@@ -124,7 +124,8 @@ def test_pick_from_the_terminal_prints_the_critics_seeds_and_saves_a_sheet(shape
 
 
 @pytest.mark.parametrize("flags, words", [(["--count", "0"], "--count must be 1-256"),
-                                          (["--from", "99"], "--from must be 1-32"),
+                                          (["--from", "99"], "--from must be 1-64"),
+                                          (["--count", "256", "--from", "64"], "at most 8,192 candidates"),
                                           (["--truncation", "0"], "--truncation must be above 0"),
                                           (["--out", "picks.gif"], "contact sheet")])
 def test_pick_flags_out_of_range_are_refused_before_anything_loads(tmp_path, capsys, flags, words):

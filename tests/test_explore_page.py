@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import pickle
+import re
 import shutil
 from pathlib import Path
 
@@ -812,6 +813,7 @@ def test_the_critic_chooses_each_new_batch_of_a_run_and_the_line_under_the_tools
     from studio.engine.latent.favourites import entry_vector, seed_entry
     from studio.engine.latent.jobs import open_generator
     from studio.preferences import load_config
+    from studio.ui.explore.session import NEXT_BUDGET_S
 
     run, gen = trained
     bare = gen.parent / "bare"  # an export made before the critic travelled with it
@@ -827,25 +829,40 @@ def test_the_critic_chooses_each_new_batch_of_a_run_and_the_line_under_the_tools
     # on by default: the batch shown on opening the run was already the critic's, and the caption says whose
     assert page.critic_check.isEnabled() and page.critic_check.isChecked()
     assert not page.pick_caption.isHidden()
-    assert page.pick_caption.text().startswith(f"16 of {16 * PICK_FROM} samples, chosen by the run's discriminator")
+    assert re.match(r"16 of \d+ samples, chosen by the run's discriminator", page.pick_caption.text())
     before = page.grid.seeds()
+    page.browser._next = None  # forget the batch chosen ahead: this New batch is chosen while the artist waits
     page.browser._rng = random.Random(11)
     draw = random.Random(11)
     per_tile = page.session.pick_from(16)  # PICK_FROM for this tiny, quick generator
-    assert per_tile == PICK_FROM
+    assert per_tile == PICK_FROM == page.session.pick_from(16, NEXT_BUDGET_S)
     candidates = draw.sample(range(100_000), 16 * per_tile)  # what New batch draws
     qtbot.mouseClick(page.new_batch_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: _idle(page) and page.grid.seeds() != before, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: page.grid.seeds() != before, timeout=WAIT_MS)
     # the engine's own choice among those candidates, best first
     G, info = open_generator(run)
-    z = torch.stack([entry_vector(seed_entry(s), info.latent_dim) for s in candidates])
-    choice, images = pick_latents(G, Critic.from_run(run), z, 16)
+    critic = Critic.from_run(run)
+
+    def engine_choice(seeds):
+        z = torch.stack([entry_vector(seed_entry(s), info.latent_dim) for s in seeds])
+        return pick_latents(G, critic, z, 16)
+
+    choice, images = engine_choice(candidates)
     assert page.grid.seeds() == [candidates[i] for i in choice.chosen]
     assert all(np.array_equal(t.view.image, images[i]) for t, i in zip(page.grid.tiles, choice.chosen, strict=True))
+    # while the artist looks, the next batch is chosen in the background; New batch then shows it at once
+    qtbot.waitUntil(lambda: _idle(page) and page.browser._next is not None, timeout=WAIT_MS)
+    ahead = draw.sample(range(100_000), 16 * PICK_FROM)
+    choice_ahead, _ = engine_choice(ahead)
+    qtbot.mouseClick(page.new_batch_button, Qt.MouseButton.LeftButton)
+    assert page.grid.seeds() == [ahead[i] for i in choice_ahead.chosen]  # no wait: it was ready
+    assert page.pick_caption.text().startswith(f"16 of {16 * PICK_FROM} samples")
+    qtbot.waitUntil(lambda: _idle(page) and page.browser._next is not None, timeout=WAIT_MS)
     # a calmer grid draws the same chosen samples again and keeps the caption
     page.truncation_slider.setValue(30)
     qtbot.waitUntil(lambda: _idle(page) and not page.browser._grid_timer.isActive(), timeout=WAIT_MS)
-    assert page.grid.seeds() == [candidates[i] for i in choice.chosen] and not page.pick_caption.isHidden()
+    shown = [ahead[i] for i in choice_ahead.chosen]
+    assert page.grid.seeds() == shown and not page.pick_caption.isHidden()
     page.truncation_slider.setValue(0)
     qtbot.waitUntil(lambda: _idle(page) and not page.browser._grid_timer.isActive(), timeout=WAIT_MS)
     # off: a new batch at once, sixteen samples as they come, no caption; the choice is kept for the next session
@@ -866,19 +883,83 @@ def test_the_critic_draws_fewer_candidates_where_a_batch_would_be_slow():
     from types import SimpleNamespace
 
     from studio.engine.gan.critic import PICK_FROM
-    from studio.ui.explore.session import MIN_FROM, PICK_BUDGET_S, ExploreSession
+    from studio.ui.explore.session import MIN_FROM, NEXT_BUDGET_S, PICK_BUDGET_S, ExploreSession
 
     session = ExploreSession(queue=None)
     session.install(Path("run"), object(), SimpleNamespace(image_size=32))
-    assert session.pick_from(16) == PICK_FROM  # nothing measured yet: small pictures draw the full count
+    # nothing measured yet: guessed from the picture size; the batch nobody waits for yet may look at more
+    waited, ahead = session.pick_from(16), session.pick_from(16, NEXT_BUDGET_S)
+    assert MIN_FROM < waited < ahead == PICK_FROM
     session.install(Path("run"), object(), SimpleNamespace(image_size=256))
-    assert session.pick_from(16) == max(MIN_FROM, PICK_FROM // 4)  # big ones start with fewer
+    assert MIN_FROM <= session.pick_from(16) < waited  # big pictures start with fewer
     session._pick_cost = PICK_BUDGET_S / (16 * 8)  # the last batch: 8 per tile would fill the budget
-    assert session.pick_from(16) == 8
+    assert session.pick_from(16) == 8 and session.pick_from(16, 2 * PICK_BUDGET_S) == 16
     session._pick_cost = 1.0  # very slow: never fewer than MIN_FROM
     assert session.pick_from(16) == MIN_FROM
     session._pick_cost = 1e-6
     assert session.pick_from(16) == PICK_FROM
+
+
+def test_new_batch_pressed_while_the_next_is_being_chosen_shows_it_when_it_lands(qtbot, page, trained, monkeypatch):
+    import threading
+
+    from studio.engine.gan import critic
+
+    run, _gen = trained
+    open_and_wait(qtbot, page, run)
+    qtbot.waitUntil(lambda: page.browser._next is not None, timeout=WAIT_MS)
+    release, entered = threading.Event(), threading.Event()
+    real = critic.pick_latents
+
+    def held(*args, **kwargs):  # the background choice takes its time
+        entered.set()
+        release.wait(WAIT_MS / 1000)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(critic, "pick_latents", held)
+    first = page.grid.seeds()
+    qtbot.mouseClick(page.new_batch_button, Qt.MouseButton.LeftButton)  # the ready batch, and the next is chosen
+    second = page.grid.seeds()
+    assert second != first
+    qtbot.waitUntil(entered.is_set, timeout=WAIT_MS)
+    qtbot.mouseClick(page.new_batch_button, Qt.MouseButton.LeftButton)
+    # nothing new yet: the artist waits for the batch being chosen, and the header says so
+    assert page.grid.seeds() == second and page.browser.waiting_for_next()
+    assert page.header.render_progress.isVisibleTo(page)
+    release.set()
+    qtbot.waitUntil(lambda: page.grid.seeds() != second, timeout=WAIT_MS)
+    assert not page.browser.waiting_for_next()
+    qtbot.waitUntil(lambda: _idle(page) and page.browser._next is not None, timeout=WAIT_MS)
+    assert not page.header.render_progress.isVisibleTo(page)  # work ahead of the artist shows no progress
+
+
+def test_work_ahead_of_the_artist_gives_way_and_starts_again(qtbot):
+    import threading
+
+    from studio.ui.explore.render_queue import RenderQueue
+
+    queue = RenderQueue()
+    runs, entered = [], threading.Event()
+
+    def ahead(ctx):
+        runs.append("ahead")
+        entered.set()
+        if len(runs) == 1:
+            while True:  # the first time, it runs until it is told to give way
+                ctx.check()
+                threading.Event().wait(0.01)
+        return "ahead done"
+
+    results = []
+    queue.result.connect(lambda job, result: results.append((job.kind, result)))
+    queue.submit("next", "Choosing the next batch", ahead)
+    qtbot.waitUntil(entered.is_set, timeout=WAIT_MS)
+    assert queue.is_working_on("next") and not queue.foreground_busy()
+    queue.submit("seed", "Drawing seed 7", lambda ctx: "seed done")
+    qtbot.waitUntil(lambda: len(results) == 2, timeout=WAIT_MS)
+    assert results == [("seed", "seed done"), ("next", "ahead done")] and runs == ["ahead", "ahead"]
+    assert not queue.is_busy()
+    queue.shutdown(WAIT_MS)
 
 
 def test_a_run_whose_critic_cannot_be_rebuilt_still_shows_samples_and_says_why(qtbot, page, trained, monkeypatch):

@@ -40,8 +40,10 @@ from torch import nn
 # candidates per picture shown. 8-shape set, D alone, two runs, strict precision of 1,000 kept: of 3 0.80 / 0.86, of 4
 # 0.83 / 0.88, of 5 0.84 / 0.90; of 1, no choice, 0.77 / 0.81. With the looks (thirteenth pass), a weaker run made by
 # `train --minutes 10` (0.81 raw, half its samples near-copies), in the Explore page's batches of 16 with the near-copy
-# rule: of 5 0.830, of 8 0.859, of 10 0.873, of 16 0.903 (about 2 s a batch of 16 on the 2-core development machine)
-PICK_FROM = 16
+# rule: of 5 0.830, of 8 0.859, of 10 0.873, of 16 0.903 (about 2 s a batch of 16 on the 2-core development machine),
+# of 24 0.930, of 32 0.943, of 48 0.952 (fourteenth pass, the same 20,000 scored samples). The Explore page chooses the
+# next batch while the artist looks at the last, so it can afford 32 where that fits its time budget.
+PICK_FROM = 32
 # weight of the nearness to the kind's look against D's verdict, both as ranks among the candidates (measured weights:
 # 1 → 0.894 / 0.936, 2 → 0.901 / 0.941 strict precision of 1,000 kept of 5,000, two runs; the look alone 0.902 / 0.926)
 LOOKS_WEIGHT = 2.0

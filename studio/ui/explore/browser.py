@@ -1,10 +1,11 @@
 """Browsing: the grid of samples with its tools (new batch, a typed seed, the "calmer" truncation slider).
 
 With a run open, *Critic chooses* (on by default, kept in the preferences) makes every new batch the critic's pick:
-the run's discriminator, with the looks of its kinds, keeps the best of ``critic.PICK_FROM`` candidates per tile,
-fewer where a batch would take longer than ``session.PICK_BUDGET_S`` (issue 15, 8-shape set after 10 CPU minutes:
-0.90 of the samples shown are recognisable where 0.81 drawn at random are, on the weakest run measured). The line
-under the tools says what chose the grid.
+the run's discriminator, with the looks of its kinds, keeps the best of up to ``critic.PICK_FROM`` candidates per
+tile. While the artist looks at a batch, the next one is chosen in the background (``NEXT`` jobs give way to
+anything the artist asks for), so *New batch* shows it at once and the critic can afford to look at many
+candidates: as many as fit ``session.NEXT_BUDGET_S`` (a batch nobody has waited for yet: ``PICK_BUDGET_S``). The
+line under the tools says what chose the grid.
 
 It asks the shared render queue for pictures and shows what comes back; starring and the big preview
 belong to the favourites panel, which the page connects to the grid's signals.
@@ -29,23 +30,28 @@ from PySide6.QtWidgets import (
 
 from studio.engine.latent.favourites import entry_key, entry_vector, sample_label, seed_entry
 from studio.engine.latent.wording import psi_from_percent, truncation_text
-from studio.ui.explore.session import ExploreSession
+from studio.ui.explore.session import NEXT_BUDGET_S, PICK_BUDGET_S, ExploreSession
 from studio.ui.widgets.explore_grid import SampleGrid
 from studio.ui.widgets.flow import DownScrollArea, FlowLayout
 
 GRID_ROWS, GRID_COLUMNS = 4, 4
 GRID_KINDS = ("grid", "seed")
+NEXT = "next"  # the render queue's kind for the next batch, chosen ahead (render_queue.BACKGROUND)
 
 
 class SampleBrowser(QWidget):
     truncation_changed = Signal()
     grid_changed = Signal()  # new pictures in the grid (stars and icons need a look)
+    waiting_changed = Signal()  # the artist started or stopped waiting for the batch being chosen in the background
 
     def __init__(self, session: ExploreSession, rng: random.Random, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.session = session
         self._rng = rng
         self.grid_images: list[np.ndarray] = []
+        self._next: tuple | None = None  # (key, (entries, images, note)): the next batch, chosen ahead
+        self._next_key: tuple | None = None  # the key the background job now choosing it was asked for
+        self._show_next: tuple | None = None  # New batch was pressed while it was being chosen: show it on arrival
         self.new_batch_button = QPushButton("New batch")
         self.new_batch_button.setObjectName("newBatch")
         self.new_batch_button.setToolTip("Show sixteen new samples")
@@ -133,7 +139,8 @@ class SampleBrowser(QWidget):
             f"New batches: sixteen samples out of up to {PICK_FROM * self.grid.count} (fewer where drawing them is "
             "slow), chosen by the run's discriminator, "
             "and by how close each is to the look of its kind of picture, as the most like your pictures (best "
-            "first), passing over near-copies of them. Off: sixteen samples as they come" if can_pick else
+            "first), passing over near-copies of them. The next batch is chosen while you look at this one. Off: "
+            "sixteen samples as they come" if can_pick else
             "This generator was exported without its critic (exports made before the critic travelled with them): "
             "open its run (Your runs, or Open run folder…) to let the run's discriminator choose samples")
         if not can_pick:
@@ -152,6 +159,7 @@ class SampleBrowser(QWidget):
 
     def new_batch(self) -> None:
         """Sixteen new samples: the critic's pick when it chooses, else as they come."""
+        self._set_waiting(None)
         if self.critic_chooses():
             self.critic_pick()
             return
@@ -159,10 +167,52 @@ class SampleBrowser(QWidget):
         self.show_seeds(seeds)
 
     def critic_pick(self) -> None:
-        """Candidate seeds (``session.pick_from`` per tile); the run's critic keeps the best (``engine.gan.critic``)."""
+        """The critic's pick of a new batch: the one chosen in the background while the artist looked at the last
+        (at once, or as soon as it is ready), else one chosen now from as many candidates as ``PICK_BUDGET_S``
+        allows."""
+        key, ready, self._next = self._pick_key(), self._next, None
+        self._set_waiting(None)
+        if ready is not None and ready[0] == key:
+            self.take_result("grid", *ready[1])
+        elif self._next_key == key and self.session.queue.is_working_on(NEXT):
+            self._set_waiting(key)
+        else:
+            self._submit_pick("grid", PICK_BUDGET_S)
+
+    def waiting_for_next(self) -> bool:
+        """The artist asked for a new batch that is still being chosen in the background."""
+        return self._show_next is not None
+
+    def _set_waiting(self, key: tuple | None) -> None:
+        if key != self._show_next:
+            self._show_next = key
+            self.waiting_changed.emit()
+
+    def _pick_key(self) -> tuple:
+        """What a batch chosen ahead must have been chosen for to be shown: this generator and these weights (raw or
+        EMA), calmness and grid."""
+        s = self.session
+        return (s.queue.token, s.source, id(s.generator), self.truncation(), self.grid.count)
+
+    def _submit_pick(self, kind: str, budget: float) -> None:
+        """Candidate seeds (``session.pick_from`` per tile, to fit ``budget``); the critic keeps the best."""
         count = self.grid.count
-        seeds = self._rng.sample(range(100_000), self.session.pick_from(count) * count)  # no seed twice in a batch
-        self.session.pick_entries([seed_entry(s) for s in seeds], self.grid.count, self.truncation())
+        seeds = self._rng.sample(range(100_000), self.session.pick_from(count, budget) * count)  # none twice
+        if kind == NEXT:
+            self._next_key = self._pick_key()
+        self.session.pick_entries([seed_entry(s) for s in seeds], count, self.truncation(), kind)
+
+    def take_next(self, entries: list[dict], images, note: str) -> None:
+        """The batch chosen ahead came back: shown now if the artist is waiting for it, else kept for New batch."""
+        key, self._next_key = self._next_key, None
+        if key is None or key != self._pick_key() or not self.critic_chooses():
+            self._set_waiting(None)
+            return
+        if self._show_next == key:
+            self._set_waiting(None)
+            self.take_result("grid", entries, images, note)
+        else:
+            self._next = (key, (entries, images, note))
 
     def show_seeds(self, seeds: list[int]) -> None:
         self._render("grid", "Drawing samples", [seed_entry(s) for s in list(seeds)[: self.grid.count]])
@@ -203,6 +253,8 @@ class SampleBrowser(QWidget):
             for e, im in zip(entries, images, strict=True):
                 self.session.thumbs.setdefault(entry_key(e), im)
             self.grid.set_entries(entries, images)
+            if note is not None and self.critic_chooses():  # a pick: choose the one after it while this is looked at
+                self._submit_pick(NEXT, NEXT_BUDGET_S)
         elif kind == "seed":
             self._show_single_seed(entries[0]["seed"], images[0])
         self.grid_changed.emit()

@@ -19,7 +19,7 @@ from studio.engine.errors import describe_error
 from studio.engine.latent.favourites import entry_key, seed_entry
 from studio.engine.latent.walk_preview import entries_from_timeline, segment_plan, timeline_key
 from studio.ui.explore.banners import ErrorBanner, ResultBanner
-from studio.ui.explore.browser import GRID_KINDS, SampleBrowser
+from studio.ui.explore.browser import GRID_KINDS, NEXT, SampleBrowser
 from studio.ui.explore.export_panel import ExportPanel
 from studio.ui.explore.favourites_panel import FavouritesPanel
 from studio.ui.explore.header import GeneratorHeader
@@ -121,6 +121,7 @@ class ExplorePage(QWidget):
         self.runs_panel.run_chosen.connect(self.open_generator)
         self.browser.truncation_changed.connect(self.timeline.refresh)
         self.browser.grid_changed.connect(self._on_grid_changed)
+        self.browser.waiting_changed.connect(self._on_render_running)
         self.grid.selected.connect(self._on_sample_selected)
         self.grid.star_requested.connect(self._on_star_requested)
         fp = self.favourites_panel
@@ -319,6 +320,8 @@ class ExplorePage(QWidget):
             self._swap_weights(*result)
         elif job.kind in GRID_KINDS:
             self.browser.take_result(job.kind, *result)
+        elif job.kind == NEXT:
+            self.browser.take_next(*result)
         elif job.kind in ("favs", "keys"):
             entries, images = result
             for e, im in zip(entries, images, strict=True):
@@ -341,10 +344,11 @@ class ExplorePage(QWidget):
         self.player.cancel_pending_play()
 
     def _on_render_progress(self, job, progress) -> None:
-        self.header.show_progress(progress, job.title)
+        if job.kind != NEXT or self.browser.waiting_for_next():  # work ahead of the artist shows once they wait
+            self.header.show_progress(progress, job.title)
 
-    def _on_render_running(self, running: bool) -> None:
-        self.header.set_rendering(running)
+    def _on_render_running(self, _running: bool = False) -> None:
+        self.header.set_rendering(self.queue.foreground_busy() or self.browser.waiting_for_next())
         self._update_controls()
 
     def _refresh_icons(self) -> None:

@@ -3,6 +3,9 @@
 Requests that arrive while it is busy wait in a small queue that keeps only the newest request of each
 kind. Every request carries the *generation* it was made for; results of a generator that has since been
 replaced are dropped, so a slow render never paints over a newer one.
+
+Work done ahead of the artist (``BACKGROUND`` kinds: the critic choosing the next batch) gives way: a request of
+any other kind stops it at its next cancel point, runs, and the background work starts again after it.
 """
 
 from __future__ import annotations
@@ -15,6 +18,8 @@ from typing import Any
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from studio.ui.job_runner import JobRunner
+
+BACKGROUND = frozenset({"next"})  # kinds nobody waits for yet: they yield to any other request
 
 
 class ExploreJob:
@@ -61,11 +66,26 @@ class RenderQueue(QObject):
     def is_busy(self) -> bool:
         return self.runner.is_running() or bool(self._pending)
 
+    def is_working_on(self, kind: str) -> bool:
+        """A request of ``kind`` for the current generator is running or waiting."""
+        jobs = ([self._current] if self._current is not None else []) + list(self._pending.values())
+        return any(j.kind == kind and j.token == self.token for j in jobs)
+
+    def foreground_busy(self) -> bool:
+        """Something the artist asked for is running (not only work done ahead of them)."""
+        return self.runner.is_running() and self._current is not None and self._current.kind not in BACKGROUND
+
     def submit(self, kind: str, title: str, fn: Callable[[Any], Any], source: Path | None = None) -> None:
         job = ExploreJob(kind, title, fn, self.token, source)
         if self.runner.is_running():
             self._pending[kind] = job
             self._pending.move_to_end(kind)
+            current = self._current
+            if kind not in BACKGROUND and current is not None and current.kind in BACKGROUND:
+                self.runner.stop()  # it gives way, and starts again (from the beginning) once this one has run
+                if current.kind not in self._pending:
+                    self._pending[current.kind] = ExploreJob(current.kind, current.title, current._fn, current.token,
+                                                             current.source)
             return
         self._current = job
         self.runner.start(job)

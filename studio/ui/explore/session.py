@@ -16,11 +16,15 @@ from studio.ui.explore.render_queue import RenderQueue
 from studio.ui.qimage import to_pixmap
 
 PREVIEW_BATCH = 16
-# A batch the critic chooses should come back in about this long: where drawing and judging its candidates is slow
-# (a big generator on a CPU) fewer are drawn per tile, never fewer than MIN_FROM. On the 2-core development machine a
-# 32 px run chooses 16 of 256 in about 2 s; drawing 256 candidates alone takes 2 s at 64 px, 4 s at 128, 8 s at 256.
+# A batch the critic chooses while the artist waits should come back in about PICK_BUDGET_S; the next batch, chosen in
+# the background while they look at this one, may take NEXT_BUDGET_S. Where drawing and judging candidates is slow (a
+# big generator on a CPU) fewer are drawn per tile, never fewer than MIN_FROM. Before a pick has been timed, a
+# candidate is guessed to cost GUESS_S + GUESS_S_PER_64PX × side / 64 seconds (the 2-core development machine: 16 of
+# 256 chosen in 2 s at 32 px; drawing 256 candidates alone takes 2 s at 64 px, 4 s at 128, 8 s at 256).
 PICK_BUDGET_S = 3.0
+NEXT_BUDGET_S = 6.0
 MIN_FROM = 4
+GUESS_S, GUESS_S_PER_64PX = 0.004, 0.008
 
 
 def icon_for(image: np.ndarray | None) -> QIcon:
@@ -45,15 +49,16 @@ class ExploreSession:
         self._critic = None
         self._pick_cost = None
 
-    def pick_from(self, count: int) -> int:
-        """Candidates per tile for the next critic's pick of ``count``: ``critic.PICK_FROM`` while a batch fits in
-        ``PICK_BUDGET_S`` (by the last pick's cost; before one, by the picture size), fewer down to ``MIN_FROM``."""
+    def pick_from(self, count: int, budget: float = PICK_BUDGET_S) -> int:
+        """Candidates per tile for a critic's pick of ``count`` that should take about ``budget`` seconds: up to
+        ``critic.PICK_FROM``, by the last pick's cost per candidate (before one, guessed from the picture size), never
+        fewer than ``MIN_FROM``."""
         from studio.engine.gan.critic import PICK_FROM
 
-        if self._pick_cost is None:
-            size = self.info.image_size if self.info is not None else 64
-            return max(MIN_FROM, min(PICK_FROM, PICK_FROM * 64 // max(64, size)))
-        return max(MIN_FROM, min(PICK_FROM, int(PICK_BUDGET_S / max(1e-9, self._pick_cost * count))))
+        cost = self._pick_cost
+        if cost is None:
+            cost = GUESS_S + GUESS_S_PER_64PX * (self.info.image_size if self.info is not None else 64) / 64
+        return max(MIN_FROM, min(PICK_FROM, int(budget / max(1e-9, cost * count))))
 
     def has_generator(self) -> bool:
         return self.generator is not None and self.info is not None
@@ -69,10 +74,11 @@ class ExploreSession:
 
         return self.source.is_dir() or critic_file(self.source).is_file()
 
-    def pick_entries(self, candidates: list[dict], count: int, psi: float) -> None:
+    def pick_entries(self, candidates: list[dict], count: int, psi: float, kind: str = "grid") -> None:
         """The critic's pick: the run's discriminator chooses ``count`` of the candidate samples (best first); the
-        job returns (entries, images, a sentence on what chose them). A run whose critic cannot be rebuilt shows
-        the first ``count`` candidates as they come, and the sentence says why."""
+        job (``kind``: "grid", or "next" for the batch after this one, chosen in the background) returns (entries,
+        images, a sentence on what chose them). A run whose critic cannot be rebuilt shows the first ``count``
+        candidates as they come, and the sentence says why."""
         if not self.critic_possible():
             return
         g, dim, source = self.generator, self.info.latent_dim, self.source
@@ -103,7 +109,7 @@ class ExploreSession:
             return ([candidates[i] for i in choice.chosen], images[choice.chosen],
                     describe_pick(choice, critic, len(candidates)))
 
-        self.queue.submit("grid", "The critic chooses samples", pick)
+        self.queue.submit(kind, "The critic chooses samples" if kind == "grid" else "Choosing the next batch", pick)
 
     def render_entries(self, kind: str, title: str, entries: list[dict], psi: float) -> None:
         """Render samples named by seed or latent; the job returns (entries, images)."""
