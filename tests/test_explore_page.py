@@ -926,6 +926,7 @@ def test_new_batch_pressed_while_the_next_is_being_chosen_shows_it_when_it_lands
     # nothing new yet: the artist waits for the batch being chosen, and the header says so
     assert page.grid.seeds() == second and page.browser.waiting_for_next()
     assert page.header.render_progress.isVisibleTo(page)
+    assert page.header.render_label.text() == "Choosing the next batch"
     release.set()
     qtbot.waitUntil(lambda: page.grid.seeds() != second, timeout=WAIT_MS)
     assert not page.browser.waiting_for_next()

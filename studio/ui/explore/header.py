@@ -111,6 +111,11 @@ class GeneratorHeader(QWidget):
             self.render_progress.setRange(0, 0)
         self.render_label.setText(progress.text or title)
 
+    def show_waiting(self, text: str) -> None:
+        """A busy bar and ``text``, for work whose progress was reported before anyone waited for it."""
+        self.render_progress.setRange(0, 0)
+        self.render_label.setText(text)
+
     def set_rendering(self, running: bool) -> None:
         self.render_progress.setVisible(running)
         if not running:

@@ -348,7 +348,11 @@ class ExplorePage(QWidget):
             self.header.show_progress(progress, job.title)
 
     def _on_render_running(self, _running: bool = False) -> None:
-        self.header.set_rendering(self.queue.foreground_busy() or self.browser.waiting_for_next())
+        asked = self.queue.foreground_busy()
+        waiting = self.browser.waiting_for_next() and not asked
+        self.header.set_rendering(asked or waiting)
+        if waiting:  # its progress was reported before anyone waited for it
+            self.header.show_waiting("Choosing the next batch")
         self._update_controls()
 
     def _refresh_icons(self) -> None:
