@@ -960,6 +960,20 @@ def test_work_ahead_of_the_artist_gives_way_and_starts_again(qtbot):
     qtbot.waitUntil(lambda: len(results) == 2, timeout=WAIT_MS)
     assert results == [("seed", "seed done"), ("next", "ahead done")] and runs == ["ahead", "ahead"]
     assert not queue.is_busy()
+    # a newer request of the same kind, made while the older one waits to start again, replaces it
+    runs.clear(), results.clear(), entered.clear()
+    queue.submit("next", "Choosing the next batch", ahead)
+    qtbot.waitUntil(entered.is_set, timeout=WAIT_MS)
+
+    def after_the_seed(job, _result):
+        if job.kind == "seed":  # the queue is idle here, the older background job still waiting
+            queue.submit("next", "Choosing the next batch", lambda ctx: "newer")
+
+    queue.result.connect(after_the_seed)
+    queue.submit("seed", "Drawing seed 8", lambda ctx: "seed done")
+    qtbot.waitUntil(lambda: len(results) == 2, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: not queue.is_busy(), timeout=WAIT_MS)
+    assert results == [("seed", "seed done"), ("next", "newer")] and runs == ["ahead"]
     queue.shutdown(WAIT_MS)
 
 

@@ -37,6 +37,10 @@ class ExploreJob:
         ctx.progress(0, None, self.title)
         return self._fn(ctx)
 
+    def again(self) -> ExploreJob:
+        """The same request, to run from the start."""
+        return ExploreJob(self.kind, self.title, self._fn, self.token, self.source)
+
 
 class RenderQueue(QObject):
     """Runs ExploreJobs one at a time; reports only those of the current generation."""
@@ -84,9 +88,9 @@ class RenderQueue(QObject):
             if kind not in BACKGROUND and current is not None and current.kind in BACKGROUND:
                 self.runner.stop()  # it gives way, and starts again (from the beginning) once this one has run
                 if current.kind not in self._pending:
-                    self._pending[current.kind] = ExploreJob(current.kind, current.title, current._fn, current.token,
-                                                             current.source)
+                    self._pending[current.kind] = current.again()
             return
+        self._pending.pop(kind, None)  # an older request of this kind waiting would paint over this one
         self._current = job
         self.runner.start(job)
 
