@@ -192,7 +192,7 @@ def copies_and_pick(stepper, reference, imgs: torch.Tensor, evaluate) -> dict:
     cand = draw(stepper, z)
     G = stepper.sample_generator("ema")
     kinds = G.kinds(z) if hasattr(G, "kinds") else None
-    measured = critic.scores(cand, kinds), critic.far_from_looks(cand, kinds), critic.near_copies(cand)
+    measured = critic.measure(cand, kinds)
     pick = critic.choose_among(*measured, len(imgs), kinds)
     chosen = torch.tensor(sorted(pick.chosen))  # in drawing order: the grid is not the best 64 first
     # as the Explore page's New batch does it: 16 of 16 × PICK_FROM candidates at a time, over the same measurements

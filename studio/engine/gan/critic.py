@@ -228,8 +228,12 @@ class Critic:
         """The ``count`` best candidates — by D's verdict and, where the run knows its kinds' looks, nearness to them
         (``LOOKS_WEIGHT``) — each kind kept at its share of the candidates (rounded up), near-copies at most at the
         training pictures' own share (more only where too few others remain)."""
-        return self.choose_among(self.scores(pictures, kinds), self.far_from_looks(pictures, kinds, check),
-                                 self.near_copies(pictures, check), count, kinds)
+        return self.choose_among(*self.measure(pictures, kinds, check), count, kinds)
+
+    def measure(self, pictures: torch.Tensor, kinds: torch.Tensor | None = None,
+                check: Callable[[], None] | None = None) -> tuple:
+        """What the pick decides from: (D's verdicts, distances from the looks or None, near-copies or None)."""
+        return self.scores(pictures, kinds), self.far_from_looks(pictures, kinds, check), self.near_copies(pictures, check)
 
     def choose_among(self, scores: torch.Tensor, far: torch.Tensor | None, copies: torch.Tensor | None, count: int,
                      kinds: torch.Tensor | None = None) -> Pick:
